@@ -1,0 +1,20 @@
+"""The one NinjaAPI at /api/v1/: each app adds its router here."""
+
+from ninja import NinjaAPI
+
+from firstline.core.api import AUTH
+
+api = NinjaAPI(
+    title="Firstline API",
+    version="1",
+    description="Firstline: closed-compound management, screening, sanitation, reporting and supplies.",
+    auth=AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+from firstline.estates.api import router as estates_router  # noqa: E402
+from firstline.orgs.api import router as orgs_router  # noqa: E402
+
+api.add_router("/auth", orgs_router)
+api.add_router("/", estates_router)

@@ -1,0 +1,119 @@
+"""Base models of every tenant table, and the platform's own records:
+audit trail, personal-data access log, task progress."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .tenancy import TenantManager
+
+
+class TenantModel(models.Model):
+    """A row that belongs to one company (the tenant).
+
+    `scope_paths` tells the scoping mechanism how to reach the company, the site,
+    the household and the division from this table; subclasses extend it.
+    """
+
+    all_tenants = models.Manager()  # declared first: Django's default manager (see tenancy.py)
+    objects = TenantManager()
+
+    company = models.ForeignKey("orgs.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("企业"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_paths: dict[str, str] = {"company": "company_id"}
+
+    class Meta:
+        abstract = True
+
+
+class SiteModel(TenantModel):
+    """A row under one site: carries site_id beside company_id."""
+
+    site = models.ForeignKey("estates.Site", on_delete=models.CASCADE, related_name="+", verbose_name=_("项目"))
+
+    scope_paths = {"company": "company_id", "site": "site_id"}
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(models.Model):
+    """One change made through a service: who, what, when, and the changed fields
+    (personal values masked). The change history of people and sites reads these."""
+
+    company = models.ForeignKey("orgs.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(_("操作"), max_length=64)
+    object_type = models.CharField(_("对象类型"), max_length=64)
+    object_id = models.CharField(_("对象"), max_length=64)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        indexes = [models.Index(fields=["company", "object_type", "object_id", "at"], name="core_audit_object_idx")]
+        ordering = ["-at", "-id"]
+
+
+class AccessLog(TenantModel):
+    """A reveal of a person's sensitive field, with the purpose the user stated.
+    Append-only: nothing updates or deletes these rows but the retention purge."""
+
+    site = models.ForeignKey("estates.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("项目"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("查看人"))
+    object_type = models.CharField(_("对象类型"), max_length=64)
+    object_id = models.CharField(_("对象"), max_length=64)
+    object_label = models.CharField(_("对象名称"), max_length=200, blank=True)
+    field = models.CharField(_("字段"), max_length=32)
+    purpose = models.CharField(_("用途"), max_length=200)
+    channel = models.CharField(_("渠道"), max_length=16, default="web")
+    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+
+    scope_paths = {"company": "company_id", "site": "site_id"}
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        indexes = [models.Index(fields=["company", "created_at"], name="core_accesslog_company_at_idx")]
+        ordering = ["-created_at", "-id"]
+
+
+class TaskProgress(models.Model):
+    """What a background task tells its page: how far it got and how it ended."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        SUCCEEDED = "succeeded", _("已完成")
+        FAILED = "failed", _("失败")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey("orgs.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("类型"), max_length=64)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.TextField(_("说明"), blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -1,0 +1,76 @@
+"""Roles and what each may do.
+
+A role assignment grants one role over one target (an association, a company, a
+site, a division or a household). Permissions are checked per assignment, so a
+user who is site manager at one site and guard at another gets the manager's
+rights only at the first (see Scope.for_perm).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ASSOCIATION_ADMIN = "association_admin", _("协会管理员")
+    ASSOCIATION_STAFF = "association_staff", _("协会工作人员")
+    COMPANY_ADMIN = "company_admin", _("企业管理员")
+    SITE_MANAGER = "site_manager", _("项目经理")
+    GUARD = "guard", _("门岗")
+    CLEANER = "cleaner", _("保洁员")
+    HEALTH_OFFICER = "health_officer", _("防疫专员")
+    AUTHORITY_VIEWER = "authority_viewer", _("街道/社区查看员")
+    RESIDENT = "resident", _("居民")
+    DONOR = "donor", _("捐赠方")
+
+
+class Target(models.TextChoices):
+    ASSOCIATION = "association", _("协会")
+    COMPANY = "company", _("企业")
+    SITE = "site", _("项目")
+    DIVISION = "division", _("行政区划")
+    HOUSEHOLD = "household", _("住户")
+
+
+# Which target each role is granted over. A health officer may hold a site or a company.
+ROLE_TARGETS: dict[str, frozenset[str]] = {
+    Role.ASSOCIATION_ADMIN: frozenset({Target.ASSOCIATION}),
+    Role.ASSOCIATION_STAFF: frozenset({Target.ASSOCIATION}),
+    Role.COMPANY_ADMIN: frozenset({Target.COMPANY}),
+    Role.SITE_MANAGER: frozenset({Target.SITE}),
+    Role.GUARD: frozenset({Target.SITE}),
+    Role.CLEANER: frozenset({Target.SITE}),
+    Role.HEALTH_OFFICER: frozenset({Target.SITE, Target.COMPANY}),
+    Role.AUTHORITY_VIEWER: frozenset({Target.DIVISION}),
+    Role.RESIDENT: frozenset({Target.HOUSEHOLD}),
+    Role.DONOR: frozenset({Target.ASSOCIATION}),
+}
+
+_VIEW_ESTATES = {"estates.view_site", "estates.view_building", "estates.view_household"}
+_VIEW_PEOPLE = {"estates.view_resident", "estates.view_staff"}
+_EDIT_ESTATES = {
+    "estates.change_site",
+    "estates.change_building",
+    "estates.change_household",
+    "estates.change_resident",
+    "estates.change_staff",
+    "estates.import_resident",
+    "estates.export_resident",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ASSOCIATION_ADMIN: frozenset({"orgs.view_company", "orgs.change_company", "orgs.view_association"}),
+    Role.ASSOCIATION_STAFF: frozenset({"orgs.view_company", "orgs.view_association"}),
+    Role.COMPANY_ADMIN: frozenset(
+        _VIEW_ESTATES | _VIEW_PEOPLE | _EDIT_ESTATES | {"estates.add_site", "people.reveal", "core.view_accesslog", "orgs.view_company"}
+    ),
+    Role.SITE_MANAGER: frozenset(_VIEW_ESTATES | _VIEW_PEOPLE | _EDIT_ESTATES | {"people.reveal", "core.view_accesslog"}),
+    Role.HEALTH_OFFICER: frozenset(_VIEW_ESTATES | _VIEW_PEOPLE | {"people.reveal"}),
+    Role.GUARD: frozenset(_VIEW_ESTATES | {"estates.view_resident"}),
+    Role.CLEANER: frozenset({"estates.view_site", "estates.view_building"}),
+    Role.AUTHORITY_VIEWER: frozenset(),
+    Role.RESIDENT: frozenset({"estates.view_household", "estates.view_resident"}),
+    Role.DONOR: frozenset(),
+}
+
+# Roles whose accounts hold other people's data: they must use 2FA when required.
+TWO_FACTOR_ROLES = frozenset({Role.ASSOCIATION_ADMIN, Role.COMPANY_ADMIN})

@@ -1,0 +1,178 @@
+"""Base HTML views. Every tenant page is one of these, declared not written:
+
+    class ResidentList(ScopedListView):
+        model = Resident
+        permission = "estates.view_resident"
+        ...
+
+The queryset always starts from `model.objects.for_scope(request.scope.for_perm(permission))`;
+a subclass can narrow it (`refine`) but cannot replace it: defining get_queryset,
+get_object or dispatch on a subclass is refused at class creation, and a refined
+queryset that lost its scope mark is refused at run time. Outside the scope is 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+
+from .tenancy import is_scoped
+
+SEALED_METHODS = ("get_queryset", "dispatch", "get_object")
+PAGE_SIZES = (25, 50, 100)
+
+
+class ScopedViewMixin(LoginRequiredMixin):
+    """Login, permission and scope, applied once for every tenant view."""
+
+    model: type[models.Model]
+    permission: str = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in SEALED_METHODS:
+            if name in cls.__dict__:
+                raise ImproperlyConfigured(f"{cls.__name__} may not override {name}: scoping lives in the base view.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not self.permission:
+            raise ImproperlyConfigured(f"{type(self).__name__} must name its permission.")
+        self.scope = request.scope.for_perm(self.permission)
+        if not self.scope.grants:
+            raise PermissionDenied  # no role of this user may use this kind of page anywhere
+        return super().dispatch(request, *args, **kwargs)
+
+    def refine(self, queryset):
+        """Narrow the scoped queryset (joins, filters). Must return a descendant of it."""
+        return queryset
+
+    def get_queryset(self):
+        qs = self.refine(self.model.objects.for_scope(self.scope))
+        if not is_scoped(qs):
+            raise ImproperlyConfigured(f"{type(self).__name__}.refine returned an unscoped queryset.")
+        return qs
+
+
+class ScopedListView(ScopedViewMixin, generic.ListView):
+    """List with filters, search, pagination; htmx requests get just the table fragment."""
+
+    template_name = "core/list.html"
+    table_template: str = ""
+    search_fields: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()  # field names filtered by exact ?name=value
+    paginate_by = 25
+    title: str = ""
+    create_url_name: str = ""
+
+    def get_paginate_by(self, queryset):
+        try:
+            size = int(self.request.GET.get("per_page", self.paginate_by))
+        except ValueError:
+            size = self.paginate_by
+        return size if size in PAGE_SIZES else self.paginate_by
+
+    def search_q(self, term: str) -> Q:
+        """Override for a smarter search; by default ORs `search_fields` lookups."""
+        q = Q()
+        for field in self.search_fields:
+            q |= Q(**{field: term})
+        return q
+
+    def refine(self, queryset):
+        queryset = self.refine_list(queryset)
+        for name in self.filters:
+            value = self.request.GET.get(name)
+            if value:
+                queryset = queryset.filter(**{name: value})
+        term = self.request.GET.get("q", "").strip()
+        if term and (condition := self.search_q(term)):
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def refine_list(self, queryset):
+        return queryset
+
+    def get_template_names(self):
+        if getattr(self.request, "htmx", False) and self.request.htmx.target == "list-table":
+            return [self.table_template]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            title=self.title or self.model._meta.verbose_name_plural,
+            table_template=self.table_template,
+            query=self.request.GET.get("q", ""),
+            filter_values={name: self.request.GET.get(name, "") for name in self.filters},
+            page_sizes=PAGE_SIZES,
+            can_create=bool(self.create_url_name) and self.request.scope.has_perm(self.permission.replace("view_", "change_")),
+            create_url_name=self.create_url_name,
+        )
+        return ctx
+
+
+class ScopedDetailView(ScopedViewMixin, generic.DetailView):
+    template_name = "core/detail.html"
+
+
+class ScopedFormMixin(ScopedViewMixin):
+    """Create and edit: the form validates and limits choices to the scope, the
+    service writes (one transaction, audit row). A ValidationError from the
+    service lands on the form and nothing is saved."""
+
+    template_name = "core/form.html"
+    success_message = _("已保存。")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["scope"] = self.scope
+        return kwargs
+
+    def save(self, form):
+        """Call the service; return the saved object."""
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.object = self.save(form)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect(self.object.get_absolute_url())
+
+
+def apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class ScopedCreateView(ScopedFormMixin, generic.CreateView):
+    pass
+
+
+class ScopedUpdateView(ScopedFormMixin, generic.UpdateView):
+    pass
+
+
+def error_403(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "errors/500.html", status=500)

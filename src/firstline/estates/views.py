@@ -1,0 +1,350 @@
+"""Pages of the estates app, declared on the scoped base views."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from firstline.core.models import AccessLog, AuditEvent
+from firstline.core.services import personal_reveal
+from firstline.core.views import ScopedCreateView, ScopedDetailView, ScopedListView, ScopedUpdateView
+
+from . import selectors, services
+from .forms import BuildingForm, HouseholdForm, ResidentForm, RevealForm, SiteForm, StaffForm
+from .models import Building, Household, Resident, Site, Staff
+
+
+class HistoryMixin:
+    """Detail pages show the object's change history (audit rows), newest first."""
+
+    history_limit = 20
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj = self.object
+        ctx["history"] = (
+            AuditEvent.objects.filter(company_id=obj.company_id, object_type=obj._meta.label_lower, object_id=str(obj.pk))
+            .select_related("actor")[: self.history_limit]
+        )
+        ctx["can_edit"] = self.request.scope.has_perm(self.permission.replace("view_", "change_"))
+        return ctx
+
+
+# --- sites --------------------------------------------------------------------
+
+
+class SiteList(ScopedListView):
+    model = Site
+    permission = "estates.view_site"
+    table_template = "estates/_site_table.html"
+    filters = ("site_type",)
+    create_url_name = "estates:site_create"
+
+    def refine_list(self, qs):
+        return selectors.site_list(qs)
+
+    def search_q(self, term):
+        return selectors.site_search_q(term)
+
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["filter_choices"] = {"site_type": Site.Type.choices}
+        return ctx
+
+
+class SiteDetail(HistoryMixin, ScopedDetailView):
+    model = Site
+    permission = "estates.view_site"
+    template_name = "estates/site_detail.html"
+
+    def refine(self, qs):
+        return selectors.site_list(qs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["buildings"] = selectors.building_list(Building.objects.for_scope(self.scope)).filter(site=self.object)[:200]
+        return ctx
+
+
+class SiteCreate(ScopedCreateView):
+    model = Site
+    permission = "estates.add_site"
+    form_class = SiteForm
+
+    def save(self, form):
+        return services.site_create(actor=self.request.user, company_id=form.company_id(), data=form.cleaned_data)
+
+
+class SiteUpdate(ScopedUpdateView):
+    model = Site
+    permission = "estates.change_site"
+    form_class = SiteForm
+
+    def save(self, form):
+        return services.site_update(actor=self.request.user, site=self.object, data=form.cleaned_data)
+
+
+# --- buildings and households ------------------------------------------------------
+
+
+class BuildingList(ScopedListView):
+    model = Building
+    permission = "estates.view_building"
+    table_template = "estates/_building_table.html"
+    filters = ("site",)
+    create_url_name = "estates:building_create"
+
+    def refine_list(self, qs):
+        return selectors.building_list(qs)
+
+    def search_q(self, term):
+        return selectors.building_search_q(term)
+
+
+
+class BuildingDetail(HistoryMixin, ScopedDetailView):
+    model = Building
+    permission = "estates.view_building"
+    template_name = "estates/building_detail.html"
+
+    def refine(self, qs):
+        return selectors.building_list(qs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["households"] = selectors.household_list(Household.objects.for_scope(self.scope)).filter(building=self.object)[:500]
+        return ctx
+
+
+class BuildingCreate(ScopedCreateView):
+    model = Building
+    permission = "estates.change_building"
+    form_class = BuildingForm
+
+    def save(self, form):
+        return services.building_create(actor=self.request.user, site=form.cleaned_data["site"], data=form.cleaned_data)
+
+
+class BuildingUpdate(ScopedUpdateView):
+    model = Building
+    permission = "estates.change_building"
+    form_class = BuildingForm
+
+    def save(self, form):
+        return services.building_update(actor=self.request.user, building=self.object, data=form.cleaned_data)
+
+
+class HouseholdList(ScopedListView):
+    model = Household
+    permission = "estates.view_household"
+    table_template = "estates/_household_table.html"
+    filters = ("site", "building")
+    create_url_name = "estates:household_create"
+
+    def refine_list(self, qs):
+        return selectors.household_list(qs)
+
+    def search_q(self, term):
+        return selectors.household_search_q(term)
+
+
+
+class HouseholdDetail(HistoryMixin, ScopedDetailView):
+    model = Household
+    permission = "estates.view_household"
+    template_name = "estates/household_detail.html"
+
+    def refine(self, qs):
+        return selectors.household_list(qs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["residents"] = selectors.resident_list(Resident.objects.for_scope(self.request.scope.for_perm("estates.view_resident"))).filter(household=self.object)
+        return ctx
+
+
+class HouseholdCreate(ScopedCreateView):
+    model = Household
+    permission = "estates.change_household"
+    form_class = HouseholdForm
+
+    def save(self, form):
+        return services.household_create(actor=self.request.user, building=form.cleaned_data["building"], data=form.cleaned_data)
+
+
+class HouseholdUpdate(ScopedUpdateView):
+    model = Household
+    permission = "estates.change_household"
+    form_class = HouseholdForm
+
+    def save(self, form):
+        return services.household_update(actor=self.request.user, household=self.object, data=form.cleaned_data)
+
+
+# --- residents ----------------------------------------------------------------------
+
+
+class ResidentList(ScopedListView):
+    model = Resident
+    permission = "estates.view_resident"
+    template_name = "estates/resident_list.html"
+    table_template = "estates/_resident_table.html"
+    filters = ("site",)
+    create_url_name = "estates:resident_create"
+
+    def refine_list(self, qs):
+        qs = selectors.resident_list(qs)
+        if self.request.GET.get("vulnerable"):
+            from django.db.models import Q
+
+            q = Q()
+            for f in Resident.VULNERABILITY_FIELDS:
+                q |= Q(**{f: True})
+            qs = qs.filter(q)
+        return qs
+
+    def search_q(self, term):
+        return selectors.resident_search_q(term)
+
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["sites"] = Site.objects.for_scope(self.scope).order_by("name").only("id", "name")[:500]
+        ctx["vulnerable"] = self.request.GET.get("vulnerable", "")
+        return ctx
+
+
+class ResidentDetail(HistoryMixin, ScopedDetailView):
+    model = Resident
+    permission = "estates.view_resident"
+    template_name = "estates/resident_detail.html"
+
+    def refine(self, qs):
+        return selectors.resident_list(qs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_reveal"] = self.request.scope.has_perm("people.reveal")
+        ctx["reveal_form"] = RevealForm()
+        return ctx
+
+
+class ResidentFormMixin:
+    model = Resident
+    form_class = ResidentForm
+
+    def household(self, form):
+        ref = services.RoomRef(form.cleaned_data["building"], form.cleaned_data.get("unit", ""), form.cleaned_data["room"])
+        return services.household_find(site=form.cleaned_data["site"], ref=ref)
+
+    def personal(self, form):
+        return {"phone": form.cleaned_data.get("phone", ""), "id_number": form.cleaned_data.get("id_number", "")}
+
+
+class ResidentCreate(ResidentFormMixin, ScopedCreateView):
+    permission = "estates.change_resident"
+
+    def save(self, form):
+        return services.resident_create(actor=self.request.user, household=self.household(form), data=form.cleaned_data, **self.personal(form))
+
+
+class ResidentUpdate(ResidentFormMixin, ScopedUpdateView):
+    permission = "estates.change_resident"
+
+    def refine(self, qs):
+        return selectors.resident_list(qs)
+
+    def save(self, form):
+        return services.resident_update(actor=self.request.user, resident=self.object, data=form.cleaned_data,
+                                        household=self.household(form), **self.personal(form))
+
+
+@require_POST
+def resident_reveal(request, pk: int):
+    """Reveal one field with a purpose; the page shows it once (htmx fragment)."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={request.path}")
+    form = RevealForm(request.POST)
+    value, error = None, None
+    if form.is_valid():
+        try:
+            value = personal_reveal(actor=request.user, scope=request.scope, model=Resident, pk=pk,
+                                    field=form.cleaned_data["field"], purpose=form.cleaned_data["purpose"],
+                                    ip=request.META.get("REMOTE_ADDR"))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        except PermissionDenied as exc:
+            error = str(exc)
+    else:
+        # The resident must still be in scope, or this is a 404 like any other read.
+        if not Resident.objects.for_scope(request.scope.for_perm("estates.view_resident")).filter(pk=pk).exists():
+            raise Http404
+        error = " ".join(e for errs in form.errors.values() for e in errs)
+    return render(request, "estates/_reveal_result.html", {"value": value, "error": error, "field": request.POST.get("field")})
+
+
+# --- staff --------------------------------------------------------------------------
+
+
+class StaffList(ScopedListView):
+    model = Staff
+    permission = "estates.view_staff"
+    table_template = "estates/_staff_table.html"
+    filters = ("site", "position")
+    create_url_name = "estates:staff_create"
+
+    def refine_list(self, qs):
+        return selectors.staff_list(qs)
+
+    def search_q(self, term):
+        return selectors.staff_search_q(term)
+
+
+
+class StaffDetail(HistoryMixin, ScopedDetailView):
+    model = Staff
+    permission = "estates.view_staff"
+    template_name = "estates/staff_detail.html"
+
+    def refine(self, qs):
+        return selectors.staff_list(qs)
+
+
+class StaffCreate(ScopedCreateView):
+    model = Staff
+    permission = "estates.change_staff"
+    form_class = StaffForm
+
+    def save(self, form):
+        return services.staff_create(actor=self.request.user, site=form.cleaned_data["site"], data=form.cleaned_data,
+                                     phone=form.cleaned_data.get("phone", ""))
+
+
+class StaffUpdate(ScopedUpdateView):
+    model = Staff
+    permission = "estates.change_staff"
+    form_class = StaffForm
+
+    def refine(self, qs):
+        return selectors.staff_list(qs)
+
+    def save(self, form):
+        return services.staff_update(actor=self.request.user, staff=self.object, data=form.cleaned_data,
+                                     phone=form.cleaned_data.get("phone", ""))
+
+
+# --- access log (core records, shown with the people pages) ---------------------------
+
+
+class AccessLogList(ScopedListView):
+    model = AccessLog
+    permission = "core.view_accesslog"
+    table_template = "core/_accesslog_table.html"
+    title = _("个人信息查看记录")
+    search_fields = ("object_label__icontains", "purpose__icontains", "actor__username__icontains")
+
+    def refine_list(self, qs):
+        return qs.select_related("actor", "site")

@@ -1,0 +1,29 @@
+"""Two-factor sign-in: after the password, a user with TOTP enabled must enter a
+code before the session counts as signed in; when FIRSTLINE_REQUIRE_2FA is on,
+association and company admins without TOTP are sent to set it up."""
+
+from django.conf import settings
+from django.shortcuts import redirect
+
+from firstline.core.roles import TWO_FACTOR_ROLES
+
+SESSION_VERIFIED = "firstline_2fa_verified"
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/")
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
+            if user.totp_confirmed and not request.session.get(SESSION_VERIFIED):
+                return redirect("two_factor_verify")
+            if settings.FIRSTLINE_REQUIRE_2FA and not user.totp_confirmed and _needs_2fa(user):
+                return redirect("two_factor_setup")
+        return self.get_response(request)
+
+
+def _needs_2fa(user) -> bool:
+    return user.role_assignments.filter(role__in=list(TWO_FACTOR_ROLES)).exists()

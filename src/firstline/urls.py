@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from firstline.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("", include("firstline.orgs.urls")),
+    path("", include("firstline.core.urls")),
+    path("", include("firstline.estates.urls")),
+]
+
+handler403 = "firstline.core.views.error_403"
+handler404 = "firstline.core.views.error_404"
+handler500 = "firstline.core.views.error_500"
