@@ -136,7 +136,7 @@ def cmd_scenario(args) -> int:
 
 
 def cmd_test(args) -> int:
-    env = django_env()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "firstline.settings_test"}
     pytest_args = list(args.pytest_args)
     if not any(a.startswith("-n") for a in pytest_args):
         pytest_args = ["-n", os.environ.get("FIRSTLINE_TEST_WORKERS", "2"), *pytest_args]

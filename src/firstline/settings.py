@@ -161,6 +161,7 @@ USE_TZ = True
 # --- Static files (front-end packages come from node_modules, git-ignored) --
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 NODE_MODULES = REPO_DIR / "node_modules"
 STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),

@@ -9,7 +9,6 @@ devices and integrations) and the scoped router every tenant endpoint uses.
 the caller's scope it raises 404, the same as a missing row.
 """
 
-from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
@@ -22,6 +21,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
+
+from firstline.orgs.middleware import SESSION_VERIFIED
 
 from .selectors import scope_for_user
 from .tenancy import is_scoped
@@ -55,6 +56,10 @@ class ScopedSessionAuth(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key):
         user = super().authenticate(request, key)
+        if user is not None and user.totp_confirmed and not request.session.get(SESSION_VERIFIED):
+            # /api/ is exempt from TwoFactorMiddleware: a session that has only the
+            # password must not reach the API either.
+            return None
         if user is not None and not hasattr(request, "scope"):
             request.scope = scope_for_user(user)
         return user

@@ -58,6 +58,12 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
         qs._firstline_scope = scope
         return qs
 
+    def none(self) -> TenantQuerySet:
+        """An empty queryset reveals nothing: forms use it before the scope is known."""
+        qs = super().get_queryset().none()
+        qs._firstline_scope = Scope.empty()
+        return qs
+
     # Writes are not reads: creating rows needs no scope, services check permission first.
     def create(self, **kwargs):
         return super().get_queryset().create(**kwargs)

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from .models import AccessLog
 from .tenancy import is_scoped
 
 SEALED_METHODS = ("get_queryset", "dispatch", "get_object")
@@ -164,6 +165,19 @@ class ScopedCreateView(ScopedFormMixin, generic.CreateView):
 
 class ScopedUpdateView(ScopedFormMixin, generic.UpdateView):
     pass
+
+
+class AccessLogList(ScopedListView):
+    """Who revealed whose personal data, when and why."""
+
+    model = AccessLog
+    permission = "core.view_accesslog"
+    table_template = "core/_accesslog_table.html"
+    title = _("个人信息查看记录")
+    search_fields = ("object_label__icontains", "purpose__icontains", "actor__username__icontains")
+
+    def refine_list(self, qs):
+        return qs.select_related("actor", "site")
 
 
 def error_403(request, exception=None):

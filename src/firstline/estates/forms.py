@@ -24,7 +24,14 @@ class ScopedForm(forms.Form):
             widget.attrs.setdefault("class", css)
 
     def initial_from(self, instance) -> dict:
-        return {name: getattr(instance, name) for name in self.fields if hasattr(instance, name)}
+        """Field values of the instance; relations by id, so nothing is fetched lazily."""
+        out = {}
+        for name in self.base_fields:
+            if hasattr(instance, f"{name}_id"):
+                out[name] = getattr(instance, f"{name}_id")
+            elif hasattr(instance, name):
+                out[name] = getattr(instance, name)
+        return out
 
     def sites(self, perm: str):
         return Site.objects.for_scope(self.scope.for_perm(perm)).order_by("name")

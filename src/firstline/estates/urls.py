@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_urls, views
 
 app_name = "estates"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     *crud("residents", "resident", views.ResidentList, views.ResidentDetail, views.ResidentCreate, views.ResidentUpdate),
     *crud("staff", "staff", views.StaffList, views.StaffDetail, views.StaffCreate, views.StaffUpdate),
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
+    *import_urls.urlpatterns,
 ]

@@ -2,12 +2,12 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from firstline.core.models import AccessLog, AuditEvent
+from firstline.core.models import AuditEvent
 from firstline.core.services import personal_reveal
 from firstline.core.views import ScopedCreateView, ScopedDetailView, ScopedListView, ScopedUpdateView
 
@@ -180,6 +180,9 @@ class HouseholdUpdate(ScopedUpdateView):
     permission = "estates.change_household"
     form_class = HouseholdForm
 
+    def refine(self, qs):
+        return selectors.household_list(qs)
+
     def save(self, form):
         return services.household_update(actor=self.request.user, household=self.object, data=form.cleaned_data)
 
@@ -262,28 +265,28 @@ class ResidentUpdate(ResidentFormMixin, ScopedUpdateView):
                                         household=self.household(form), **self.personal(form))
 
 
+@login_required
 @require_POST
 def resident_reveal(request, pk: int):
     """Reveal one field with a purpose; the page shows it once (htmx fragment)."""
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={request.path}")
     form = RevealForm(request.POST)
-    value, error = None, None
+    value, error, status = None, None, 200
     if form.is_valid():
         try:
             value = personal_reveal(actor=request.user, scope=request.scope, model=Resident, pk=pk,
                                     field=form.cleaned_data["field"], purpose=form.cleaned_data["purpose"],
                                     ip=request.META.get("REMOTE_ADDR"))
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            error, status = " ".join(exc.messages), 400
         except PermissionDenied as exc:
-            error = str(exc)
+            error, status = str(exc), 403
     else:
         # The resident must still be in scope, or this is a 404 like any other read.
         if not Resident.objects.for_scope(request.scope.for_perm("estates.view_resident")).filter(pk=pk).exists():
             raise Http404
-        error = " ".join(e for errs in form.errors.values() for e in errs)
-    return render(request, "estates/_reveal_result.html", {"value": value, "error": error, "field": request.POST.get("field")})
+        error, status = " ".join(e for errs in form.errors.values() for e in errs), 400
+    context = {"value": value, "error": error, "field": request.POST.get("field")}
+    return render(request, "estates/_reveal_result.html", context, status=status)
 
 
 # --- staff --------------------------------------------------------------------------
@@ -334,17 +337,3 @@ class StaffUpdate(ScopedUpdateView):
     def save(self, form):
         return services.staff_update(actor=self.request.user, staff=self.object, data=form.cleaned_data,
                                      phone=form.cleaned_data.get("phone", ""))
-
-
-# --- access log (core records, shown with the people pages) ---------------------------
-
-
-class AccessLogList(ScopedListView):
-    model = AccessLog
-    permission = "core.view_accesslog"
-    table_template = "core/_accesslog_table.html"
-    title = _("个人信息查看记录")
-    search_fields = ("object_label__icontains", "purpose__icontains", "actor__username__icontains")
-
-    def refine_list(self, qs):
-        return qs.select_related("actor", "site")

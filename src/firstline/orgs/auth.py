@@ -27,7 +27,9 @@ class LockoutModelBackend(ModelBackend):
                 request.firstline_locked_until = user.locked_until
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
-            if user.failed_logins or user.locked_until:
+            # With TOTP on, the count is cleared only once the code is right too
+            # (orgs.services), or code guesses could be spread over fresh sign-ins.
+            if user.locked_until or (user.failed_logins and not user.totp_confirmed):
                 User._default_manager.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
             return user
         User._default_manager.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)

@@ -1,6 +1,8 @@
 """Forms of signing in and of the account pages. They validate input only: the
 writes are services (orgs.services)."""
 
+from datetime import datetime, timedelta
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
@@ -10,13 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 def _bootstrap(form: forms.Form) -> None:
     for field in form.fields.values():
-        css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
+        css = (
+            "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
+        )
         field.widget.attrs.setdefault("class", css)
 
 
-def lock_message(locked_until) -> str:
-    until = timezone.localtime(locked_until).strftime("%H:%M")
-    return _("账户已锁定，请于 %(time)s 后再试") % {"time": until}
+def lock_message(locked_until: datetime) -> str:
+    # Round up to the whole minute: trying at the minute shown must work.
+    until = timezone.localtime(locked_until)
+    if until.second or until.microsecond:
+        until = until.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return _("账户已锁定，请于 %(time)s 后再试") % {"time": until.strftime("%H:%M")}
 
 
 class LoginForm(AuthenticationForm):

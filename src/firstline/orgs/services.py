@@ -23,11 +23,18 @@ from .models import ApiToken, User
 
 TOTP_ISSUER = "Firstline"
 TOTP_CONTEXT = b"totp"
-API_TOKEN_PREFIX = "fl_"
+# Every raw token starts so: secret scanners and people can tell what a leaked string is.
+RAW_LEAD = "fl_"
 
 
-def _audit(*, user: User, action: str, changes: dict, object_type: str = "user",
-           object_id: str | None = None) -> None:
+def _audit(
+    *,
+    user: User,
+    action: str,
+    changes: dict,
+    object_type: str = "user",
+    object_id: str | None = None,
+) -> None:
     AuditEvent.objects.create(
         company=None,
         actor=user,
@@ -60,7 +67,11 @@ def user_login_failed(*, user: User) -> datetime | None:
         until = timezone.now() + timedelta(minutes=settings.FIRSTLINE_LOCKOUT_MINUTES)
         User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
         user.locked_until, user.failed_logins = until, 0
-        _audit(user=user, action="user.lock", changes={"reason": "totp", "locked_until": until.isoformat()})
+        _audit(
+            user=user,
+            action="user.lock",
+            changes={"reason": "totp", "locked_until": until.isoformat()},
+        )
         return until
 
 
@@ -159,11 +170,18 @@ def totp_disable(*, user: User) -> None:
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """A new personal token. The raw value is returned once and never stored:
     the row keeps its SHA-256 and the first 8 characters for recognition."""
-    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw = RAW_LEAD + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], key_hash=token_hash(raw))
-        _audit(user=user, action="api_token.create", object_type="api_token", object_id=str(token.pk),
-               changes={"name": name, "prefix": token.prefix, "user": user.pk})
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=raw[:8], key_hash=token_hash(raw)
+        )
+        _audit(
+            user=user,
+            action="api_token.create",
+            object_type="api_token",
+            object_id=str(token.pk),
+            changes={"name": name, "prefix": token.prefix, "user": user.pk},
+        )
     return token, raw
 
 
@@ -171,10 +189,17 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> bool:
     """Revoke a token; False if it already was."""
     now = timezone.now()
     with transaction.atomic():
-        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
         if not revoked:
             return False
         token.revoked_at = now
-        _audit(user=actor, action="api_token.revoke", object_type="api_token", object_id=str(token.pk),
-               changes={"name": token.name, "prefix": token.prefix, "user": token.user_id})
+        _audit(
+            user=actor,
+            action="api_token.revoke",
+            object_type="api_token",
+            object_id=str(token.pk),
+            changes={"name": token.name, "prefix": token.prefix, "user": token.user_id},
+        )
     return True

@@ -18,19 +18,21 @@ from firstline.core.identity import id_check_char
 
 # Surnames with rough frequencies per 1,000 people (national census order), so a
 # crowd of residents looks like a real one: many 王, 李, 张, a few 欧阳.
+# fmt: off
 SURNAMES: dict[str, float] = {
     "王": 71, "李": 70, "张": 67, "刘": 54, "陈": 45, "杨": 31, "黄": 25, "赵": 23, "吴": 20,
     "周": 19, "徐": 15, "孙": 15, "马": 14, "朱": 13, "胡": 16, "郭": 12, "何": 11, "林": 11,
-    "高": 11, "罗": 10, "郑": 9, "梁": 9, "谢": 8, "宋": 7, "唐": 7, "许": 7, "韩": 6,
-    "邓": 6, "冯": 6, "曹": 6, "彭": 6, "曾": 6, "肖": 6, "田": 5, "董": 5, "潘": 5, "袁": 5,
-    "蔡": 5, "蒋": 5, "余": 7, "于": 5, "杜": 5, "叶": 4, "程": 5, "魏": 4, "苏": 4, "吕": 4,
-    "丁": 4, "任": 4, "卢": 4, "姚": 4, "沈": 4, "钟": 4, "姜": 4, "崔": 3, "谭": 3, "陆": 3,
-    "范": 3, "汪": 4, "廖": 3, "石": 3, "金": 3, "贾": 3, "夏": 3, "付": 3, "方": 3,
-    "邹": 3, "熊": 5, "白": 3, "孟": 3, "秦": 2, "邱": 2, "侯": 2, "江": 2, "尹": 2, "薛": 2,
-    "闫": 2, "段": 2, "雷": 3, "龙": 2, "黎": 2, "史": 2, "陶": 2, "贺": 2, "毛": 2, "郝": 2,
-    "顾": 2, "龚": 2, "邵": 2, "万": 3, "覃": 1, "武": 2, "钱": 2, "戴": 2, "严": 2,
-    "欧阳": 0.5, "上官": 0.2, "司马": 0.2, "诸葛": 0.1,
+    "高": 11, "罗": 10, "郑": 9, "梁": 9, "谢": 8, "宋": 7, "唐": 7, "许": 7, "韩": 6, "邓": 6,
+    "冯": 6, "曹": 6, "彭": 6, "曾": 6, "肖": 6, "田": 5, "董": 5, "潘": 5, "袁": 5, "蔡": 5,
+    "蒋": 5, "余": 7, "于": 5, "杜": 5, "叶": 4, "程": 5, "魏": 4, "苏": 4, "吕": 4, "丁": 4,
+    "任": 4, "卢": 4, "姚": 4, "沈": 4, "钟": 4, "姜": 4, "崔": 3, "谭": 3, "陆": 3, "范": 3,
+    "汪": 4, "廖": 3, "石": 3, "金": 3, "贾": 3, "夏": 3, "付": 3, "方": 3, "邹": 3, "熊": 5,
+    "白": 3, "孟": 3, "秦": 2, "邱": 2, "侯": 2, "江": 2, "尹": 2, "薛": 2, "闫": 2, "段": 2,
+    "雷": 3, "龙": 2, "黎": 2, "史": 2, "陶": 2, "贺": 2, "毛": 2, "郝": 2, "顾": 2, "龚": 2,
+    "邵": 2, "万": 3, "覃": 1, "武": 2, "钱": 2, "戴": 2, "严": 2, "欧阳": 0.5, "上官": 0.2,
+    "司马": 0.2, "诸葛": 0.1,
 }
+# fmt: on
 
 # Given-name characters by sex and by the generation the person was born in: a woman
 # born in 1950 is 秀英 or 桂兰 far more often than 梓涵.
@@ -45,19 +47,24 @@ GIVEN_CHARS: dict[tuple[str, str], str] = {
 
 # Region codes (first six ID digits) people here are born in: Wuhan's districts
 # mostly, then the rest of Hubei, weighted by how often each turns up.
+# fmt: off
 BIRTH_REGIONS: dict[str, float] = {
-    "420102": 9, "420103": 7, "420104": 6, "420105": 6, "420106": 9, "420107": 4,
-    "420111": 9, "420112": 4, "420113": 1, "420114": 3, "420115": 5, "420116": 5,
-    "420117": 4, "420101": 3,
-    "420202": 1, "420302": 1, "420502": 1, "420602": 1.5, "420702": 0.5, "420802": 1,
-    "420902": 2, "421002": 2, "421102": 2, "421202": 1, "421302": 1, "422801": 1,
+    "420102": 9, "420103": 7, "420104": 6, "420105": 6, "420106": 9, "420107": 4, "420111": 9,
+    "420112": 4, "420113": 1, "420114": 3, "420115": 5, "420116": 5, "420117": 4, "420101": 3,
+    "420202": 1, "420302": 1, "420502": 1, "420602": 1.5, "420702": 0.5, "420802": 1, "420902": 2,
+    "421002": 2, "421102": 2, "421202": 1, "421302": 1, "422801": 1,
 }
+# fmt: on
 
 # Mobile prefixes in use (China Mobile, Unicom, Telecom and virtual operators).
+# fmt: off
 MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 145 147 150 151 152 153 155 156 157 158 159 "
-    "166 170 171 173 175 176 177 178 180 181 182 183 184 185 186 187 188 189 191 198 199"
-).split()
+    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "145", "147", "150",
+    "151", "152", "153", "155", "156", "157", "158", "159", "166", "170", "171", "173", "175",
+    "176", "177", "178", "180", "181", "182", "183", "184", "185", "186", "187", "188", "189",
+    "191", "198", "199",
+)
+# fmt: on
 
 # Suffix n -> (n * STRIDE + offset) mod 10^8 is a bijection (STRIDE is coprime to
 # 10^8), so the i-th number issued never repeats and consecutive ones look unrelated.
@@ -95,15 +102,15 @@ class PeopleFactory:
         self._ids: set[int] = set()
         self._phones_issued = 0
         self._phone_offset = rng.randrange(PHONE_SPACE)
-        # lazy_pinyin costs ~35 µs a call; names repeat a lot across a million people.
+        # lazy_pinyin costs ~35 µs a call; surnames and given names repeat a lot.
         self._initials: dict[str, str] = {}
 
     def person(self, *, birth_year: int, sex: str | None = None) -> Person:
         sex = sex or self.rng.choice("mf")
-        name = self.name(sex=sex, birth_year=birth_year)
+        surname, given = self.name_parts(sex=sex, birth_year=birth_year)
         return Person(
-            name=name,
-            initials=self.initials(name),
+            name=surname + given,
+            initials=self.initials(surname, given),
             sex=sex,
             birth_year=birth_year,
             id_number=self.id_number(sex=sex, birth_year=birth_year),
@@ -111,17 +118,27 @@ class PeopleFactory:
         )
 
     def name(self, *, sex: str, birth_year: int) -> str:
+        surname, given = self.name_parts(sex=sex, birth_year=birth_year)
+        return surname + given
+
+    def name_parts(self, *, sex: str, birth_year: int) -> tuple[str, str]:
         rng = self.rng
         surname = rng.choices(self._surnames, cum_weights=self._surname_cum)[0]
         chars = GIVEN_CHARS[(sex, generation(birth_year))]
         given = rng.choice(chars) if rng.random() < 0.3 else rng.choice(chars) + rng.choice(chars)
-        return surname + given
+        return surname, given
 
-    def initials(self, name: str) -> str:
-        found = self._initials.get(name)
+    def initials(self, *parts: str) -> str:
+        """Initials of a name given in parts. For the surnames and characters above,
+        lazy_pinyin of the whole name equals the joined initials of its parts (checked
+        for every combination), and the parts repeat, so they are cached."""
+        return "".join(self._part_initials(part) for part in parts)
+
+    def _part_initials(self, part: str) -> str:
+        found = self._initials.get(part)
         if found is None:
-            found = name_initials(name)
-            self._initials[name] = found
+            found = name_initials(part)
+            self._initials[part] = found
         return found
 
     def phone(self) -> str:
@@ -151,7 +168,9 @@ class PeopleFactory:
 
 def name_initials(name: str) -> str:
     """拼音首字母 as the search box expects them: 张伟 -> "zw"."""
-    return "".join(pypinyin.lazy_pinyin(name, style=pypinyin.Style.FIRST_LETTER)).lower()
+    return "".join(
+        pypinyin.lazy_pinyin(name, style=pypinyin.Style.FIRST_LETTER, errors="ignore")
+    ).lower()
 
 
 def _cumulative(weights) -> list[float]:

@@ -9,21 +9,22 @@ from an earlier one and a bad file leaves the database as it was.
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from firstline.geo.models import Division
 from firstline.geo.services import SHIPPED_CSV, ImportResult, divisions_import_csv
 
 
 class Command(BaseCommand):
-    help = _("从 CSV 文件导入行政区划（默认：随附的湖北省武汉市数据）。")  # noqa: RUF001
+    # argparse needs plain strings; output below is translated when the command runs.
+    help = "从 CSV 文件导入行政区划（默认：随附的湖北省武汉市数据）。"  # noqa: RUF001
 
     def add_arguments(self, parser):
         parser.add_argument(
             "paths",
             nargs="*",
             metavar="PATH",
-            help=_("CSV 文件路径，表头为 code,name,name_en,level,parent_code。"),  # noqa: RUF001
+            help="CSV 文件路径，表头为 code,name,name_en,level,parent_code。",  # noqa: RUF001
         )
 
     def handle(self, *args, paths, **options):
@@ -43,7 +44,7 @@ class Command(BaseCommand):
 
         for level in Division.Level:
             self.stdout.write(
-                str(_("%(level)s：新建 %(created)d，更新 %(updated)d，未变 %(unchanged)d"))  # noqa: RUF001
+                _("%(level)s：新建 %(created)d，更新 %(updated)d，未变 %(unchanged)d")  # noqa: RUF001
                 % {
                     "level": level.label,
                     "created": total.created[level],
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                str(_("合计：新建 %(created)d，更新 %(updated)d，未变 %(unchanged)d"))  # noqa: RUF001
+                _("合计：新建 %(created)d，更新 %(updated)d，未变 %(unchanged)d")  # noqa: RUF001
                 % {
                     "created": total.total_created,
                     "updated": total.total_updated,

@@ -1,0 +1,76 @@
+/* Firstline 第一防线 — page behaviour that CSP keeps out of the HTML (no inline handlers).
+ *
+ *  - Bootstrap tooltips: any element with data-bs-toggle="tooltip".
+ *  - Charts: <div data-chart="ID"> gets an ECharts chart whose option is the JSON in
+ *    <script type="application/json" id="ID"> (rendered by {{ option|json_script:"ID" }}).
+ *    Pages with charts load vendor/echarts/echarts.min.js in their scripts block.
+ *  - <a data-action="back" href="…">: go back in history, or to href if there is none.
+ *  - <form data-confirm="…">: ask before submitting.
+ * Everything is (re)applied to content that htmx swaps in.
+ */
+(function () {
+  "use strict";
+
+  var PALETTE = ["#1f5fd1", "#12b886", "#f59f00", "#7950f2", "#e8590c", "#15aabf", "#e64980", "#868e96"];
+
+  function initTooltips(root) {
+    if (!window.bootstrap) return;
+    root.querySelectorAll('[data-bs-toggle="tooltip"]').forEach(function (el) {
+      window.bootstrap.Tooltip.getOrCreateInstance(el);
+    });
+  }
+
+  function initCharts(root) {
+    if (!window.echarts) return;
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (window.echarts.getInstanceByDom(el)) return;
+      var source = document.getElementById(el.dataset.chart);
+      if (!source) return;
+      var option = JSON.parse(source.textContent);
+      if (!option.color) option.color = PALETTE;
+      if (!option.textStyle) option.textStyle = { fontFamily: getComputedStyle(document.body).fontFamily };
+      var chart = window.echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(option);
+      if (window.ResizeObserver) {
+        new ResizeObserver(function () { chart.resize(); }).observe(el);
+      }
+    });
+  }
+
+  function init(root) {
+    initTooltips(root);
+    initCharts(root);
+  }
+
+  document.addEventListener("click", function (event) {
+    var back = event.target.closest("[data-action='back']");
+    if (!back) return;
+    if (window.history.length > 1 && document.referrer.indexOf(window.location.origin) === 0) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // Charts in content htmx is about to remove must release their resources.
+  document.addEventListener("htmx:beforeCleanupElement", function (event) {
+    if (!window.echarts) return;
+    var chart = window.echarts.getInstanceByDom(event.target);
+    if (chart) chart.dispose();
+  });
+
+  if (window.htmx) {
+    window.htmx.onLoad(init); // runs for the whole body once, then for every swapped fragment
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
+})();

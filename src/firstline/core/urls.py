@@ -1,0 +1,11 @@
+"""Core pages, included at "" by firstline/urls.py without a namespace."""
+
+from django.urls import path
+
+from . import dashboards, progress, views
+
+urlpatterns = [
+    path("", dashboards.dashboard, name="dashboard"),
+    path("tasks/<uuid:pk>/progress/", progress.task_progress, name="task_progress"),
+    path("access-log/", views.AccessLogList.as_view(), name="access_log"),
+]

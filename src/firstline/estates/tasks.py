@@ -1,0 +1,147 @@
+"""Background tasks of the estates app, and the service that queues the import.
+
+The import runs as a task because a large sheet takes seconds: the page shows
+its progress bar (core.progress) and, when it ends, either a link to the
+imported residents or the list of problems found.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.tasks import task
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from firstline.core.models import TaskProgress
+from firstline.core.progress import (
+    OPEN,
+    progress_advance,
+    progress_fail,
+    progress_set_total,
+    progress_start,
+    progress_succeed,
+)
+from firstline.core.selectors import scope_for_user
+from firstline.orgs.models import Company, User
+
+from .importing import ImportRejected, residents_import
+from .models import Site
+
+logger = logging.getLogger(__name__)
+
+IMPORT_KIND = "estates.import_residents"
+IMPORT_PERMISSION = "estates.import_resident"
+
+
+def upload_dir() -> Path:
+    return Path(settings.VAR_DIR) / "uploads"
+
+
+def upload_save(upload: UploadedFile) -> Path:
+    """Keep an upload for the worker under a name of our choosing, never the user's."""
+    folder = upload_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4()}.xlsx"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
+def resident_import_enqueue(*, actor: User, site: Site, upload: UploadedFile) -> TaskProgress:
+    """Save the upload, create its progress record and queue the import once that
+    record is committed (the worker must find it). The caller has checked that the
+    actor may import into the site; the task checks again when it runs."""
+    path = upload_save(upload)
+    try:
+        with transaction.atomic():
+            company = Company.objects.only("pk").get(pk=site.company_id)
+            progress = progress_start(owner=actor, company=company, kind=IMPORT_KIND, total=0)
+            kwargs = {
+                "progress_id": str(progress.pk),
+                "upload_path": str(path),
+                "site_id": site.pk,
+                "actor_id": actor.pk,
+                "file_name": upload.name[:200],
+            }
+            transaction.on_commit(lambda: _enqueue(kwargs))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return progress
+
+
+def _enqueue(kwargs: dict) -> None:
+    try:
+        import_residents.enqueue(**kwargs)
+    except Exception:
+        # The upload is kept by nobody now: say so on the page instead of spinning forever.
+        logger.exception("could not queue the resident import %s", kwargs["progress_id"])
+        Path(kwargs["upload_path"]).unlink(missing_ok=True)
+        progress_fail(
+            progress_id=kwargs["progress_id"], message=_("导入任务无法排队，请稍后重试。")
+        )
+
+
+def _fail_with(*, progress_id: str, message: str, result: dict) -> None:
+    """Fail with the list of problems kept for the import page (progress_fail keeps
+    only the message, so the result goes first, while the row is still open)."""
+    TaskProgress.objects.filter(pk=progress_id, status__in=OPEN).update(result=result)
+    progress_fail(progress_id=progress_id, message=message)
+
+
+def import_page_url(progress_id: str) -> str:
+    return f"{reverse('estates:resident_import')}?progress={progress_id}"
+
+
+def _target(*, site_id: int, actor_id: int) -> tuple[Site, User]:
+    """The site, if the actor may still import into it (roles can change while queued)."""
+    actor = User.objects.filter(pk=actor_id, is_active=True).first()
+    scope = scope_for_user(actor).for_perm(IMPORT_PERMISSION)
+    site = Site.objects.for_scope(scope).filter(pk=site_id).first() if actor else None
+    if site is None:
+        raise ImportRejected(_("您没有向该项目导入居民的权限。"))
+    return site, actor
+
+
+@task()
+def import_residents(
+    *, progress_id: str, upload_path: str, site_id: int, actor_id: int, file_name: str = ""
+) -> dict:
+    """Import one uploaded workbook into one site, all rows or none."""
+    path = Path(upload_path)
+    try:
+        if path.resolve().parent != upload_dir().resolve():
+            raise ImportRejected(_("上传文件不存在。"))
+        site, actor = _target(site_id=site_id, actor_id=actor_id)
+        count = residents_import(
+            actor=actor,
+            site=site,
+            path=path,
+            file_name=file_name,
+            set_total=lambda n: progress_set_total(progress_id=progress_id, total=n),
+            advance=lambda n: progress_advance(progress_id=progress_id, by=n),
+        )
+    except ImportRejected as exc:
+        result = {**exc.as_result(), "redirect": import_page_url(progress_id)}
+        _fail_with(progress_id=progress_id, message=exc.message, result=result)
+        return {"imported": 0, "error_count": result["error_count"]}
+    except Exception:
+        progress_fail(progress_id=progress_id, message=_("导入失败：系统错误，未导入任何数据。"))
+        raise
+    finally:
+        path.unlink(missing_ok=True)  # the sheet holds personal data: keep it no longer than needed
+    progress_succeed(
+        progress_id=progress_id,
+        result={
+            "message": _("已导入 %(n)d 名居民") % {"n": count},
+            "redirect": f"{reverse('estates:resident_list')}?site={site.pk}",
+        },
+    )
+    return {"imported": count}

@@ -1,0 +1,148 @@
+"""The reusable tenancy test base: every tenant route and API endpoint is declared
+once, and gets the same four checks.
+
+    class TestEstatesTenancy(TenancyCases):
+        routes = [Page("estates:site_detail", obj=lambda t: t.site), ...]
+        api = [Api("/api/v1/sites/{id}", obj=lambda t: t.site), ...]
+
+- anonymous → the login page (pages) or 401 (API);
+- a user of company a asking for company b's object → 404, the same as missing;
+- the permitted user → 200;
+- a write by a user without the right, or to another company's object, → 403/404
+  and the row is unchanged.
+`covered_names` lets an app test assert that no route of its namespace is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import reverse
+
+from .world import PASSWORD, Tenant, World
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    obj: Callable[[Tenant], object] | None = None  # None: a list or create page
+    viewer: str = "company_admin"
+    write: dict | None = None  # POST data for an edit page; checked to change nothing when denied
+    denied_writer: str = "guard"
+    method: str = "get"  # "post" for action routes: every check then posts `write`
+
+    def url(self, tenant: Tenant) -> str:
+        return reverse(self.name, args=[self.obj(tenant).pk]) if self.obj else reverse(self.name)
+
+    def request(self, client, url: str):
+        return client.post(url, self.write) if self.method == "post" else client.get(url)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Api:
+    path: str  # with {id} for detail endpoints
+    obj: Callable[[Tenant], object] | None = None
+    viewer: str = "company_admin"
+    method: str = "get"
+    body: dict = field(default_factory=dict)
+
+    def url(self, tenant: Tenant) -> str:
+        return self.path.format(id=self.obj(tenant).pk) if self.obj else self.path
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+def _snapshot(obj) -> dict:
+    model = type(obj)
+    row = model._default_manager.filter(pk=obj.pk).values().get()
+    return {k: v for k, v in row.items() if k != "updated_at"}
+
+
+def _login(client, user) -> None:
+    assert client.login(username=user.username, password=PASSWORD)
+
+
+def _ids(items) -> list[str]:
+    return [str(i) for i in items]
+
+
+class TenancyCases:
+    """Subclass with `routes` and `api` lists; pytest collects the checks below."""
+
+    routes: list[Page] = []
+    api: list[Api] = []
+
+    # -- pages ------------------------------------------------------------------
+
+    def test_page_anonymous_goes_to_login(self, client, world: World, page: Page):
+        response = page.request(client, page.url(world.a))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+    def test_page_permitted_200(self, client, world: World, page: Page):
+        _login(client, world.a.users[page.viewer])
+        assert page.request(client, page.url(world.a)).status_code == 200
+
+    def test_page_other_company_404(self, client, world: World, page: Page):
+        if page.obj is None:
+            pytest.skip("list and create pages have no object of another company")
+        _login(client, world.a.users[page.viewer])
+        assert page.request(client, page.url(world.b)).status_code == 404
+
+    def test_page_denied_write_changes_nothing(self, client, world: World, page: Page):
+        if page.write is None:
+            pytest.skip("not a write page")
+        target = page.obj(world.b)
+        before = _snapshot(target)
+        _login(client, world.a.users[page.viewer])  # a's admin writing b's object: 404
+        assert client.post(page.url(world.b), page.write).status_code == 404
+        client.logout()
+        own = page.obj(world.a)
+        own_before = _snapshot(own)
+        _login(client, world.a.users[page.denied_writer])  # a's guard: no right to write
+        assert client.post(page.url(world.a), page.write).status_code in (403, 404)
+        assert _snapshot(target) == before
+        assert _snapshot(own) == own_before
+
+    # -- API --------------------------------------------------------------------
+
+    def test_api_anonymous_401(self, client, world: World, endpoint: Api):
+        response = getattr(client, endpoint.method)(endpoint.url(world.a), endpoint.body, content_type="application/json")
+        assert response.status_code == 401
+
+    def test_api_permitted_200(self, client, world: World, endpoint: Api):
+        _login(client, world.a.users[endpoint.viewer])
+        response = getattr(client, endpoint.method)(endpoint.url(world.a), endpoint.body, content_type="application/json")
+        assert response.status_code == 200, response.content
+
+    def test_api_other_company_404(self, client, world: World, endpoint: Api):
+        if endpoint.obj is None:
+            pytest.skip("list endpoints are checked for leaks below")
+        _login(client, world.a.users[endpoint.viewer])
+        response = getattr(client, endpoint.method)(endpoint.url(world.b), endpoint.body, content_type="application/json")
+        assert response.status_code == 404
+
+    def test_api_list_holds_only_own_company(self, client, world: World, endpoint: Api):
+        if endpoint.obj is not None or endpoint.method != "get":
+            pytest.skip("detail endpoint")
+        _login(client, world.a.users[endpoint.viewer])
+        items = client.get(endpoint.url(world.a)).json()["items"]
+        assert items, "the world has rows for this list"
+        assert {item["company_id"] for item in items} == {world.a.company.pk}
+
+
+def pytest_generate_tests(metafunc):
+    """Hooked from conftest: parametrize `page` and `endpoint` from the class lists."""
+    cls = metafunc.cls
+    if cls is None or not issubclass(cls, TenancyCases):
+        return
+    if "page" in metafunc.fixturenames:
+        metafunc.parametrize("page", cls.routes, ids=_ids(cls.routes))
+    if "endpoint" in metafunc.fixturenames:
+        metafunc.parametrize("endpoint", cls.api, ids=_ids(cls.api))
