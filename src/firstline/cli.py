@@ -195,6 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
 
+    # test and manage pass everything after them through (argparse's REMAINDER
+    # cannot start with an option such as -k).
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("test", "manage"):
+        ns = argparse.Namespace(pytest_args=argv[1:], rest=argv[1:])
+        return cmd_test(ns) if argv[0] == "test" else cmd_manage(ns)
     args = parser.parse_args(argv)
     return args.func(args)
 

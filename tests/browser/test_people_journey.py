@@ -19,7 +19,7 @@ def login(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").click()
+    page.get_by_role("button", name="登录").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 

@@ -80,33 +80,33 @@ class TenancyCases:
 
     # -- pages ------------------------------------------------------------------
 
-    def test_page_anonymous_goes_to_login(self, client, world: World, page: Page):
-        response = page.request(client, page.url(world.a))
+    def test_page_anonymous_goes_to_login(self, client, world: World, route: Page):
+        response = route.request(client, route.url(world.a))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
 
-    def test_page_permitted_200(self, client, world: World, page: Page):
-        _login(client, world.a.users[page.viewer])
-        assert page.request(client, page.url(world.a)).status_code == 200
+    def test_page_permitted_200(self, client, world: World, route: Page):
+        _login(client, world.a.users[route.viewer])
+        assert route.request(client, route.url(world.a)).status_code == 200
 
-    def test_page_other_company_404(self, client, world: World, page: Page):
-        if page.obj is None:
+    def test_page_other_company_404(self, client, world: World, route: Page):
+        if route.obj is None:
             pytest.skip("list and create pages have no object of another company")
-        _login(client, world.a.users[page.viewer])
-        assert page.request(client, page.url(world.b)).status_code == 404
+        _login(client, world.a.users[route.viewer])
+        assert route.request(client, route.url(world.b)).status_code == 404
 
-    def test_page_denied_write_changes_nothing(self, client, world: World, page: Page):
-        if page.write is None:
+    def test_page_denied_write_changes_nothing(self, client, world: World, route: Page):
+        if route.write is None:
             pytest.skip("not a write page")
-        target = page.obj(world.b)
+        target = route.obj(world.b)
         before = _snapshot(target)
-        _login(client, world.a.users[page.viewer])  # a's admin writing b's object: 404
-        assert client.post(page.url(world.b), page.write).status_code == 404
+        _login(client, world.a.users[route.viewer])  # a's admin writing b's object: 404
+        assert client.post(route.url(world.b), route.write).status_code == 404
         client.logout()
-        own = page.obj(world.a)
+        own = route.obj(world.a)
         own_before = _snapshot(own)
-        _login(client, world.a.users[page.denied_writer])  # a's guard: no right to write
-        assert client.post(page.url(world.a), page.write).status_code in (403, 404)
+        _login(client, world.a.users[route.denied_writer])  # a's guard: no right to write
+        assert client.post(route.url(world.a), route.write).status_code in (403, 404)
         assert _snapshot(target) == before
         assert _snapshot(own) == own_before
 
@@ -142,7 +142,7 @@ def pytest_generate_tests(metafunc):
     cls = metafunc.cls
     if cls is None or not issubclass(cls, TenancyCases):
         return
-    if "page" in metafunc.fixturenames:
-        metafunc.parametrize("page", cls.routes, ids=_ids(cls.routes))
+    if "route" in metafunc.fixturenames:
+        metafunc.parametrize("route", cls.routes, ids=_ids(cls.routes))
     if "endpoint" in metafunc.fixturenames:
         metafunc.parametrize("endpoint", cls.api, ids=_ids(cls.api))
