@@ -20,7 +20,7 @@ from .models import Building, Household, Resident, Site, Staff
 
 def name_initials(name: str) -> str:
     """张三丰 → zsf: lets staff find people and sites by pinyin initials."""
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()[:16]
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower()[:16]
 
 
 SITE_FIELDS = ["name", "site_type", "community", "address", "manager_phone"]

@@ -29,6 +29,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import connection, models, transaction
+from django.utils import timezone
+from psycopg import sql
 
 from firstline.core.crypto import MASKERS, keyring
 from firstline.core.roles import Role
@@ -47,6 +49,8 @@ WUHAN_CODE = "4201"
 FIRST_DISTRICT_CODE = "420103"
 # Birth years are relative to the article's spring.
 YEAR = 2020
+# Rows per INSERT statement on bulk_create's path.
+BULK_BATCH = 2_000
 
 
 # --- sizes ----------------------------------------------------------------------
@@ -499,8 +503,8 @@ class WorldBuilder:
         step.rows = totals
 
     def write_estates(self, chunk: list[SitePlan], totals: dict[str, int]) -> None:
-        """One transaction per group of sites: their buildings, then households (their
-        pks come back from bulk_create), then residents."""
+        """One transaction per group of sites: their buildings, then households (whose
+        pks residents need), then residents."""
         buildings: list[Building] = []
         rooms: list[tuple[int, str, str, list[Member]]] = []  # building index, unit, room, members
         for plan in chunk:
@@ -508,26 +512,27 @@ class WorldBuilder:
                 self.plan_compound(plan, buildings, rooms)
             else:
                 self.plan_buildings(plan, buildings)
-        batch = self.size.batch
         with transaction.atomic():
-            Building.all_tenants.bulk_create(buildings, batch_size=batch)
+            Building.all_tenants.bulk_create(buildings, batch_size=self.size.batch)
             households = [
-                Household(
-                    company_id=buildings[b].company_id,
-                    site_id=buildings[b].site_id,
-                    building=buildings[b],
-                    unit=unit,
-                    room=room,
-                )
+                {
+                    "company_id": buildings[b].company_id,
+                    "site_id": buildings[b].site_id,
+                    "building_id": buildings[b].pk,
+                    "unit": unit,
+                    "room": room,
+                }
                 for b, unit, room, _members in rooms
             ]
-            Household.all_tenants.bulk_create(households, batch_size=batch)
+            keys = insert_returning_pks(Household, households, ("building_id", "unit", "room"))
             residents = [
-                self.resident(household, member)
-                for household, (_b, _u, _r, members) in zip(households, rooms, strict=True)
+                self.resident(household, pk, member)
+                for household, pk, (_b, _u, _r, members) in zip(
+                    households, keys, rooms, strict=True
+                )
                 for member in members
             ]
-            Resident.all_tenants.bulk_create(residents, batch_size=min(batch, 2_000))
+            insert_rows(Resident, residents)
         totals["buildings"] += len(buildings)
         totals["households"] += len(households)
         before = totals["residents"]
@@ -648,28 +653,28 @@ class WorldBuilder:
             pregnant=person.sex == "f" and 22 <= age <= 38 and rng.random() < 0.05,
         )
 
-    def resident(self, household: Household, member: Member) -> Resident:
+    def resident(self, household: dict, household_id: int, member: Member) -> dict:
         person = member.person
-        return Resident(
-            company_id=household.company_id,
-            site_id=household.site_id,
-            household_id=household.pk,
-            name=person.name,
-            name_initials=person.initials[:16],
-            birth_year=person.birth_year,
-            relation=member.relation,
-            lives_alone_elderly=member.alone,
-            disabled=member.disabled,
-            chronic_illness=member.chronic,
-            pregnant=member.pregnant,
+        return {
+            "company_id": household["company_id"],
+            "site_id": household["site_id"],
+            "household_id": household_id,
+            "name": person.name,
+            "name_initials": person.initials[:16],
+            "birth_year": person.birth_year,
+            "relation": member.relation,
+            "lives_alone_elderly": member.alone,
+            "disabled": member.disabled,
+            "chronic_illness": member.chronic,
+            "pregnant": member.pregnant,
             **self.sealer.columns("phone", person.phone),
             **self.sealer.columns("id_number", person.id_number),
-        )
+        }
 
     # -- staff ----------------------------------------------------------------------
 
     def build_staff(self, step: Step) -> None:
-        rows: list[Staff] = []
+        rows: list[dict] = []
         total = 0
         for plan in self.plans:
             rows.extend(self.site_staff(plan))
@@ -679,12 +684,12 @@ class WorldBuilder:
         total += self.write_staff(rows)
         step.rows = {"staff": total}
 
-    def write_staff(self, rows: list[Staff]) -> int:
+    def write_staff(self, rows: list[dict]) -> int:
         with transaction.atomic():
-            Staff.all_tenants.bulk_create(rows, batch_size=min(self.size.batch, 2_000))
+            insert_rows(Staff, rows)
         return len(rows)
 
-    def site_staff(self, plan: SitePlan) -> list[Staff]:
+    def site_staff(self, plan: SitePlan) -> list[dict]:
         """One manager, a health officer per 25 staff, then guards, cleaners, repair
         and service staff in the usual proportions."""
         health = max(1, plan.staff // 25)
@@ -698,20 +703,20 @@ class WorldBuilder:
         company_id = self.companies[plan.company].pk
         return [self.staff_member(company_id, plan.pk, position) for position in positions]
 
-    def staff_member(self, company_id: int, site_id: int, position: str) -> Staff:
+    def staff_member(self, company_id: int, site_id: int, position: str) -> dict:
         rng = self.rng
         sex = {"guard": "m", "cleaner": "f"}.get(position) if rng.random() < 0.8 else None
         young, old = (1975, 1995) if position in ("manager", "health", "service") else (1962, 1992)
         person = self.people.person(birth_year=rng.randint(young, old), sex=sex)
-        return Staff(
-            company_id=company_id,
-            site_id=site_id,
-            name=person.name,
-            name_initials=person.initials[:16],
-            position=position,
-            on_duty=rng.random() < 0.95,
+        return {
+            "company_id": company_id,
+            "site_id": site_id,
+            "name": person.name,
+            "name_initials": person.initials[:16],
+            "position": position,
+            "on_duty": rng.random() < 0.95,
             **self.sealer.columns("phone", person.phone),
-        )
+        }
 
     # -- demo logins --------------------------------------------------------------
 
@@ -803,6 +808,53 @@ def apportion(total: int, weights: list[float], *, minimum: int = 0) -> list[int
             counts[largest] -= 1
             counts[i] += 1
     return counts
+
+
+def insert_rows(model: type[models.Model], rows: list[dict]) -> None:
+    """Insert rows given as {attname: value}. PostgreSQL gets COPY, which loads a
+    million residents about four times faster than multi-row INSERTs; elsewhere
+    bulk_create in batches."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        _copy_rows(model, rows)
+    else:
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=BULK_BATCH)
+
+
+def insert_returning_pks(
+    model: type[models.Model], rows: list[dict], key: tuple[str, ...]
+) -> list[int]:
+    """Insert rows and return their pks in order. bulk_create returns them; after a
+    COPY they are re-read by `key`, a unique key within the rows' first key column."""
+    if connection.vendor != "postgresql":
+        objs = [model(**row) for row in rows]
+        model._default_manager.bulk_create(objs, batch_size=BULK_BATCH)
+        return [obj.pk for obj in objs]
+    _copy_rows(model, rows)
+    firsts = {row[key[0]] for row in rows}
+    found = model._default_manager.filter(**{f"{key[0]}__in": firsts}).values_list("pk", *key)
+    pks = {tuple(values): pk for pk, *values in found}
+    return [pks[tuple(row[k] for k in key)] for row in rows]
+
+
+def _copy_rows(model: type[models.Model], rows: list[dict]) -> None:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    fallback = {
+        f.attname: now
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        else f.get_default()
+        for f in fields
+    }
+    names = [f.attname for f in fields]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model._meta.db_table),
+        sql.SQL(", ").join(sql.Identifier(f.column) for f in fields),
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[n] if n in row else fallback[n] for n in names])
 
 
 def organisation_check_char(body: str) -> str:

@@ -1,6 +1,7 @@
 """Importing residents from Excel: the template, every row checked before anything
 is written, all or nothing, problems named by row and column, run as a task."""
 
+import zipfile
 from io import BytesIO
 
 import openpyxl
@@ -242,6 +243,83 @@ def test_loose_room_names_and_numeric_cells(client_in, django_capture_on_commit_
         "137****1111",
         1990,
     )
+
+
+def excel_style_file(rows: list[list[str]]) -> bytes:
+    """A workbook as Excel and WPS write it: shared strings (with phonetic guides and
+    rich-text runs), relative part names, cells without references."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    strings: list[str] = []
+    sheet_rows = []
+    for number, row in enumerate([HEADERS, *rows], start=1):
+        cells = []
+        for value in row:
+            strings.append(value)
+            cells.append(f'<c t="s"><v>{len(strings) - 1}</v></c>')
+        sheet_rows.append(f'<row r="{number}">{"".join(cells)}</row>')
+    items = "".join(
+        f'<si><r><t>{v[:1]}</t></r><r><rPr><b/></rPr><t>{v[1:]}</t></r><rPh sb="0" eb="1"><t>ピン</t></rPh></si>'
+        for v in strings
+    )
+    parts = {
+        "_rels/.rels": f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
+        f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+        f'<sheet name="说明" sheetId="1" r:id="rId2"/><sheet name="居民" sheetId="2" r:id="rId1"/>'
+        "</sheets></workbook>",
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{pkg}">'
+        f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet2.xml"/>'
+        f'<Relationship Id="rId2" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId3" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        "xl/sharedStrings.xml": f'<sst xmlns="{main}">{items}</sst>',
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData/></worksheet>',
+        "xl/worksheets/sheet2.xml": f'<worksheet xmlns="{main}"><sheetData>{"".join(sheet_rows)}</sheetData></worksheet>',
+    }
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in parts.items():
+            z.writestr(name, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + text)
+    return out.getvalue()
+
+
+def test_excel_style_file_with_shared_strings_imports(
+    client_in, django_capture_on_commit_callbacks, world
+):
+    data = excel_style_file([[str(v) for v in ROWS[0]]])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_in.post(
+            IMPORT_URL, {"site": world["site"].pk, "file": SimpleUploadedFile("e.xlsx", data)}
+        )
+
+    [resident] = residents(world["site"])
+    assert (resident.name, resident.household.room, resident.birth_year) == ("张桂兰", "101", 1956)
+    assert get_personal(resident, "id_number") == ZHANG
+
+
+def test_a_file_declaring_entities_is_refused(client_in, django_capture_on_commit_callbacks, world):
+    bomb = '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+    data = excel_style_file([[str(v) for v in ROWS[0]]])
+    with zipfile.ZipFile(BytesIO(data)) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/sharedStrings.xml"] = parts["xl/sharedStrings.xml"].replace(
+        b"?>", b"?>" + bomb.encode(), 1
+    )
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, body in parts.items():
+            z.writestr(name, body)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_in.post(
+            IMPORT_URL,
+            {"site": world["site"].pk, "file": SimpleUploadedFile("b.xlsx", out.getvalue())},
+        )
+
+    progress = assert_rejected([])
+    assert progress.result["message"] == "无法读取该文件，请确认是 .xlsx 格式的 Excel 文件。"
 
 
 # --- a file with problems imports nothing -----------------------------------------------
