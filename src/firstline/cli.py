@@ -57,7 +57,8 @@ def gunicorn_cmd(host: str, port: int, workers: int) -> list[str]:
 
 def worker_cmd() -> list[str]:
     if os.environ.get("REDIS_URL"):
-        return [PY, "-m", "django", "rqworker", "default", "--with-scheduler"]
+        # RQ must build jobs with django-tasks-rq's Job class to run Django Tasks.
+        return [PY, "-m", "django", "rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.backend.Job"]
     return [PY, "-m", "django", "db_worker", "--interval", "1"]
 
 
