@@ -413,3 +413,100 @@ def test_every_dashboard_runs_a_fixed_number_of_queries(
         response = client.get(reverse("dashboard"))
 
     assert response.status_code == 200
+
+
+# --- the shell around every page ------------------------------------------------------------
+
+
+NAV = {
+    "estates:site_list": "项目",
+    "estates:household_list": "住户",
+    "estates:resident_list": "居民",
+    "estates:staff_list": "员工",
+    "estates:resident_import": "导入居民",
+    "access_log": "个人信息查看记录",
+}
+
+
+def nav_links(html: str) -> set[str]:
+    nav = html.split('<nav class="fl-nav-body"', 1)[1].split("</nav>", 1)[0]
+    return {name for name in NAV if f'href="{reverse(name)}"' in nav}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("company_admin", set(NAV)),
+        ("site_manager", set(NAV)),
+        ("guard", {"estates:site_list", "estates:household_list", "estates:resident_list"}),
+        ("cleaner", {"estates:site_list"}),
+        ("association_admin", set()),
+    ],
+)
+def test_navigation_shows_only_what_the_roles_permit(
+    client, company, site, association, role, expected
+):
+    target = {
+        "company_admin": {"company": company},
+        "association_admin": {"association": association},
+    }.get(role, {"company": company, "site": site})
+    response = dashboard(client, make_user(role, role, **target))
+
+    assert nav_links(response.content.decode()) == expected
+
+
+def test_shell_has_account_menu_language_switch_and_csrf_header(client, company):
+    response = dashboard(client, make_user("admin", "company_admin", company=company))
+
+    html = response.content.decode()
+    for name in ("password_change", "two_factor_setup", "api_tokens", "logout", "set_language"):
+        assert f'"{reverse(name)}"' in html
+    assert 'name="language" value="en"' in html
+    assert '<input type="hidden" name="next" value="/">' in html
+    assert f'hx-headers=\'{{"X-CSRFToken": "{response.context["csrf_token"]}"}}\'' in html
+    assert "企业管理员" in html  # the role, under the user's name
+
+
+def test_messages_are_dismissible_alerts(rf, company):
+    from django.contrib.messages import SUCCESS, add_message
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from firstline.core.dashboards import dashboard as dashboard_view
+    from firstline.core.selectors import scope_for_user
+
+    request = rf.get("/")
+    request.user = make_user("admin", "company_admin", company=company)
+    request.scope = scope_for_user(request.user)
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    add_message(request, SUCCESS, "已保存。")
+
+    html = dashboard_view(request).content.decode()
+
+    assert "alert alert-success alert-dismissible" in html
+    assert "已保存。" in html
+    assert 'data-bs-dismiss="alert"' in html
+
+
+def test_not_found_page_is_friendly_inside_and_outside_the_shell(client, company):
+    anonymous = client.get("/no-such-page/")
+    assert anonymous.status_code == 404
+    assert "找不到您要的页面" in anonymous.content.decode()
+    assert "fl-public" in anonymous.content.decode()
+
+    client.force_login(make_user("admin", "company_admin", company=company))
+    signed_in = client.get("/no-such-page/")
+    assert signed_in.status_code == 404
+    assert "找不到您要的页面" in signed_in.content.decode()
+    assert 'class="fl-nav-body"' in signed_in.content.decode()
+
+
+def test_server_error_page_needs_no_request_and_no_database(django_assert_num_queries):
+    from django.template.loader import render_to_string
+
+    with django_assert_num_queries(0):
+        html = render_to_string("errors/500.html")
+
+    assert "服务器出错了" in html
+    assert "/static/firstline/app.css" in html
