@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "firstline.geo",
     "firstline.orgs",
     "firstline.estates",
+    "firstline.access",
 ]
 
 MIDDLEWARE = [

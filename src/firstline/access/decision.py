@@ -1,0 +1,172 @@
+"""The gate decision: a pure function of the policy, the credential, the person's
+status, the temperature and the household's recent outings → ADMIT / DENY / REFER
+with its reasons in words. No database, no clock: everything comes in as values,
+so the rules are tested exhaustively (tests/test_decision.py).
+
+Precedence: any DENY reason denies; otherwise any REFER reason refers (a person
+at the gate needs staff: a fever, no temperature taken, an unregistered visitor);
+otherwise ADMIT. All reasons found are reported, not only the first.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import Decision, Direction, Mode
+
+
+class CredentialStatus(enum.StrEnum):
+    VALID = "valid"
+    NONE = "none"  # nothing presented or found
+    UNKNOWN = "unknown"  # a token that does not verify, or a plate not registered
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    REVOKED = "revoked"
+    USED = "used"  # a one-time visitor pass already used
+    OTHER_SITE = "other_site"
+
+
+class Health(enum.StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The parts of an AccessPolicy the decision reads."""
+
+    mode: str = Mode.CLOSED
+    version: int = 1
+    temperature_threshold: Decimal = Decimal("37.3")
+    outing_quota: int | None = None
+    outing_period_days: int = 1
+    window_start: time | None = None
+    window_end: time | None = None
+    require_green: bool = True
+    vehicles_registered_only: bool = True
+    period_anchor: date = date(2020, 1, 23)  # outing periods count from here, in whole days
+
+    @classmethod
+    def from_policy(cls, policy) -> Rules:
+        from django.utils import timezone
+
+        return cls(
+            mode=policy.mode,
+            version=policy.version,
+            temperature_threshold=policy.temperature_threshold,
+            outing_quota=policy.outing_quota,
+            outing_period_days=policy.outing_period_days,
+            window_start=policy.outing_window_start,
+            window_end=policy.outing_window_end,
+            require_green=policy.require_green,
+            vehicles_registered_only=policy.vehicles_registered_only,
+            period_anchor=timezone.localtime(policy.effective_from).date(),
+        )
+
+
+@dataclass(frozen=True)
+class Person:
+    health: Health = Health.GREEN
+    isolated: bool = False
+
+
+@dataclass(frozen=True)
+class GateRequest:
+    direction: str
+    at: datetime  # local time at the site
+    credential: CredentialStatus
+    person: Person | None = None
+    temperature: Decimal | None = None
+    household_outings: int = 0  # exits by the household in the current period, before this one
+    vehicle: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    decision: str
+    reasons: tuple[str, ...]
+    fever: bool = False
+
+
+def period_start(rules: Rules, at: datetime) -> datetime:
+    """Start of the outing period containing `at`: periods are whole local days of
+    length N counted from the policy's anchor date, so they turn over at midnight."""
+    days = (at.date() - rules.period_anchor).days
+    start_day = rules.period_anchor + timedelta(days=(days // rules.outing_period_days) * rules.outing_period_days)
+    return datetime.combine(start_day, time.min, tzinfo=at.tzinfo)
+
+
+def in_window(rules: Rules, moment: time) -> bool:
+    """Whether `moment` falls in the outing window; a window may cross midnight (22:00–02:00)."""
+    start, end = rules.window_start, rules.window_end
+    if start is None or end is None or start == end:
+        return True
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+CREDENTIAL_REASONS = {
+    CredentialStatus.NONE: gettext_lazy("未出示通行证"),
+    CredentialStatus.UNKNOWN: gettext_lazy("通行证无效或无法识别"),
+    CredentialStatus.EXPIRED: gettext_lazy("通行证已过期"),
+    CredentialStatus.NOT_YET_VALID: gettext_lazy("通行证尚未生效"),
+    CredentialStatus.REVOKED: gettext_lazy("通行证已注销"),
+    CredentialStatus.USED: gettext_lazy("一次性通行证已使用"),
+    CredentialStatus.OTHER_SITE: gettext_lazy("不是本项目的通行证"),
+}
+
+
+def decide(rules: Rules, request: GateRequest) -> Outcome:
+    deny: list[str] = []
+    refer: list[str] = []
+    closed = rules.mode == Mode.CLOSED
+    entering = request.direction == Direction.IN
+
+    # Temperature: a fever is referred in every mode; closed compounds take everyone's on entry.
+    if request.temperature is not None:
+        if request.temperature >= rules.temperature_threshold:
+            refer.append(_("体温 %(t)s℃，达到或超过 %(limit)s℃") % {"t": request.temperature, "limit": rules.temperature_threshold})
+    elif closed and entering and not request.vehicle:
+        refer.append(_("未测量体温"))
+
+    if rules.mode != Mode.OPEN:
+        if request.vehicle:
+            if rules.vehicles_registered_only and request.credential != CredentialStatus.VALID:
+                deny.append(_("车辆未登记"))
+        elif request.credential != CredentialStatus.VALID:
+            reason = str(CREDENTIAL_REASONS[request.credential])
+            # Registered entry: staff can register someone at the gate; closed: no pass, no entry.
+            (deny if closed else refer).append(reason)
+
+    person = request.person
+    if person is not None:
+        if person.isolated:
+            deny.append(_("居家隔离期间不得出入"))
+        if rules.require_green and rules.mode != Mode.OPEN:
+            if person.health == Health.RED:
+                deny.append(_("健康状态为红码"))
+            elif person.health == Health.YELLOW:
+                refer.append(_("健康状态为黄码，需核查"))
+
+    if closed and not entering and not request.vehicle:
+        if not in_window(rules, request.at.time()):
+            deny.append(_("不在外出时段（%(start)s–%(end)s）") % {
+                "start": rules.window_start.strftime("%H:%M"), "end": rules.window_end.strftime("%H:%M")})
+        if rules.outing_quota is not None and request.household_outings >= rules.outing_quota:
+            deny.append(_("本户本周期外出次数已用完（%(used)d/%(quota)d，每 %(days)d 天）") % {
+                "used": request.household_outings, "quota": rules.outing_quota, "days": rules.outing_period_days})
+
+    fever = request.temperature is not None and request.temperature >= rules.temperature_threshold
+    if deny:
+        return Outcome(Decision.DENY, tuple(deny + refer), fever)
+    if refer:
+        return Outcome(Decision.REFER, tuple(refer), fever)
+    return Outcome(Decision.ADMIT, (_("核验通过"),), fever)

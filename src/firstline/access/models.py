@@ -1,0 +1,321 @@
+"""Closed-compound access control: policies, passes, checkpoints, devices, and the
+append-only record of every gate decision."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from firstline.core.models import SiteModel
+from firstline.core.personal import personal_columns
+
+
+class Mode(models.TextChoices):
+    OPEN = "open", _("开放")
+    REGISTERED = "registered", _("登记进出")
+    CLOSED = "closed", _("封闭管理")
+
+
+class VisitorRule(models.TextChoices):
+    FORBIDDEN = "forbidden", _("谢绝来访")
+    RESIDENT_APPROVED = "resident_approved", _("居民预约")
+    ESCORTED = "escorted", _("工作人员陪同")
+
+
+class DeliveryRule(models.TextChoices):
+    DROP_OFF = "drop_off", _("仅放置在指定地点")
+    TO_DOOR = "to_door", _("可送货上门")
+
+
+class Decision(models.TextChoices):
+    ADMIT = "admit", _("放行")
+    DENY = "deny", _("拒绝")
+    REFER = "refer", _("转交处理")
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("进")
+    OUT = "out", _("出")
+
+
+class AccessPolicy(SiteModel):
+    """One version of a site's closed-management rules. The version in force at a
+    moment is the one with the latest effective_from not after it."""
+
+    version = models.PositiveIntegerField(_("版本"))
+    effective_from = models.DateTimeField(_("生效时间"))
+    mode = models.CharField(_("管理模式"), max_length=16, choices=Mode.choices, default=Mode.CLOSED)
+    temperature_threshold = models.DecimalField(_("体温阈值（℃）"), max_digits=3, decimal_places=1, default=Decimal("37.3"))
+    outing_quota = models.PositiveSmallIntegerField(_("每户外出人次"), null=True, blank=True,
+                                                    help_text=_("每个周期内每户允许外出的人次；留空表示不限"))
+    outing_period_days = models.PositiveSmallIntegerField(_("外出周期（天）"), default=2)
+    outing_window_start = models.TimeField(_("外出时段开始"), null=True, blank=True)
+    outing_window_end = models.TimeField(_("外出时段结束"), null=True, blank=True)
+    require_green = models.BooleanField(_("需要绿码"), default=True)
+    visitor_rule = models.CharField(_("访客规则"), max_length=24, choices=VisitorRule.choices, default=VisitorRule.FORBIDDEN)
+    delivery_rule = models.CharField(_("快递外卖"), max_length=16, choices=DeliveryRule.choices, default=DeliveryRule.DROP_OFF)
+    vehicles_registered_only = models.BooleanField(_("仅登记车辆"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("封闭管理策略")
+        verbose_name_plural = _("封闭管理策略")
+        ordering = ["site_id", "-effective_from", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "site", "version"], name="access_policy_company_site_version_uniq",
+                                    violation_error_message=_("该项目已有此版本的策略。")),
+            models.UniqueConstraint(fields=["company", "id"], name="access_policy_company_id_uniq"),
+            models.CheckConstraint(condition=models.Q(outing_period_days__gte=1), name="access_policy_period_positive",
+                                   violation_error_message=_("外出周期至少 1 天。")),
+        ]
+        indexes = [models.Index(fields=["company", "site", "effective_from"], name="access_policy_effective_idx")]
+
+    def get_absolute_url(self) -> str:
+        return reverse("access:policy_detail", args=[self.pk])
+
+
+class SiteKey(SiteModel):
+    """A site's Ed25519 signing key for passes. Gate devices hold only the public key.
+    The private key is sealed with the data key ring; rotation adds a new active key
+    and old passes keep verifying against their key id until they expire."""
+
+    kid = models.CharField(_("密钥编号"), max_length=16)
+    public_key = models.CharField(_("公钥"), max_length=64)  # base64url of the 32 raw bytes
+    private_key_enc = models.BinaryField(editable=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("通行证签名密钥")
+        verbose_name_plural = _("通行证签名密钥")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "site", "kid"], name="access_sitekey_company_site_kid_uniq"),
+            models.UniqueConstraint(fields=["company", "id"], name="access_sitekey_company_id_uniq"),
+        ]
+
+
+class Checkpoint(SiteModel):
+    """A gate of a site: where people or vehicles are checked."""
+
+    class Kind(models.TextChoices):
+        PEDESTRIAN = "pedestrian", _("人行出入口")
+        VEHICLE = "vehicle", _("车行出入口")
+
+    name = models.CharField(_("名称"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.PEDESTRIAN)
+
+    class Meta:
+        verbose_name = _("出入口")
+        verbose_name_plural = _("出入口")
+        ordering = ["site_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "site", "name"], name="access_checkpoint_company_site_name_uniq",
+                                    violation_error_message=_("该项目已有同名出入口。")),
+            models.UniqueConstraint(fields=["company", "id"], name="access_checkpoint_company_id_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pass(SiteModel):
+    """A pass (通行证): a resident's, or a visitor's one-time pass. The QR code is
+    a signed token of its id, site and validity (access.passes)."""
+
+    class Kind(models.TextChoices):
+        RESIDENT = "resident", _("居民通行证")
+        VISITOR = "visitor", _("访客一次性通行证")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.RESIDENT)
+    household = models.ForeignKey("estates.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("住户"))
+    resident = models.ForeignKey("estates.Resident", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("居民"))
+    holder_name = models.CharField(_("持证人"), max_length=64)
+    valid_from = models.DateTimeField(_("生效"))
+    valid_until = models.DateTimeField(_("失效"))
+    revoked_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("注销原因"), max_length=200, blank=True)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)  # one-time visitor passes
+
+    class Meta:
+        verbose_name = _("通行证")
+        verbose_name_plural = _("通行证")
+        ordering = ["-valid_from", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "id"], name="access_pass_company_id_uniq"),
+            models.CheckConstraint(condition=models.Q(valid_until__gt=models.F("valid_from")), name="access_pass_validity_order",
+                                   violation_error_message=_("失效时间必须晚于生效时间。")),
+        ]
+        indexes = [models.Index(fields=["company", "resident", "valid_until"], name="access_pass_resident_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.holder_name} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("access:pass_detail", args=[self.pk])
+
+
+class Vehicle(SiteModel):
+    """A plate registered to a household."""
+
+    household = models.ForeignKey("estates.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("住户"))
+    plate = models.CharField(_("车牌"), max_length=16)
+
+    class Meta:
+        verbose_name = _("车辆")
+        verbose_name_plural = _("车辆")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "site", "plate"], name="access_vehicle_company_site_plate_uniq",
+                                    violation_error_message=_("该车牌已登记。")),
+            models.UniqueConstraint(fields=["company", "id"], name="access_vehicle_company_id_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.plate
+
+
+class Device(SiteModel):
+    """A gate device at a checkpoint, with its own token (stored hashed)."""
+
+    class Kind(models.TextChoices):
+        FACE = "face", _("人脸识别终端")
+        TEMPERATURE = "temperature", _("测温门")
+        QR = "qr", _("二维码读头")
+        PLATE = "plate", _("车牌识别相机")
+        TURNSTILE = "turnstile", _("闸机")
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="+", verbose_name=_("出入口"))
+    name = models.CharField(_("名称"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    serial = models.CharField(_("序列号"), max_length=64, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    last_seen_at = models.DateTimeField(_("最后心跳"), null=True, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    ONLINE_SECONDS = 120
+
+    class Meta:
+        verbose_name = _("门岗设备")
+        verbose_name_plural = _("门岗设备")
+        ordering = ["site_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["company", "id"], name="access_device_company_id_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessEvent(SiteModel):
+    """One gate decision, append-only. `client_uuid` is made by the device or page
+    that recorded it: a replay of the same uuid is acknowledged and not stored twice."""
+
+    class Credential(models.TextChoices):
+        PASS = "pass", _("通行证二维码")
+        LOOKUP = "lookup", _("人工查询")
+        PLATE = "plate", _("车牌")
+        FACE = "face", _("人脸")
+        VISITOR = "visitor", _("访客")
+
+    client_uuid = models.UUIDField(_("客户端编号"))
+    checkpoint = models.ForeignKey(Checkpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("出入口"))
+    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("设备"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
+    credential = models.CharField(_("凭证"), max_length=16, choices=Credential.choices)
+    pass_ref = models.ForeignKey(Pass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("通行证"))
+    resident = models.ForeignKey("estates.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("居民"))
+    household = models.ForeignKey("estates.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("住户"))
+    vehicle = models.ForeignKey(Vehicle, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("车辆"))
+    plate = models.CharField(_("车牌"), max_length=16, blank=True)
+    temperature = models.DecimalField(_("体温"), max_digits=3, decimal_places=1, null=True, blank=True)
+    decision = models.CharField(_("结果"), max_length=8, choices=Decision.choices)
+    reasons = models.JSONField(_("原因"), default=list)
+    policy_version = models.PositiveIntegerField(_("策略版本"), null=True, blank=True)
+    device_time = models.DateTimeField(_("设备时间"))
+    server_time = models.DateTimeField(_("服务器时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("出入记录")
+        verbose_name_plural = _("出入记录")
+        ordering = ["-device_time", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "client_uuid"], name="access_event_company_client_uuid_uniq"),
+            models.UniqueConstraint(fields=["company", "id"], name="access_event_company_id_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "site", "device_time"], name="access_event_site_time_idx"),
+            models.Index(fields=["company", "household", "direction", "device_time"], name="access_event_household_idx"),
+        ]
+
+
+class Alert(SiteModel):
+    """Something the site manager must see: a fever at the gate."""
+
+    class Kind(models.TextChoices):
+        FEVER = "fever", _("体温异常")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    event = models.ForeignKey(AccessEvent, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(_("内容"), max_length=200)
+    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("告警")
+        verbose_name_plural = _("告警")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["company", "event", "kind"], name="access_alert_company_event_kind_uniq")]
+
+
+class FollowUp(SiteModel):
+    """An item on the health officer's list: a person referred at the gate."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待跟进")
+        DONE = "done", _("已处理")
+
+    event = models.ForeignKey(AccessEvent, on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey("estates.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(_("原因"), max_length=200)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    outcome = models.TextField(_("处理结果"), blank=True)
+
+    class Meta:
+        verbose_name = _("待跟进事项")
+        verbose_name_plural = _("待跟进事项")
+        ordering = ["status", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["company", "event"], name="access_followup_company_event_uniq")]
+
+
+class Visitor(SiteModel):
+    """A visitor pre-registered by a resident or registered at the gate."""
+
+    household = models.ForeignKey("estates.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("被访住户"))
+    name = models.CharField(_("访客姓名"), max_length=64)
+    locals().update(personal_columns("phone", _("手机号")))
+    expected_on = models.DateField(_("预计来访日期"))
+    purpose = models.CharField(_("来访事由"), max_length=200, blank=True)
+    pass_ref = models.ForeignKey(Pass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    arrived_at = models.DateTimeField(_("到访时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("访客")
+        verbose_name_plural = _("访客")
+        ordering = ["-expected_on", "-id"]
+
+
+class Delivery(SiteModel):
+    """A parcel or meal left at the drop-off point."""
+
+    household = models.ForeignKey("estates.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("收件住户"))
+    carrier = models.CharField(_("快递/外卖"), max_length=64)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    dropped_at = models.DateTimeField(_("送达时间"))
+    collected_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("快递外卖登记")
+        verbose_name_plural = _("快递外卖登记")
+        ordering = ["-dropped_at", "-id"]
