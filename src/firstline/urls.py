@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("firstline.orgs.urls")),
     path("", include("firstline.core.urls")),
     path("", include("firstline.estates.urls")),
+    path("access/", include("firstline.access.urls")),
 ]
 
 handler403 = "firstline.core.views.error_403"
