@@ -216,10 +216,12 @@ def test_demo_accounts_file_lists_every_role(tiny_world, var_dir):
         "resident_1",
         "donor_1",
     }
+    hashes = set(User.objects.values_list("password", flat=True))
+    assert len(hashes) == 1
+    assert check_password(DEMO_PASSWORD, hashes.pop())
     for account in accounts:
         user = User.objects.get(username=account["username"])
         assert account["password"] == DEMO_PASSWORD
-        assert check_password(DEMO_PASSWORD, user.password)
         assignment = RoleAssignment.objects.get(user=user)
         assert assignment.role == account["role"]
         assert assignment.target_allowed()

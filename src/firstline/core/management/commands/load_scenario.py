@@ -4,6 +4,8 @@ Thin on purpose: the builder lives in `firstline.scenario`, so tests build world
 without going through argument parsing.
 """
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from firstline.scenario import SCALES, build_world, reset_world, world_exists
@@ -19,14 +21,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, scale: str, seed: int, reset: bool, **options):
         if reset:
+            started = time.perf_counter()
             deleted = reset_world()
             self.stdout.write(
-                f"reset: deleted {sum(deleted.values()):,} rows from {len(deleted)} tables"
+                f"reset: deleted {sum(deleted.values()):,} rows from {len(deleted)} tables "
+                f"in {time.perf_counter() - started:.1f} s"
             )
         elif world_exists():
             # Exit code 2, like a usage error: nothing was changed.
             raise CommandError(
-                "This database already holds companies; run with --reset to delete them and build a new world.",
+                "This database already holds companies; "
+                "run with --reset to delete them and build a new world.",
                 returncode=2,
             )
         size = SCALES[scale]
