@@ -14,7 +14,7 @@ from firstline.settings import *  # noqa: E402,F403
 
 # A lazy load of a relation a selector did not join raises in tests (Django 6.1 fetch modes).
 FIRSTLINE_STRICT_FETCH = True
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
+PASSWORD_HASHERS = ["firstline.testing.hashers.FastArgon2PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
 # Unit tests run tasks at once; test_task_backends.py switches to PRODUCTION_TASKS
 # (the database backend, or RQ when REDIS_URL is set) and runs a real worker.
 PRODUCTION_TASKS = TASKS  # noqa: F405

@@ -22,7 +22,7 @@ from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
 
-from firstline.orgs.middleware import SESSION_VERIFIED
+from firstline.orgs.middleware import second_factor_pending
 
 from .selectors import scope_for_user
 from .tenancy import is_scoped
@@ -56,9 +56,9 @@ class ScopedSessionAuth(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key):
         user = super().authenticate(request, key)
-        if user is not None and user.totp_confirmed and not request.session.get(SESSION_VERIFIED):
+        if user is not None and second_factor_pending(request):
             # /api/ is exempt from TwoFactorMiddleware: a session that has only the
-            # password must not reach the API either.
+            # password (or an admin who must set up 2FA) must not reach the API either.
             return None
         if user is not None and not hasattr(request, "scope"):
             request.scope = scope_for_user(user)

@@ -16,13 +16,24 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
-            if user.totp_confirmed and not request.session.get(SESSION_VERIFIED):
-                return redirect("two_factor_verify")
-            if settings.FIRSTLINE_REQUIRE_2FA and not user.totp_confirmed and _needs_2fa(user):
-                return redirect("two_factor_setup")
+        if not request.path.startswith(EXEMPT_PREFIXES):
+            pending = second_factor_pending(request)
+            if pending:
+                return redirect(pending)
         return self.get_response(request)
+
+
+def second_factor_pending(request) -> str | None:
+    """What a signed-in session still lacks: the url name of the verify or setup
+    page, or None. The API's session auth refuses the same sessions."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    if user.totp_confirmed and not request.session.get(SESSION_VERIFIED):
+        return "two_factor_verify"
+    if settings.FIRSTLINE_REQUIRE_2FA and not user.totp_confirmed and _needs_2fa(user):
+        return "two_factor_setup"
+    return None
 
 
 def _needs_2fa(user) -> bool:
