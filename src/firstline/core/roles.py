@@ -63,11 +63,11 @@ _GATE_ADMIN = _GATE | {"access.change_policy", "access.issue_pass", "access.mana
                        "access.view_followup", "access.change_followup", "access.export_event"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.ASSOCIATION_ADMIN: frozenset({"orgs.view_company", "orgs.change_company", "orgs.view_association"}),
+    Role.ASSOCIATION_ADMIN: frozenset({"orgs.view_company", "orgs.change_company", "orgs.add_company", "orgs.view_association"}),
     Role.ASSOCIATION_STAFF: frozenset({"orgs.view_company", "orgs.view_association"}),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES | _VIEW_PEOPLE | _EDIT_ESTATES | _GATE_ADMIN
-        | {"estates.add_site", "people.reveal", "core.view_accesslog", "orgs.view_company"}
+        | {"estates.add_site", "people.reveal", "core.view_accesslog", "orgs.view_company", "orgs.change_company"}
     ),
     Role.SITE_MANAGER: frozenset(_VIEW_ESTATES | _VIEW_PEOPLE | _EDIT_ESTATES | _GATE_ADMIN | {"people.reveal", "core.view_accesslog"}),
     Role.HEALTH_OFFICER: frozenset(_VIEW_ESTATES | _VIEW_PEOPLE | {"people.reveal", "access.view_event", "access.view_alert",

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from firstline.core.roles import ROLE_TARGETS, Role, Target
+from firstline.core.scope import Scope
+from firstline.core.tenancy import TenantQuerySet
 
 from .validators import validate_credit_code
 
@@ -45,8 +47,29 @@ class Association(models.Model):
         return self.short_name or self.name
 
 
+class CompanyManager(models.Manager.from_queryset(TenantQuerySet)):
+    """Companies are the tenant itself, so `Company.objects` stays a plain manager
+    (everything joins to it); pages read them through `for_scope`: a company's own
+    roles see it, an association's roles see its members."""
+
+    def for_scope(self, scope: Scope) -> TenantQuerySet:
+        from firstline.core.roles import Target
+
+        companies = sorted(scope.ids(Target.COMPANY) | scope.company_ids)
+        associations = sorted(scope.ids(Target.ASSOCIATION))
+        condition = models.Q(pk__in=companies)
+        if associations:
+            members = Membership.objects.filter(company=models.OuterRef("pk"), association_id__in=associations)
+            condition |= models.Exists(members)
+        qs = super().get_queryset().filter(condition) if (companies or associations) else super().get_queryset().none()
+        qs._firstline_scope = scope
+        return qs
+
+
 class Company(models.Model):
     """A member property-service company: the tenant."""
+
+    objects = CompanyManager()
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("正常")
@@ -73,6 +96,11 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("company_detail", args=[self.pk])
 
 
 class Membership(models.Model):
