@@ -13,8 +13,10 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 
+from firstline.access.api import router as access_router  # noqa: E402
 from firstline.estates.api import router as estates_router  # noqa: E402
 from firstline.orgs.api import router as orgs_router  # noqa: E402
 
 api.add_router("/auth", orgs_router)
 api.add_router("/", estates_router)
+api.add_router("/access", access_router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -51,14 +52,39 @@ def manage(*args: str, check: bool = True) -> int:
 
 
 def gunicorn_cmd(host: str, port: int, workers: int) -> list[str]:
-    return [PY, "-m", "gunicorn", "firstline.wsgi", "--bind", f"{host}:{port}", "--worker-class", "gthread",
-            "--workers", str(workers), "--threads", "8", "--access-logfile", "-", "--timeout", "120"]
+    return [
+        PY,
+        "-m",
+        "gunicorn",
+        "firstline.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        "8",
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "120",
+    ]
 
 
 def worker_cmd() -> list[str]:
     if os.environ.get("REDIS_URL"):
         # RQ must build jobs with django-tasks-rq's Job class to run Django Tasks.
-        return [PY, "-m", "django", "rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.backend.Job"]
+        return [
+            PY,
+            "-m",
+            "django",
+            "rqworker",
+            "default",
+            "--with-scheduler",
+            "--job-class",
+            "django_tasks_rq.backend.Job",
+        ]
     return [PY, "-m", "django", "db_worker", "--interval", "1"]
 
 
@@ -70,10 +96,8 @@ def run_together(commands: list[list[str]]) -> int:
             for p in procs:
                 if p.poll() is not None:
                     return p.returncode
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 procs[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
     except KeyboardInterrupt:
         return 0
     finally:
@@ -88,9 +112,20 @@ def run_together(commands: list[list[str]]) -> int:
 
 
 def database_is_empty() -> bool:
-    out = subprocess.run([PY, "-m", "django", "shell", "-c",
-                          "from firstline.orgs.models import Company; print(Company.objects.exists())"],
-                         env=django_env(), capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            PY,
+            "-m",
+            "django",
+            "shell",
+            "-c",
+            "from firstline.orgs.models import Company; print(Company.objects.exists())",
+        ],
+        env=django_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip().endswith("False")
 
 
@@ -149,9 +184,15 @@ def cmd_bench(args) -> int:
     script = REPO / "bench" / f"{args.name}.py"
     if not script.exists():
         names = sorted(p.stem for p in (REPO / "bench").glob("*.py") if not p.stem.startswith("_"))
-        print(f"firstline: no benchmark {args.name!r}; available: {', '.join(names)}", file=sys.stderr)
+        print(
+            f"firstline: no benchmark {args.name!r}; available: {', '.join(names)}", file=sys.stderr
+        )
         return 2
-    return subprocess.call([PY, str(script), *(["--quick"] if args.quick else []), *args.rest], env=django_env(), cwd=REPO)
+    return subprocess.call(
+        [PY, str(script), *(["--quick"] if args.quick else []), *args.rest],
+        env=django_env(),
+        cwd=REPO,
+    )
 
 
 def cmd_manage(args) -> int:
@@ -160,14 +201,20 @@ def cmd_manage(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="firstline", description="Firstline: the front line's platform.")
+    parser = argparse.ArgumentParser(
+        prog="firstline", description="Firstline: the front line's platform."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("demo", help="run with demo data on SQLite (web on 127.0.0.1:8000 and a task worker)")
+    p = sub.add_parser(
+        "demo", help="run with demo data on SQLite (web on 127.0.0.1:8000 and a task worker)"
+    )
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("test", help="run the whole test suite (PostgreSQL when DATABASE_URL is set)")
+    p = sub.add_parser(
+        "test", help="run the whole test suite (PostgreSQL when DATABASE_URL is set)"
+    )
     p.add_argument("pytest_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_test)
 
@@ -177,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1)))
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="the task worker (database backend, or RQ when REDIS_URL is set)")
+    p = sub.add_parser(
+        "worker", help="the task worker (database backend, or RQ when REDIS_URL is set)"
+    )
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("scenario", help="build the demo world")

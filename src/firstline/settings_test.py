@@ -10,7 +10,7 @@ os.environ.setdefault("FIRSTLINE_SECRET_KEY", "test-" + base64.b64encode(os.uran
 os.environ.setdefault("FIRSTLINE_DATA_KEYS", "t1:" + base64.b64encode(os.urandom(32)).decode())
 os.environ.setdefault("FIRSTLINE_HMAC_KEY", base64.b64encode(os.urandom(32)).decode())
 
-from firstline.settings import *  # noqa: E402,F403
+from firstline.settings import *  # noqa: F403
 
 # A lazy load of a relation a selector did not join raises in tests (Django 6.1 fetch modes).
 FIRSTLINE_STRICT_FETCH = True
@@ -19,4 +19,7 @@ PASSWORD_HASHERS = ["firstline.testing.hashers.FastArgon2PasswordHasher", *PASSW
 # (the database backend, or RQ when REDIS_URL is set) and runs a real worker.
 PRODUCTION_TASKS = TASKS  # noqa: F405
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}  # noqa: F405

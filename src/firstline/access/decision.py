@@ -99,7 +99,9 @@ def period_start(rules: Rules, at: datetime) -> datetime:
     """Start of the outing period containing `at`: periods are whole local days of
     length N counted from the policy's anchor date, so they turn over at midnight."""
     days = (at.date() - rules.period_anchor).days
-    start_day = rules.period_anchor + timedelta(days=(days // rules.outing_period_days) * rules.outing_period_days)
+    start_day = rules.period_anchor + timedelta(
+        days=(days // rules.outing_period_days) * rules.outing_period_days
+    )
     return datetime.combine(start_day, time.min, tzinfo=at.tzinfo)
 
 
@@ -133,7 +135,10 @@ def decide(rules: Rules, request: GateRequest) -> Outcome:
     # Temperature: a fever is referred in every mode; closed compounds take everyone's on entry.
     if request.temperature is not None:
         if request.temperature >= rules.temperature_threshold:
-            refer.append(_("体温 %(t)s℃，达到或超过 %(limit)s℃") % {"t": request.temperature, "limit": rules.temperature_threshold})
+            refer.append(
+                _("体温 %(t)s℃，达到或超过 %(limit)s℃")
+                % {"t": request.temperature, "limit": rules.temperature_threshold}
+            )
     elif closed and entering and not request.vehicle:
         refer.append(_("未测量体温"))
 
@@ -158,11 +163,22 @@ def decide(rules: Rules, request: GateRequest) -> Outcome:
 
     if closed and not entering and not request.vehicle:
         if not in_window(rules, request.at.time()):
-            deny.append(_("不在外出时段（%(start)s–%(end)s）") % {
-                "start": rules.window_start.strftime("%H:%M"), "end": rules.window_end.strftime("%H:%M")})
+            deny.append(
+                _("不在外出时段（%(start)s–%(end)s）")
+                % {
+                    "start": rules.window_start.strftime("%H:%M"),
+                    "end": rules.window_end.strftime("%H:%M"),
+                }
+            )
         if rules.outing_quota is not None and request.household_outings >= rules.outing_quota:
-            deny.append(_("本户本周期外出次数已用完（%(used)d/%(quota)d，每 %(days)d 天）") % {
-                "used": request.household_outings, "quota": rules.outing_quota, "days": rules.outing_period_days})
+            deny.append(
+                _("本户本周期外出次数已用完（%(used)d/%(quota)d，每 %(days)d 天）")
+                % {
+                    "used": request.household_outings,
+                    "quota": rules.outing_quota,
+                    "days": rules.outing_period_days,
+                }
+            )
 
     fever = request.temperature is not None and request.temperature >= rules.temperature_threshold
     if deny:

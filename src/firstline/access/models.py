@@ -1,7 +1,6 @@
 """Closed-compound access control: policies, passes, checkpoints, devices, and the
 append-only record of every gate decision."""
 
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -48,30 +47,52 @@ class AccessPolicy(SiteModel):
     version = models.PositiveIntegerField(_("版本"))
     effective_from = models.DateTimeField(_("生效时间"))
     mode = models.CharField(_("管理模式"), max_length=16, choices=Mode.choices, default=Mode.CLOSED)
-    temperature_threshold = models.DecimalField(_("体温阈值（℃）"), max_digits=3, decimal_places=1, default=Decimal("37.3"))
-    outing_quota = models.PositiveSmallIntegerField(_("每户外出人次"), null=True, blank=True,
-                                                    help_text=_("每个周期内每户允许外出的人次；留空表示不限"))
+    temperature_threshold = models.DecimalField(
+        _("体温阈值（℃）"), max_digits=3, decimal_places=1, default=Decimal("37.3")
+    )
+    outing_quota = models.PositiveSmallIntegerField(
+        _("每户外出人次"),
+        null=True,
+        blank=True,
+        help_text=_("每个周期内每户允许外出的人次；留空表示不限"),
+    )
     outing_period_days = models.PositiveSmallIntegerField(_("外出周期（天）"), default=2)
     outing_window_start = models.TimeField(_("外出时段开始"), null=True, blank=True)
     outing_window_end = models.TimeField(_("外出时段结束"), null=True, blank=True)
     require_green = models.BooleanField(_("需要绿码"), default=True)
-    visitor_rule = models.CharField(_("访客规则"), max_length=24, choices=VisitorRule.choices, default=VisitorRule.FORBIDDEN)
-    delivery_rule = models.CharField(_("快递外卖"), max_length=16, choices=DeliveryRule.choices, default=DeliveryRule.DROP_OFF)
+    visitor_rule = models.CharField(
+        _("访客规则"), max_length=24, choices=VisitorRule.choices, default=VisitorRule.FORBIDDEN
+    )
+    delivery_rule = models.CharField(
+        _("快递外卖"), max_length=16, choices=DeliveryRule.choices, default=DeliveryRule.DROP_OFF
+    )
     vehicles_registered_only = models.BooleanField(_("仅登记车辆"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("封闭管理策略")
         verbose_name_plural = _("封闭管理策略")
         ordering = ["site_id", "-effective_from", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "site", "version"], name="access_policy_company_site_version_uniq",
-                                    violation_error_message=_("该项目已有此版本的策略。")),
+            models.UniqueConstraint(
+                fields=["company", "site", "version"],
+                name="access_policy_company_site_version_uniq",
+                violation_error_message=_("该项目已有此版本的策略。"),
+            ),
             models.UniqueConstraint(fields=["company", "id"], name="access_policy_company_id_uniq"),
-            models.CheckConstraint(condition=models.Q(outing_period_days__gte=1), name="access_policy_period_positive",
-                                   violation_error_message=_("外出周期至少 1 天。")),
+            models.CheckConstraint(
+                condition=models.Q(outing_period_days__gte=1),
+                name="access_policy_period_positive",
+                violation_error_message=_("外出周期至少 1 天。"),
+            ),
         ]
-        indexes = [models.Index(fields=["company", "site", "effective_from"], name="access_policy_effective_idx")]
+        indexes = [
+            models.Index(
+                fields=["company", "site", "effective_from"], name="access_policy_effective_idx"
+            )
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("access:policy_detail", args=[self.pk])
@@ -91,8 +112,12 @@ class SiteKey(SiteModel):
         verbose_name = _("通行证签名密钥")
         verbose_name_plural = _("通行证签名密钥")
         constraints = [
-            models.UniqueConstraint(fields=["company", "site", "kid"], name="access_sitekey_company_site_kid_uniq"),
-            models.UniqueConstraint(fields=["company", "id"], name="access_sitekey_company_id_uniq"),
+            models.UniqueConstraint(
+                fields=["company", "site", "kid"], name="access_sitekey_company_site_kid_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["company", "id"], name="access_sitekey_company_id_uniq"
+            ),
         ]
 
 
@@ -111,9 +136,14 @@ class Checkpoint(SiteModel):
         verbose_name_plural = _("出入口")
         ordering = ["site_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "site", "name"], name="access_checkpoint_company_site_name_uniq",
-                                    violation_error_message=_("该项目已有同名出入口。")),
-            models.UniqueConstraint(fields=["company", "id"], name="access_checkpoint_company_id_uniq"),
+            models.UniqueConstraint(
+                fields=["company", "site", "name"],
+                name="access_checkpoint_company_site_name_uniq",
+                violation_error_message=_("该项目已有同名出入口。"),
+            ),
+            models.UniqueConstraint(
+                fields=["company", "id"], name="access_checkpoint_company_id_uniq"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,8 +159,17 @@ class Pass(SiteModel):
         VISITOR = "visitor", _("访客一次性通行证")
 
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.RESIDENT)
-    household = models.ForeignKey("estates.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("住户"))
-    resident = models.ForeignKey("estates.Resident", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("居民"))
+    household = models.ForeignKey(
+        "estates.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("住户")
+    )
+    resident = models.ForeignKey(
+        "estates.Resident",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("居民"),
+    )
     holder_name = models.CharField(_("持证人"), max_length=64)
     valid_from = models.DateTimeField(_("生效"))
     valid_until = models.DateTimeField(_("失效"))
@@ -138,16 +177,25 @@ class Pass(SiteModel):
     revoked_reason = models.CharField(_("注销原因"), max_length=200, blank=True)
     used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)  # one-time visitor passes
 
+    scope_paths = {"company": "company_id", "site": "site_id", "household": "household_id"}
+
     class Meta:
         verbose_name = _("通行证")
         verbose_name_plural = _("通行证")
         ordering = ["-valid_from", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["company", "id"], name="access_pass_company_id_uniq"),
-            models.CheckConstraint(condition=models.Q(valid_until__gt=models.F("valid_from")), name="access_pass_validity_order",
-                                   violation_error_message=_("失效时间必须晚于生效时间。")),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gt=models.F("valid_from")),
+                name="access_pass_validity_order",
+                violation_error_message=_("失效时间必须晚于生效时间。"),
+            ),
         ]
-        indexes = [models.Index(fields=["company", "resident", "valid_until"], name="access_pass_resident_idx")]
+        indexes = [
+            models.Index(
+                fields=["company", "resident", "valid_until"], name="access_pass_resident_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.holder_name} #{self.pk}"
@@ -159,16 +207,25 @@ class Pass(SiteModel):
 class Vehicle(SiteModel):
     """A plate registered to a household."""
 
-    household = models.ForeignKey("estates.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("住户"))
+    household = models.ForeignKey(
+        "estates.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("住户")
+    )
     plate = models.CharField(_("车牌"), max_length=16)
+
+    scope_paths = {"company": "company_id", "site": "site_id", "household": "household_id"}
 
     class Meta:
         verbose_name = _("车辆")
         verbose_name_plural = _("车辆")
         constraints = [
-            models.UniqueConstraint(fields=["company", "site", "plate"], name="access_vehicle_company_site_plate_uniq",
-                                    violation_error_message=_("该车牌已登记。")),
-            models.UniqueConstraint(fields=["company", "id"], name="access_vehicle_company_id_uniq"),
+            models.UniqueConstraint(
+                fields=["company", "site", "plate"],
+                name="access_vehicle_company_site_plate_uniq",
+                violation_error_message=_("该车牌已登记。"),
+            ),
+            models.UniqueConstraint(
+                fields=["company", "id"], name="access_vehicle_company_id_uniq"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -185,7 +242,9 @@ class Device(SiteModel):
         PLATE = "plate", _("车牌识别相机")
         TURNSTILE = "turnstile", _("闸机")
 
-    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="+", verbose_name=_("出入口"))
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.CASCADE, related_name="+", verbose_name=_("出入口")
+    )
     name = models.CharField(_("名称"), max_length=64)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     serial = models.CharField(_("序列号"), max_length=64, blank=True)
@@ -199,7 +258,9 @@ class Device(SiteModel):
         verbose_name = _("门岗设备")
         verbose_name_plural = _("门岗设备")
         ordering = ["site_id", "name"]
-        constraints = [models.UniqueConstraint(fields=["company", "id"], name="access_device_company_id_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "id"], name="access_device_company_id_uniq")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -217,17 +278,63 @@ class AccessEvent(SiteModel):
         VISITOR = "visitor", _("访客")
 
     client_uuid = models.UUIDField(_("客户端编号"))
-    checkpoint = models.ForeignKey(Checkpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("出入口"))
-    device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("设备"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    checkpoint = models.ForeignKey(
+        Checkpoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("出入口"),
+    )
+    device = models.ForeignKey(
+        Device,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("设备"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
     credential = models.CharField(_("凭证"), max_length=16, choices=Credential.choices)
-    pass_ref = models.ForeignKey(Pass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("通行证"))
-    resident = models.ForeignKey("estates.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("居民"))
-    household = models.ForeignKey("estates.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("住户"))
-    vehicle = models.ForeignKey(Vehicle, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("车辆"))
+    pass_ref = models.ForeignKey(
+        Pass,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("通行证"),
+    )
+    resident = models.ForeignKey(
+        "estates.Resident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("居民"),
+    )
+    household = models.ForeignKey(
+        "estates.Household",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("住户"),
+    )
+    vehicle = models.ForeignKey(
+        Vehicle,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("车辆"),
+    )
     plate = models.CharField(_("车牌"), max_length=16, blank=True)
-    temperature = models.DecimalField(_("体温"), max_digits=3, decimal_places=1, null=True, blank=True)
+    temperature = models.DecimalField(
+        _("体温"), max_digits=3, decimal_places=1, null=True, blank=True
+    )
     decision = models.CharField(_("结果"), max_length=8, choices=Decision.choices)
     reasons = models.JSONField(_("原因"), default=list)
     policy_version = models.PositiveIntegerField(_("策略版本"), null=True, blank=True)
@@ -239,12 +346,19 @@ class AccessEvent(SiteModel):
         verbose_name_plural = _("出入记录")
         ordering = ["-device_time", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "client_uuid"], name="access_event_company_client_uuid_uniq"),
+            models.UniqueConstraint(
+                fields=["company", "client_uuid"], name="access_event_company_client_uuid_uniq"
+            ),
             models.UniqueConstraint(fields=["company", "id"], name="access_event_company_id_uniq"),
         ]
         indexes = [
-            models.Index(fields=["company", "site", "device_time"], name="access_event_site_time_idx"),
-            models.Index(fields=["company", "household", "direction", "device_time"], name="access_event_household_idx"),
+            models.Index(
+                fields=["company", "site", "device_time"], name="access_event_site_time_idx"
+            ),
+            models.Index(
+                fields=["company", "household", "direction", "device_time"],
+                name="access_event_household_idx",
+            ),
         ]
 
 
@@ -258,13 +372,19 @@ class Alert(SiteModel):
     event = models.ForeignKey(AccessEvent, on_delete=models.CASCADE, related_name="+")
     message = models.CharField(_("内容"), max_length=200)
     acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("告警")
         verbose_name_plural = _("告警")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["company", "event", "kind"], name="access_alert_company_event_kind_uniq")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "event", "kind"], name="access_alert_company_event_kind_uniq"
+            )
+        ]
 
 
 class FollowUp(SiteModel):
@@ -275,7 +395,9 @@ class FollowUp(SiteModel):
         DONE = "done", _("已处理")
 
     event = models.ForeignKey(AccessEvent, on_delete=models.CASCADE, related_name="+")
-    resident = models.ForeignKey("estates.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resident = models.ForeignKey(
+        "estates.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.CharField(_("原因"), max_length=200)
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
     outcome = models.TextField(_("处理结果"), blank=True)
@@ -284,20 +406,32 @@ class FollowUp(SiteModel):
         verbose_name = _("待跟进事项")
         verbose_name_plural = _("待跟进事项")
         ordering = ["status", "-created_at"]
-        constraints = [models.UniqueConstraint(fields=["company", "event"], name="access_followup_company_event_uniq")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "event"], name="access_followup_company_event_uniq"
+            )
+        ]
 
 
 class Visitor(SiteModel):
     """A visitor pre-registered by a resident or registered at the gate."""
 
-    household = models.ForeignKey("estates.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("被访住户"))
+    household = models.ForeignKey(
+        "estates.Household", on_delete=models.CASCADE, related_name="+", verbose_name=_("被访住户")
+    )
     name = models.CharField(_("访客姓名"), max_length=64)
     locals().update(personal_columns("phone", _("手机号")))
     expected_on = models.DateField(_("预计来访日期"))
     purpose = models.CharField(_("来访事由"), max_length=200, blank=True)
-    pass_ref = models.ForeignKey(Pass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    pass_ref = models.ForeignKey(
+        Pass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     arrived_at = models.DateTimeField(_("到访时间"), null=True, blank=True)
+
+    scope_paths = {"company": "company_id", "site": "site_id", "household": "household_id"}
 
     class Meta:
         verbose_name = _("访客")
@@ -308,12 +442,21 @@ class Visitor(SiteModel):
 class Delivery(SiteModel):
     """A parcel or meal left at the drop-off point."""
 
-    household = models.ForeignKey("estates.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("收件住户"))
+    household = models.ForeignKey(
+        "estates.Household",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("收件住户"),
+    )
     carrier = models.CharField(_("快递/外卖"), max_length=64)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     dropped_at = models.DateTimeField(_("送达时间"))
     collected_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("快递外卖登记")

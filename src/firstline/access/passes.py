@@ -18,7 +18,12 @@ from datetime import datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 PREFIX = "FL1"
 
@@ -58,7 +63,13 @@ def new_keypair() -> tuple[bytes, str]:
 
 def sign(private_raw: bytes, claims: PassClaims) -> str:
     payload = json.dumps(
-        {"p": claims.pass_id, "s": claims.site_id, "k": claims.kid, "nbf": claims.not_before, "exp": claims.expires},
+        {
+            "p": claims.pass_id,
+            "s": claims.site_id,
+            "k": claims.kid,
+            "nbf": claims.not_before,
+            "exp": claims.expires,
+        },
         separators=(",", ":"),
     ).encode()
     signed = f"{PREFIX}.{b64e(payload)}"
@@ -66,7 +77,9 @@ def sign(private_raw: bytes, claims: PassClaims) -> str:
     return f"{signed}.{b64e(signature)}"
 
 
-def verify(token: str, *, public_keys: dict[str, str], site_id: int, now: datetime | None) -> PassClaims:
+def verify(
+    token: str, *, public_keys: dict[str, str], site_id: int, now: datetime | None
+) -> PassClaims:
     """Check a token with only public keys. Raises InvalidPass with a status that
     the gate decision understands (unknown, other_site, not_yet_valid, expired).
     With now=None only the signature and site are checked (see check_validity)."""
@@ -75,7 +88,13 @@ def verify(token: str, *, public_keys: dict[str, str], site_id: int, now: dateti
         raise InvalidPass("unknown", "not a Firstline pass")
     try:
         payload = json.loads(b64d(parts[1]))
-        claims = PassClaims(int(payload["p"]), int(payload["s"]), str(payload["k"]), int(payload["nbf"]), int(payload["exp"]))
+        claims = PassClaims(
+            int(payload["p"]),
+            int(payload["s"]),
+            str(payload["k"]),
+            int(payload["nbf"]),
+            int(payload["exp"]),
+        )
         signature = b64d(parts[2])
     except (ValueError, KeyError, TypeError):
         raise InvalidPass("unknown", "malformed pass") from None
@@ -85,7 +104,9 @@ def verify(token: str, *, public_keys: dict[str, str], site_id: int, now: dateti
     if public is None:
         raise InvalidPass("unknown", "unknown signing key")
     try:
-        Ed25519PublicKey.from_public_bytes(b64d(public)).verify(signature, f"{parts[0]}.{parts[1]}".encode())
+        Ed25519PublicKey.from_public_bytes(b64d(public)).verify(
+            signature, f"{parts[0]}.{parts[1]}".encode()
+        )
     except (InvalidSignature, ValueError):
         raise InvalidPass("unknown", "bad signature") from None
     if now is not None:

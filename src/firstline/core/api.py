@@ -9,7 +9,6 @@ devices and integrations) and the scoped router every tenant endpoint uses.
 the caller's scope it raises 404, the same as a missing row.
 """
 
-
 import hashlib
 from collections.abc import Callable
 
@@ -79,7 +78,9 @@ def scoped_queryset(request: HttpRequest, model: type[models.Model], permission:
     return model.objects.for_scope(perm_scope(request, permission))
 
 
-def scoped_object(request: HttpRequest, model: type[models.Model], permission: str, pk, refine=None):
+def scoped_object(
+    request: HttpRequest, model: type[models.Model], permission: str, pk, refine=None
+):
     qs = scoped_queryset(request, model, permission)
     if refine is not None:
         qs = refine(qs)
@@ -101,12 +102,26 @@ class ScopedPagination(PageNumberPagination):
 class ScopedRouter(Router):
     """A Router whose list and detail endpoints are declared, and scoped by construction."""
 
-    def scoped_list(self, path: str, model, permission: str, schema, *, refine: Callable | None = None,
-             search: Callable[[str], Q] | None = None, filters: type[Schema] | None = None, name: str = ""):
+    def scoped_list(
+        self,
+        path: str,
+        model,
+        permission: str,
+        schema,
+        *,
+        refine: Callable | None = None,
+        search: Callable[[str], Q] | None = None,
+        filters: type[Schema] | None = None,
+        name: str = "",
+    ):
         filter_schema = filters or SearchQuery
 
-        @self.get(path, response=list[schema], operation_id=name or f"list_{model._meta.model_name}",
-                  summary=f"List {model._meta.verbose_name_plural} (scoped, paginated)")
+        @self.get(
+            path,
+            response=list[schema],
+            operation_id=name or f"list_{model._meta.model_name}",
+            summary=f"List {model._meta.verbose_name_plural} (scoped, paginated)",
+        )
         @paginate(ScopedPagination)
         def endpoint(request, params: Query[filter_schema]):  # type: ignore[valid-type]
             qs = scoped_queryset(request, model, permission)
@@ -123,9 +138,22 @@ class ScopedRouter(Router):
 
         return endpoint
 
-    def scoped_detail(self, path: str, model, permission: str, schema, *, refine: Callable | None = None, name: str = ""):
-        @self.get(path, response=schema, operation_id=name or f"get_{model._meta.model_name}",
-                  summary=f"One {model._meta.verbose_name} (404 outside your scope)")
+    def scoped_detail(
+        self,
+        path: str,
+        model,
+        permission: str,
+        schema,
+        *,
+        refine: Callable | None = None,
+        name: str = "",
+    ):
+        @self.get(
+            path,
+            response=schema,
+            operation_id=name or f"get_{model._meta.model_name}",
+            summary=f"One {model._meta.verbose_name} (404 outside your scope)",
+        )
         def endpoint(request, pk: int):
             return scoped_object(request, model, permission, pk, refine)
 

@@ -3,4 +3,9 @@
 
 def shell(request):
     scope = getattr(request, "scope", None)
-    return {"scope": scope, "roles": scope.roles if scope is not None and request.user.is_authenticated else frozenset()}
+    return {
+        "scope": scope,
+        "roles": scope.roles
+        if scope is not None and request.user.is_authenticated
+        else frozenset(),
+    }

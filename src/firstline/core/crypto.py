@@ -34,7 +34,9 @@ class KeyRing:
             kid, _, b64 = item.strip().partition(":")
             raw = base64.b64decode(b64)
             if not kid or len(raw) != 32 or ":" in kid:
-                raise ImproperlyConfigured(f"FIRSTLINE_DATA_KEYS: key {kid!r} must be 'id:base64 of 32 bytes'.")
+                raise ImproperlyConfigured(
+                    f"FIRSTLINE_DATA_KEYS: key {kid!r} must be 'id:base64 of 32 bytes'."
+                )
             self.keys[kid] = AESGCM(raw)
             self.order.append(kid)
         self.active = self.order[0]

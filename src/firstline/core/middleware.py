@@ -11,5 +11,7 @@ class ScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.scope = SimpleLazyObject(lambda: scope_for_user(request.user) if request.user.is_authenticated else Scope.empty())
+        request.scope = SimpleLazyObject(
+            lambda: scope_for_user(request.user) if request.user.is_authenticated else Scope.empty()
+        )
         return self.get_response(request)

@@ -20,7 +20,9 @@ class TenantModel(models.Model):
     all_tenants = models.Manager()  # declared first: Django's default manager (see tenancy.py)
     objects = TenantManager()
 
-    company = models.ForeignKey("orgs.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("企业"))
+    company = models.ForeignKey(
+        "orgs.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("企业")
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -33,7 +35,9 @@ class TenantModel(models.Model):
 class SiteModel(TenantModel):
     """A row under one site: carries site_id beside company_id."""
 
-    site = models.ForeignKey("estates.Site", on_delete=models.CASCADE, related_name="+", verbose_name=_("项目"))
+    site = models.ForeignKey(
+        "estates.Site", on_delete=models.CASCADE, related_name="+", verbose_name=_("项目")
+    )
 
     scope_paths = {"company": "company_id", "site": "site_id"}
 
@@ -45,8 +49,12 @@ class AuditEvent(models.Model):
     """One change made through a service: who, what, when, and the changed fields
     (personal values masked). The change history of people and sites reads these."""
 
-    company = models.ForeignKey("orgs.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    company = models.ForeignKey(
+        "orgs.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(_("操作"), max_length=64)
     object_type = models.CharField(_("对象类型"), max_length=64)
     object_id = models.CharField(_("对象"), max_length=64)
@@ -56,16 +64,35 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
-        indexes = [models.Index(fields=["company", "object_type", "object_id", "at"], name="core_audit_object_idx")]
+        indexes = [
+            models.Index(
+                fields=["company", "object_type", "object_id", "at"], name="core_audit_object_idx"
+            )
+        ]
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"
 
 
 class AccessLog(TenantModel):
     """A reveal of a person's sensitive field, with the purpose the user stated.
     Append-only: nothing updates or deletes these rows but the retention purge."""
 
-    site = models.ForeignKey("estates.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("项目"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("查看人"))
+    site = models.ForeignKey(
+        "estates.Site",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("项目"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("查看人"),
+    )
     object_type = models.CharField(_("对象类型"), max_length=64)
     object_id = models.CharField(_("对象"), max_length=64)
     object_label = models.CharField(_("对象名称"), max_length=200, blank=True)
@@ -79,8 +106,13 @@ class AccessLog(TenantModel):
     class Meta:
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
-        indexes = [models.Index(fields=["company", "created_at"], name="core_accesslog_company_at_idx")]
+        indexes = [
+            models.Index(fields=["company", "created_at"], name="core_accesslog_company_at_idx")
+        ]
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.field} of {self.object_label}"
 
 
 class TaskProgress(models.Model):
@@ -94,9 +126,13 @@ class TaskProgress(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    company = models.ForeignKey("orgs.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(
+        "orgs.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("类型"), max_length=64)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     message = models.TextField(_("说明"), blank=True)
@@ -107,6 +143,9 @@ class TaskProgress(models.Model):
     class Meta:
         verbose_name = _("后台任务")
         verbose_name_plural = _("后台任务")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status}"
 
     @property
     def percent(self) -> int:

@@ -15,9 +15,23 @@ from .crypto import seal, unseal
 def personal_columns(kind: str, label: str, *, blank: bool = True) -> dict[str, models.Field]:
     """The concrete fields for one sensitive value, to spread into a model body."""
     return {
-        f"{kind}_enc": models.BinaryField(_("%(label)s（密文）") % {"label": label}, null=blank, blank=blank, editable=False),
-        f"{kind}_hmac": models.CharField(_("%(label)s（索引）") % {"label": label}, max_length=64, blank=True, db_index=True, editable=False),
-        f"{kind}_last4": models.CharField(_("%(label)s后四位") % {"label": label}, max_length=4, blank=True, db_index=True, editable=False),
+        f"{kind}_enc": models.BinaryField(
+            _("%(label)s（密文）") % {"label": label}, null=blank, blank=blank, editable=False
+        ),
+        f"{kind}_hmac": models.CharField(
+            _("%(label)s（索引）") % {"label": label},
+            max_length=64,
+            blank=True,
+            db_index=True,
+            editable=False,
+        ),
+        f"{kind}_last4": models.CharField(
+            _("%(label)s后四位") % {"label": label},
+            max_length=4,
+            blank=True,
+            db_index=True,
+            editable=False,
+        ),
         f"{kind}_masked": models.CharField(label, max_length=32, blank=True, editable=False),
     }
 

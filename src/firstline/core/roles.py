@@ -57,26 +57,72 @@ _EDIT_ESTATES = {
     "estates.export_resident",
 }
 
-_GATE = {"access.view_event", "access.check_in", "access.view_pass", "access.log_delivery", "access.view_visitor",
-         "access.register_visitor"}
-_GATE_ADMIN = _GATE | {"access.change_policy", "access.issue_pass", "access.manage_device", "access.view_alert",
-                       "access.view_followup", "access.change_followup", "access.export_event"}
+_GATE = {
+    "access.view_event",
+    "access.check_in",
+    "access.view_pass",
+    "access.log_delivery",
+    "access.view_visitor",
+    "access.register_visitor",
+}
+_GATE_ADMIN = _GATE | {
+    "access.change_policy",
+    "access.issue_pass",
+    "access.manage_device",
+    "access.view_alert",
+    "access.view_followup",
+    "access.change_followup",
+    "access.export_event",
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.ASSOCIATION_ADMIN: frozenset({"orgs.view_company", "orgs.change_company", "orgs.add_company", "orgs.view_association"}),
+    Role.ASSOCIATION_ADMIN: frozenset(
+        {"orgs.view_company", "orgs.change_company", "orgs.add_company", "orgs.view_association"}
+    ),
     Role.ASSOCIATION_STAFF: frozenset({"orgs.view_company", "orgs.view_association"}),
     Role.COMPANY_ADMIN: frozenset(
-        _VIEW_ESTATES | _VIEW_PEOPLE | _EDIT_ESTATES | _GATE_ADMIN
-        | {"estates.add_site", "people.reveal", "core.view_accesslog", "orgs.view_company", "orgs.change_company"}
+        _VIEW_ESTATES
+        | _VIEW_PEOPLE
+        | _EDIT_ESTATES
+        | _GATE_ADMIN
+        | {
+            "estates.add_site",
+            "people.reveal",
+            "core.view_accesslog",
+            "orgs.view_company",
+            "orgs.change_company",
+        }
     ),
-    Role.SITE_MANAGER: frozenset(_VIEW_ESTATES | _VIEW_PEOPLE | _EDIT_ESTATES | _GATE_ADMIN | {"people.reveal", "core.view_accesslog"}),
-    Role.HEALTH_OFFICER: frozenset(_VIEW_ESTATES | _VIEW_PEOPLE | {"people.reveal", "access.view_event", "access.view_alert",
-                                                                   "access.view_followup", "access.change_followup"}),
+    Role.SITE_MANAGER: frozenset(
+        _VIEW_ESTATES
+        | _VIEW_PEOPLE
+        | _EDIT_ESTATES
+        | _GATE_ADMIN
+        | {"people.reveal", "core.view_accesslog"}
+    ),
+    Role.HEALTH_OFFICER: frozenset(
+        _VIEW_ESTATES
+        | _VIEW_PEOPLE
+        | {
+            "people.reveal",
+            "access.view_event",
+            "access.view_alert",
+            "access.view_followup",
+            "access.change_followup",
+        }
+    ),
     Role.GUARD: frozenset(_VIEW_ESTATES | _GATE | {"estates.view_resident"}),
     Role.CLEANER: frozenset({"estates.view_site", "estates.view_building"}),
     Role.AUTHORITY_VIEWER: frozenset(),
-    Role.RESIDENT: frozenset({"estates.view_household", "estates.view_resident", "access.view_pass", "access.view_visitor",
-                              "access.register_visitor"}),
+    Role.RESIDENT: frozenset(
+        {
+            "estates.view_household",
+            "estates.view_resident",
+            "access.view_pass",
+            "access.view_visitor",
+            "access.register_visitor",
+        }
+    ),
     Role.DONOR: frozenset(),
 }
 

@@ -39,7 +39,9 @@ class Scope:
 
     def for_perm(self, perm: str) -> Scope:
         """The part of this scope whose roles grant `perm` (possibly empty)."""
-        return Scope(self.user_id, tuple(g for g in self.grants if perm in ROLE_PERMISSIONS.get(g.role, ())))
+        return Scope(
+            self.user_id, tuple(g for g in self.grants if perm in ROLE_PERMISSIONS.get(g.role, ()))
+        )
 
     def ids(self, target: str) -> frozenset:
         return frozenset(g.target_id for g in self.grants if g.target == target)
@@ -49,8 +51,14 @@ class Scope:
         """Companies this scope touches in any way (whole company or one of its sites)."""
         return frozenset(g.company_id for g in self.grants if g.company_id is not None)
 
-    def q(self, *, company: str = "company_id", site: str | None = None, household: str | None = None,
-          division: str | None = None) -> Q | None:
+    def q(
+        self,
+        *,
+        company: str = "company_id",
+        site: str | None = None,
+        household: str | None = None,
+        division: str | None = None,
+    ) -> Q | None:
         """The filter for a model whose scope paths are given; None means nothing is visible."""
         parts: list[Q] = []
         if companies := self.ids(Target.COMPANY):

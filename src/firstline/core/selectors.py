@@ -22,5 +22,7 @@ def scope_for_user(user) -> Scope:
             "household": ra.household_id,
             "division": ra.division.code if ra.division_id else None,
         }[target]
-        grants.append(Grant(role=ra.role, target=target, target_id=target_id, company_id=ra.company_id))
+        grants.append(
+            Grant(role=ra.role, target=target, target_id=target_id, company_id=ra.company_id)
+        )
     return Scope(user_id=user.pk, grants=tuple(grants))

@@ -17,7 +17,9 @@ REVEALABLE = ("id_number", "phone")
 PURPOSE_MIN_LENGTH = 4
 
 
-def audit_record(*, actor, company_id: int | None, action: str, obj: models.Model, changes: dict | None = None) -> AuditEvent:
+def audit_record(
+    *, actor, company_id: int | None, action: str, obj: models.Model, changes: dict | None = None
+) -> AuditEvent:
     """One audit row; call it inside the service's transaction."""
     return AuditEvent.objects.create(
         company_id=company_id,
@@ -46,8 +48,14 @@ def changes_of(obj: models.Model, fields: list[str], before: dict | None = None)
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict:
-    return {name: _json_safe(getattr(obj, f"{name}_masked") if hasattr(obj, f"{name}_masked") else getattr(obj, name, None))
-            for name in fields}
+    return {
+        name: _json_safe(
+            getattr(obj, f"{name}_masked")
+            if hasattr(obj, f"{name}_masked")
+            else getattr(obj, name, None)
+        )
+        for name in fields
+    }
 
 
 def _json_safe(value):
@@ -56,8 +64,17 @@ def _json_safe(value):
     return str(value)
 
 
-def personal_reveal(*, actor, scope: Scope, model: type[models.Model], pk, field: str, purpose: str,
-                    ip: str | None = None, channel: str = "web") -> str:
+def personal_reveal(
+    *,
+    actor,
+    scope: Scope,
+    model: type[models.Model],
+    pk,
+    field: str,
+    purpose: str,
+    ip: str | None = None,
+    channel: str = "web",
+) -> str:
     """The plaintext of one sensitive field, logged with its purpose.
 
     Needs the reveal permission over the object (a 404 outside it, as for any
@@ -67,7 +84,9 @@ def personal_reveal(*, actor, scope: Scope, model: type[models.Model], pk, field
         raise ValidationError({"field": _("只能查看身份证号或手机号。")})
     purpose = (purpose or "").strip()
     if len(purpose) < PURPOSE_MIN_LENGTH:
-        raise ValidationError({"purpose": _("请说明查看用途（至少 %(n)d 个字）。") % {"n": PURPOSE_MIN_LENGTH}})
+        raise ValidationError(
+            {"purpose": _("请说明查看用途（至少 %(n)d 个字）。") % {"n": PURPOSE_MIN_LENGTH}}
+        )
     reveal_scope = scope.for_perm(REVEAL_PERMISSION)
     if not reveal_scope.grants:
         raise PermissionDenied(_("您没有查看完整个人信息的权限。"))

@@ -13,6 +13,7 @@ def purge_task_progress(*, days: int = 30) -> int:
     """Delete finished progress records older than `days`; returns how many went."""
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = TaskProgress.objects.filter(
-        status__in=[TaskProgress.Status.SUCCEEDED, TaskProgress.Status.FAILED], updated_at__lt=cutoff
+        status__in=[TaskProgress.Status.SUCCEEDED, TaskProgress.Status.FAILED],
+        updated_at__lt=cutoff,
     ).delete()
     return deleted

@@ -13,8 +13,8 @@ queryset that lost its scope mark is refused at run time. Outside the scope is 4
 
 from __future__ import annotations
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
@@ -39,7 +39,9 @@ class ScopedViewMixin(LoginRequiredMixin):
         super().__init_subclass__(**kwargs)
         for name in SEALED_METHODS:
             if name in cls.__dict__:
-                raise ImproperlyConfigured(f"{cls.__name__} may not override {name}: scoping lives in the base view.")
+                raise ImproperlyConfigured(
+                    f"{cls.__name__} may not override {name}: scoping lives in the base view."
+                )
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -58,7 +60,9 @@ class ScopedViewMixin(LoginRequiredMixin):
     def get_queryset(self):
         qs = self.refine(self.model.objects.for_scope(self.scope))
         if not is_scoped(qs):
-            raise ImproperlyConfigured(f"{type(self).__name__}.refine returned an unscoped queryset.")
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}.refine returned an unscoped queryset."
+            )
         return qs
 
 
@@ -114,7 +118,8 @@ class ScopedListView(ScopedViewMixin, generic.ListView):
             query=self.request.GET.get("q", ""),
             filter_values={name: self.request.GET.get(name, "") for name in self.filters},
             page_sizes=PAGE_SIZES,
-            can_create=bool(self.create_url_name) and self.request.scope.has_perm(self.permission.replace("view_", "change_")),
+            can_create=bool(self.create_url_name)
+            and self.request.scope.has_perm(self.permission.replace("view_", "change_")),
             create_url_name=self.create_url_name,
         )
         return ctx

@@ -91,26 +91,75 @@ class RevealOut(Schema):
 
 router = ScopedRouter(tags=["estates"])
 
-router.scoped_list("/sites", Site, "estates.view_site", SiteOut, refine=lambda qs: qs.select_related("community"),
-                   search=selectors.site_search_q, filters=SiteFilter)
-router.scoped_detail("/sites/{pk}", Site, "estates.view_site", SiteOut, refine=lambda qs: qs.select_related("community"))
-router.scoped_list("/buildings", Building, "estates.view_building", BuildingOut, search=selectors.building_search_q,
-                   filters=SiteChildFilter)
+router.scoped_list(
+    "/sites",
+    Site,
+    "estates.view_site",
+    SiteOut,
+    refine=lambda qs: qs.select_related("community"),
+    search=selectors.site_search_q,
+    filters=SiteFilter,
+)
+router.scoped_detail(
+    "/sites/{pk}",
+    Site,
+    "estates.view_site",
+    SiteOut,
+    refine=lambda qs: qs.select_related("community"),
+)
+router.scoped_list(
+    "/buildings",
+    Building,
+    "estates.view_building",
+    BuildingOut,
+    search=selectors.building_search_q,
+    filters=SiteChildFilter,
+)
 router.scoped_detail("/buildings/{pk}", Building, "estates.view_building", BuildingOut)
-router.scoped_list("/households", Household, "estates.view_household", HouseholdOut,
-                   refine=lambda qs: qs.select_related("building"), search=selectors.household_search_q, filters=SiteChildFilter)
-router.scoped_detail("/households/{pk}", Household, "estates.view_household", HouseholdOut,
-                     refine=lambda qs: qs.select_related("building"))
-router.scoped_list("/residents", Resident, "estates.view_resident", ResidentOut, search=selectors.resident_search_q,
-                   filters=SiteChildFilter)
+router.scoped_list(
+    "/households",
+    Household,
+    "estates.view_household",
+    HouseholdOut,
+    refine=lambda qs: qs.select_related("building"),
+    search=selectors.household_search_q,
+    filters=SiteChildFilter,
+)
+router.scoped_detail(
+    "/households/{pk}",
+    Household,
+    "estates.view_household",
+    HouseholdOut,
+    refine=lambda qs: qs.select_related("building"),
+)
+router.scoped_list(
+    "/residents",
+    Resident,
+    "estates.view_resident",
+    ResidentOut,
+    search=selectors.resident_search_q,
+    filters=SiteChildFilter,
+)
 router.scoped_detail("/residents/{pk}", Resident, "estates.view_resident", ResidentOut)
 
 
-@router.post("/residents/{pk}/reveal", response=RevealOut, summary="Reveal a resident's ID number or phone (logged)")
+@router.post(
+    "/residents/{pk}/reveal",
+    response=RevealOut,
+    summary="Reveal a resident's ID number or phone (logged)",
+)
 def resident_reveal(request, pk: int, body: RevealIn):
     try:
-        value = personal_reveal(actor=request.user, scope=request.scope, model=Resident, pk=pk, field=body.field,
-                                purpose=body.purpose, ip=request.META.get("REMOTE_ADDR"), channel="api")
+        value = personal_reveal(
+            actor=request.user,
+            scope=request.scope,
+            model=Resident,
+            pk=pk,
+            field=body.field,
+            purpose=body.purpose,
+            ip=request.META.get("REMOTE_ADDR"),
+            channel="api",
+        )
     except ValidationError as exc:
         raise HttpError(422, "; ".join(exc.messages)) from None
     except PermissionDenied:

@@ -44,7 +44,6 @@ class ExportFile:
 
     file: IO[bytes]
     filename: str
-    rows: int
 
 
 def export_queryset(residents: models.QuerySet, *, full: bool) -> models.QuerySet:
@@ -144,11 +143,7 @@ def residents_export(
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     label = site.name if site else _("全部项目")
     suffix = "" if full else _("（脱敏）")
-    return ExportFile(
-        file=out,
-        filename=f"{_('居民名单')}-{label}-{stamp}{suffix}.xlsx",
-        rows=sum(per_company.values()),
-    )
+    return ExportFile(file=out, filename=f"{_('居民名单')}-{label}-{stamp}{suffix}.xlsx")
 
 
 def _cell_bold(ws, value) -> WriteOnlyCell:

@@ -19,8 +19,11 @@ class ScopedForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else (
-                "form-select" if isinstance(widget, forms.Select) else "form-control")
+            css = (
+                "form-check-input"
+                if isinstance(widget, forms.CheckboxInput)
+                else ("form-select" if isinstance(widget, forms.Select) else "form-control")
+            )
             widget.attrs.setdefault("class", css)
 
     def initial_from(self, instance) -> dict:
@@ -41,7 +44,10 @@ class SiteForm(ScopedForm):
     company = forms.ModelChoiceField(label=_("企业"), queryset=Company.objects.none())
     name = forms.CharField(label=_("项目名称"), max_length=128)
     site_type = forms.ChoiceField(label=_("项目类型"), choices=Site.Type.choices)
-    community = forms.ModelChoiceField(label=_("所属社区"), queryset=Division.objects.filter(level=Division.Level.COMMUNITY).select_related("parent"))
+    community = forms.ModelChoiceField(
+        label=_("所属社区"),
+        queryset=Division.objects.filter(level=Division.Level.COMMUNITY).select_related("parent"),
+    )
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     manager_phone = forms.CharField(label=_("项目电话"), max_length=20, required=False)
 
@@ -52,7 +58,9 @@ class SiteForm(ScopedForm):
         if self.instance is not None or len(self.scope.ids("company")) == 1:
             self.fields["company"].widget = forms.HiddenInput()
             self.fields["company"].required = False
-        self.fields["community"].label_from_instance = lambda d: f"{d.parent.name} · {d.name}" if d.parent_id else d.name
+        self.fields["community"].label_from_instance = lambda d: (
+            f"{d.parent.name} · {d.name}" if d.parent_id else d.name
+        )
 
     def company_id(self) -> int:
         if self.instance is not None:
@@ -83,7 +91,9 @@ class HouseholdForm(ScopedForm):
         if self.instance is not None:
             del self.fields["building"]
         else:
-            qs = Building.objects.for_scope(self.scope.for_perm("estates.change_household")).select_related("site")
+            qs = Building.objects.for_scope(
+                self.scope.for_perm("estates.change_household")
+            ).select_related("site")
             self.fields["building"].queryset = qs.order_by("site__name", "name")
             self.fields["building"].label_from_instance = lambda b: f"{b.site.name} · {b.name}"
 
@@ -96,7 +106,9 @@ class ResidentForm(ScopedForm):
     name = forms.CharField(label=_("姓名"), max_length=64)
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
-    birth_year = forms.IntegerField(label=_("出生年份"), min_value=1900, max_value=2100, required=False)
+    birth_year = forms.IntegerField(
+        label=_("出生年份"), min_value=1900, max_value=2100, required=False
+    )
     relation = forms.ChoiceField(label=_("关系"), choices=Resident.Relation.choices)
     lives_alone_elderly = forms.BooleanField(label=_("独居老人"), required=False)
     disabled = forms.BooleanField(label=_("残障"), required=False)
@@ -109,15 +121,22 @@ class ResidentForm(ScopedForm):
         if self.instance is not None:
             # Stored values are never sent back to the browser: blank keeps them.
             self.fields["phone"].widget.attrs["placeholder"] = self.instance.phone_masked or ""
-            self.fields["id_number"].widget.attrs["placeholder"] = self.instance.id_number_masked or ""
+            self.fields["id_number"].widget.attrs["placeholder"] = (
+                self.instance.id_number_masked or ""
+            )
             self.fields["phone"].help_text = _("留空则不修改")
             self.fields["id_number"].help_text = _("留空则不修改")
 
     def initial_from(self, instance) -> dict:
         household = instance.household
         return {
-            "site": instance.site_id, "building": household.building.name, "unit": household.unit, "room": household.room,
-            "name": instance.name, "birth_year": instance.birth_year, "relation": instance.relation,
+            "site": instance.site_id,
+            "building": household.building.name,
+            "unit": household.unit,
+            "room": household.room,
+            "name": instance.name,
+            "birth_year": instance.birth_year,
+            "relation": instance.relation,
             **{f: getattr(instance, f) for f in Resident.VULNERABILITY_FIELDS},
         }
 
@@ -149,7 +168,9 @@ class ResidentImportForm(forms.Form):
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = Site.objects.for_scope(scope.for_perm("estates.import_resident")).order_by("name")
+        self.fields["site"].queryset = Site.objects.for_scope(
+            scope.for_perm("estates.import_resident")
+        ).order_by("name")
         self.fields["site"].widget.attrs["class"] = "form-select"
         self.fields["file"].widget.attrs["class"] = "form-control"
 

@@ -91,7 +91,10 @@ class ResidentImport(ScopedViewMixin, generic.FormView):
 
     def get_initial(self):
         site = self.request.GET.get("site", "")
-        return {"site": site} if site.isdigit() else {}
+        if site.isdigit():
+            return {"site": site}
+        only = list(Site.objects.for_scope(self.scope).values_list("pk", flat=True)[:2])
+        return {"site": only[0]} if len(only) == 1 else {}  # a site manager's one site
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

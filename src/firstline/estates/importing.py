@@ -264,7 +264,7 @@ def _string(item) -> str:
 
 
 def _column(ref: str) -> int:
-    """ "AB12" → 27: the 0-based column of a cell reference."""
+    """The 0-based column of a cell reference: "AB12" → 27."""
     n = 0
     for ch in ref:
         if not "A" <= ch <= "Z":
@@ -647,7 +647,7 @@ def resident_build(*, site: Site, row: ResidentRow) -> Resident:
 def residents_insert(*, actor, site: Site, residents: list[Resident], file_name: str) -> int:
     """All rows or none, with one audit row. The company row is locked (PostgreSQL)
     and the ID numbers checked again, so two imports at once cannot both add one."""
-    digests = {r.id_number_hmac: r for r in residents if r.id_number_hmac}
+    digests = {r.id_number_hmac for r in residents if r.id_number_hmac}
     with transaction.atomic():
         list(
             Company.objects.select_for_update()

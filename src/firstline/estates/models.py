@@ -21,9 +21,15 @@ class Site(TenantModel):
         TRANSPORT = "transport", _("交通枢纽")
 
     name = models.CharField(_("项目名称"), max_length=128)
-    name_initials = models.CharField(_("拼音首字母"), max_length=64, blank=True, db_index=True, editable=False)
-    site_type = models.CharField(_("项目类型"), max_length=16, choices=Type.choices, default=Type.RESIDENTIAL)
-    community = models.ForeignKey("geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属社区"))
+    name_initials = models.CharField(
+        _("拼音首字母"), max_length=64, blank=True, db_index=True, editable=False
+    )
+    site_type = models.CharField(
+        _("项目类型"), max_length=16, choices=Type.choices, default=Type.RESIDENTIAL
+    )
+    community = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属社区")
+    )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     manager_phone = models.CharField(_("项目电话"), max_length=20, blank=True)
 
@@ -34,8 +40,11 @@ class Site(TenantModel):
         verbose_name_plural = _("项目")
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "name"], name="estates_site_company_name_uniq",
-                                    violation_error_message=_("本企业已有同名项目。")),
+            models.UniqueConstraint(
+                fields=["company", "name"],
+                name="estates_site_company_name_uniq",
+                violation_error_message=_("本企业已有同名项目。"),
+            ),
             models.UniqueConstraint(fields=["company", "id"], name="estates_site_company_id_uniq"),
         ]
 
@@ -57,9 +66,14 @@ class Building(SiteModel):
         verbose_name_plural = _("楼栋")
         ordering = ["site_id", "name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "site", "name"], name="estates_building_company_site_name_uniq",
-                                    violation_error_message=_("该项目已有同名楼栋。")),
-            models.UniqueConstraint(fields=["company", "id"], name="estates_building_company_id_uniq"),
+            models.UniqueConstraint(
+                fields=["company", "site", "name"],
+                name="estates_building_company_site_name_uniq",
+                violation_error_message=_("该项目已有同名楼栋。"),
+            ),
+            models.UniqueConstraint(
+                fields=["company", "id"], name="estates_building_company_id_uniq"
+            ),
         ]
 
     def get_absolute_url(self) -> str:
@@ -72,7 +86,9 @@ class Building(SiteModel):
 class Household(SiteModel):
     """A household: one room (户) in a unit (单元) of a building."""
 
-    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="households", verbose_name=_("楼栋"))
+    building = models.ForeignKey(
+        Building, on_delete=models.CASCADE, related_name="households", verbose_name=_("楼栋")
+    )
     unit = models.CharField(_("单元"), max_length=16, blank=True)
     room = models.CharField(_("房号"), max_length=16)
 
@@ -83,9 +99,14 @@ class Household(SiteModel):
         verbose_name_plural = _("住户")
         ordering = ["building_id", "unit", "room"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "building", "unit", "room"], name="estates_household_company_room_uniq",
-                                    violation_error_message=_("该楼栋已有此房号。")),
-            models.UniqueConstraint(fields=["company", "id"], name="estates_household_company_id_uniq"),
+            models.UniqueConstraint(
+                fields=["company", "building", "unit", "room"],
+                name="estates_household_company_room_uniq",
+                violation_error_message=_("该楼栋已有此房号。"),
+            ),
+            models.UniqueConstraint(
+                fields=["company", "id"], name="estates_household_company_id_uniq"
+            ),
         ]
 
     @property
@@ -109,13 +130,19 @@ class Resident(SiteModel):
         TENANT = "tenant", _("租户")
         FAMILY = "family", _("家属")
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="residents", verbose_name=_("住户"))
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="residents", verbose_name=_("住户")
+    )
     name = models.CharField(_("姓名"), max_length=64)
-    name_initials = models.CharField(_("拼音首字母"), max_length=16, blank=True, db_index=True, editable=False)
+    name_initials = models.CharField(
+        _("拼音首字母"), max_length=16, blank=True, db_index=True, editable=False
+    )
     locals().update(personal_columns("phone", _("手机号")))
     locals().update(personal_columns("id_number", _("身份证号")))
     birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
-    relation = models.CharField(_("关系"), max_length=16, choices=Relation.choices, default=Relation.OWNER)
+    relation = models.CharField(
+        _("关系"), max_length=16, choices=Relation.choices, default=Relation.OWNER
+    )
     lives_alone_elderly = models.BooleanField(_("独居老人"), default=False)
     disabled = models.BooleanField(_("残障"), default=False)
     chronic_illness = models.BooleanField(_("慢性病"), default=False)
@@ -128,10 +155,16 @@ class Resident(SiteModel):
         verbose_name_plural = _("居民")
         ordering = ["household_id", "id"]
         indexes = [
-            models.Index(fields=["company", "site", "phone_last4"], name="estates_resident_phone4_idx"),
+            models.Index(
+                fields=["company", "site", "phone_last4"], name="estates_resident_phone4_idx"
+            ),
             models.Index(fields=["company", "id_number_hmac"], name="estates_resident_idhmac_idx"),
         ]
-        constraints = [models.UniqueConstraint(fields=["company", "id"], name="estates_resident_company_id_uniq")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "id"], name="estates_resident_company_id_uniq"
+            )
+        ]
 
     VULNERABILITY_FIELDS = ("lives_alone_elderly", "disabled", "chronic_illness", "pregnant")
 
@@ -143,7 +176,11 @@ class Resident(SiteModel):
 
     @property
     def vulnerabilities(self) -> list[str]:
-        return [str(self._meta.get_field(f).verbose_name) for f in self.VULNERABILITY_FIELDS if getattr(self, f)]
+        return [
+            str(self._meta.get_field(f).verbose_name)
+            for f in self.VULNERABILITY_FIELDS
+            if getattr(self, f)
+        ]
 
 
 class Staff(SiteModel):
@@ -157,9 +194,18 @@ class Staff(SiteModel):
         MAINTENANCE = "maintenance", _("工程维修")
         SERVICE = "service", _("客服")
 
-    user = models.ForeignKey("orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登录账号"))
+    user = models.ForeignKey(
+        "orgs.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登录账号"),
+    )
     name = models.CharField(_("姓名"), max_length=64)
-    name_initials = models.CharField(_("拼音首字母"), max_length=16, blank=True, db_index=True, editable=False)
+    name_initials = models.CharField(
+        _("拼音首字母"), max_length=16, blank=True, db_index=True, editable=False
+    )
     locals().update(personal_columns("phone", _("手机号")))
     position = models.CharField(_("岗位"), max_length=16, choices=Position.choices)
     on_duty = models.BooleanField(_("在岗"), default=True)
@@ -168,7 +214,9 @@ class Staff(SiteModel):
         verbose_name = _("员工")
         verbose_name_plural = _("员工")
         ordering = ["site_id", "position", "id"]
-        constraints = [models.UniqueConstraint(fields=["company", "id"], name="estates_staff_company_id_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "id"], name="estates_staff_company_id_uniq")
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("estates:staff_detail", args=[self.pk])

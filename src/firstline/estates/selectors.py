@@ -26,7 +26,9 @@ def _count_of(model, fk: str):
 
 
 def site_list(qs):
-    return qs.select_related("community", "community__parent", "community__parent__parent").annotate(
+    return qs.select_related(
+        "community", "community__parent", "community__parent__parent"
+    ).annotate(
         household_count=_count_of(Household, "site"),
         resident_count=_count_of(Resident, "site"),
     )
@@ -37,7 +39,9 @@ def building_list(qs):
 
 
 def household_list(qs):
-    return qs.select_related("site", "building").annotate(resident_count=_count_of(Resident, "household"))
+    return qs.select_related("site", "building").annotate(
+        resident_count=_count_of(Resident, "household")
+    )
 
 
 def resident_list(qs):
@@ -50,7 +54,11 @@ def staff_list(qs):
 
 def site_search_q(term: str) -> Q:
     term = term.strip()
-    return Q(name__icontains=term) | Q(name_initials__startswith=term.lower()) | Q(address__icontains=term)
+    return (
+        Q(name__icontains=term)
+        | Q(name_initials__startswith=term.lower())
+        | Q(address__icontains=term)
+    )
 
 
 def resident_search_q(term: str) -> Q:

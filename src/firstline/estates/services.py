@@ -11,7 +11,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from firstline.core.identity import normalize_id_number, normalize_phone, validate_id_number, validate_phone
+from firstline.core.identity import (
+    normalize_id_number,
+    normalize_phone,
+    validate_id_number,
+    validate_phone,
+)
 from firstline.core.personal import set_personal
 from firstline.core.services import audit_record, changes_of, snapshot
 
@@ -30,7 +35,9 @@ RESIDENT_FIELDS = ["name", "birth_year", "relation", *Resident.VULNERABILITY_FIE
 STAFF_FIELDS = ["name", "position", "on_duty", "user"]
 
 
-def _save(*, actor, obj, data: dict, fields: list[str], personal: dict[str, str | None] | None = None) -> None:
+def _save(
+    *, actor, obj, data: dict, fields: list[str], personal: dict[str, str | None] | None = None
+) -> None:
     """Assign, seal, validate, save and audit one row: the shape every estates write shares."""
     creating = obj.pk is None
     tracked = fields + list(personal or {})
@@ -104,7 +111,9 @@ def building_update(*, actor, building: Building, data: dict) -> Building:
 
 @transaction.atomic
 def household_create(*, actor, building: Building, data: dict) -> Household:
-    household = Household(company_id=building.company_id, site_id=building.site_id, building=building)
+    household = Household(
+        company_id=building.company_id, site_id=building.site_id, building=building
+    )
     _save(actor=actor, obj=household, data=data, fields=["unit", "room"])
     return household
 
@@ -126,27 +135,58 @@ class RoomRef:
 
 def household_find(*, site: Site, ref: RoomRef) -> Household:
     household = (
-        Household.all_tenants.filter(company_id=site.company_id, site=site, building__name=ref.building.strip(),
-                                     unit=ref.unit.strip(), room=ref.room.strip())
+        Household.all_tenants.filter(
+            company_id=site.company_id,
+            site=site,
+            building__name=ref.building.strip(),
+            unit=ref.unit.strip(),
+            room=ref.room.strip(),
+        )
         .select_related("building")
         .first()
     )
     if household is None:
-        raise ValidationError({"room": _("该项目没有此房号：%(b)s栋 %(u)s单元 %(r)s") % {"b": ref.building, "u": ref.unit, "r": ref.room}})
+        raise ValidationError(
+            {
+                "room": _("该项目没有此房号：%(b)s栋 %(u)s单元 %(r)s")
+                % {"b": ref.building, "u": ref.unit, "r": ref.room}
+            }
+        )
     return household
 
 
 @transaction.atomic
-def resident_create(*, actor, household: Household, data: dict, phone: str | None, id_number: str | None) -> Resident:
-    resident = Resident(company_id=household.company_id, site_id=household.site_id, household=household)
-    _save(actor=actor, obj=resident, data=data, fields=RESIDENT_FIELDS, personal=clean_personal(phone=phone, id_number=id_number))
+def resident_create(
+    *, actor, household: Household, data: dict, phone: str | None, id_number: str | None
+) -> Resident:
+    resident = Resident(
+        company_id=household.company_id, site_id=household.site_id, household=household
+    )
+    _save(
+        actor=actor,
+        obj=resident,
+        data=data,
+        fields=RESIDENT_FIELDS,
+        personal=clean_personal(phone=phone, id_number=id_number),
+    )
     return resident
 
 
 @transaction.atomic
-def resident_update(*, actor, resident: Resident, data: dict, phone: str | None = None, id_number: str | None = None,
-                    household: Household | None = None) -> Resident:
-    personal = {k: v for k, v in clean_personal(phone=phone or None, id_number=id_number or None).items() if v}
+def resident_update(
+    *,
+    actor,
+    resident: Resident,
+    data: dict,
+    phone: str | None = None,
+    id_number: str | None = None,
+    household: Household | None = None,
+) -> Resident:
+    personal = {
+        k: v
+        for k, v in clean_personal(phone=phone or None, id_number=id_number or None).items()
+        if v
+    }
     if household is not None and household.pk != resident.household_id:
         if household.company_id != resident.company_id:
             raise ValidationError({"room": _("不能把居民移到其他企业的住户。")})
@@ -159,7 +199,13 @@ def resident_update(*, actor, resident: Resident, data: dict, phone: str | None 
 @transaction.atomic
 def staff_create(*, actor, site: Site, data: dict, phone: str | None) -> Staff:
     staff = Staff(company_id=site.company_id, site=site)
-    _save(actor=actor, obj=staff, data=data, fields=STAFF_FIELDS, personal=clean_personal(phone=phone, id_number=None))
+    _save(
+        actor=actor,
+        obj=staff,
+        data=data,
+        fields=STAFF_FIELDS,
+        personal=clean_personal(phone=phone, id_number=None),
+    )
     return staff
 
 

@@ -116,8 +116,10 @@ def import_residents(
 ) -> dict:
     """Import one uploaded workbook into one site, all rows or none."""
     path = Path(upload_path)
+    ours = path.resolve().parent == upload_dir().resolve()  # never read or delete anything else
+    progress_set_total(progress_id=progress_id, total=0)  # running: the sheet is being read
     try:
-        if path.resolve().parent != upload_dir().resolve():
+        if not ours:
             raise ImportRejected(_("上传文件不存在。"))
         site, actor = _target(site_id=site_id, actor_id=actor_id)
         count = residents_import(
@@ -136,7 +138,8 @@ def import_residents(
         progress_fail(progress_id=progress_id, message=_("导入失败：系统错误，未导入任何数据。"))
         raise
     finally:
-        path.unlink(missing_ok=True)  # the sheet holds personal data: keep it no longer than needed
+        if ours:  # the sheet holds personal data: keep it no longer than needed
+            path.unlink(missing_ok=True)
     progress_succeed(
         progress_id=progress_id,
         result={

@@ -16,10 +16,33 @@ def crud(prefix: str, name: str, list_view, detail_view, create_view, update_vie
 
 urlpatterns = [
     *crud("sites", "site", views.SiteList, views.SiteDetail, views.SiteCreate, views.SiteUpdate),
-    *crud("buildings", "building", views.BuildingList, views.BuildingDetail, views.BuildingCreate, views.BuildingUpdate),
-    *crud("households", "household", views.HouseholdList, views.HouseholdDetail, views.HouseholdCreate, views.HouseholdUpdate),
-    *crud("residents", "resident", views.ResidentList, views.ResidentDetail, views.ResidentCreate, views.ResidentUpdate),
-    *crud("staff", "staff", views.StaffList, views.StaffDetail, views.StaffCreate, views.StaffUpdate),
+    *crud(
+        "buildings",
+        "building",
+        views.BuildingList,
+        views.BuildingDetail,
+        views.BuildingCreate,
+        views.BuildingUpdate,
+    ),
+    *crud(
+        "households",
+        "household",
+        views.HouseholdList,
+        views.HouseholdDetail,
+        views.HouseholdCreate,
+        views.HouseholdUpdate,
+    ),
+    *crud(
+        "residents",
+        "resident",
+        views.ResidentList,
+        views.ResidentDetail,
+        views.ResidentCreate,
+        views.ResidentUpdate,
+    ),
+    *crud(
+        "staff", "staff", views.StaffList, views.StaffDetail, views.StaffCreate, views.StaffUpdate
+    ),
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
     *import_urls.urlpatterns,
 ]

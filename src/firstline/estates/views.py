@@ -1,15 +1,19 @@
 """Pages of the estates app, declared on the scoped base views."""
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from firstline.core.models import AuditEvent
 from firstline.core.services import personal_reveal
-from firstline.core.views import ScopedCreateView, ScopedDetailView, ScopedListView, ScopedUpdateView
+from firstline.core.views import (
+    ScopedCreateView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedUpdateView,
+)
 
 from . import selectors, services
 from .forms import BuildingForm, HouseholdForm, ResidentForm, RevealForm, SiteForm, StaffForm
@@ -24,10 +28,9 @@ class HistoryMixin:
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         obj = self.object
-        ctx["history"] = (
-            AuditEvent.objects.filter(company_id=obj.company_id, object_type=obj._meta.label_lower, object_id=str(obj.pk))
-            .select_related("actor")[: self.history_limit]
-        )
+        ctx["history"] = AuditEvent.objects.filter(
+            company_id=obj.company_id, object_type=obj._meta.label_lower, object_id=str(obj.pk)
+        ).select_related("actor")[: self.history_limit]
         ctx["can_edit"] = self.request.scope.has_perm(self.permission.replace("view_", "change_"))
         return ctx
 
@@ -48,7 +51,6 @@ class SiteList(ScopedListView):
     def search_q(self, term):
         return selectors.site_search_q(term)
 
-
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["filter_choices"] = {"site_type": Site.Type.choices}
@@ -65,7 +67,9 @@ class SiteDetail(HistoryMixin, ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["buildings"] = selectors.building_list(Building.objects.for_scope(self.scope)).filter(site=self.object)[:200]
+        ctx["buildings"] = selectors.building_list(Building.objects.for_scope(self.scope)).filter(
+            site=self.object
+        )[:200]
         return ctx
 
 
@@ -75,7 +79,9 @@ class SiteCreate(ScopedCreateView):
     form_class = SiteForm
 
     def save(self, form):
-        return services.site_create(actor=self.request.user, company_id=form.company_id(), data=form.cleaned_data)
+        return services.site_create(
+            actor=self.request.user, company_id=form.company_id(), data=form.cleaned_data
+        )
 
 
 class SiteUpdate(ScopedUpdateView):
@@ -84,7 +90,9 @@ class SiteUpdate(ScopedUpdateView):
     form_class = SiteForm
 
     def save(self, form):
-        return services.site_update(actor=self.request.user, site=self.object, data=form.cleaned_data)
+        return services.site_update(
+            actor=self.request.user, site=self.object, data=form.cleaned_data
+        )
 
 
 # --- buildings and households ------------------------------------------------------
@@ -104,7 +112,6 @@ class BuildingList(ScopedListView):
         return selectors.building_search_q(term)
 
 
-
 class BuildingDetail(HistoryMixin, ScopedDetailView):
     model = Building
     permission = "estates.view_building"
@@ -115,7 +122,9 @@ class BuildingDetail(HistoryMixin, ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["households"] = selectors.household_list(Household.objects.for_scope(self.scope)).filter(building=self.object)[:500]
+        ctx["households"] = selectors.household_list(
+            Household.objects.for_scope(self.scope)
+        ).filter(building=self.object)[:500]
         return ctx
 
 
@@ -125,7 +134,9 @@ class BuildingCreate(ScopedCreateView):
     form_class = BuildingForm
 
     def save(self, form):
-        return services.building_create(actor=self.request.user, site=form.cleaned_data["site"], data=form.cleaned_data)
+        return services.building_create(
+            actor=self.request.user, site=form.cleaned_data["site"], data=form.cleaned_data
+        )
 
 
 class BuildingUpdate(ScopedUpdateView):
@@ -134,7 +145,9 @@ class BuildingUpdate(ScopedUpdateView):
     form_class = BuildingForm
 
     def save(self, form):
-        return services.building_update(actor=self.request.user, building=self.object, data=form.cleaned_data)
+        return services.building_update(
+            actor=self.request.user, building=self.object, data=form.cleaned_data
+        )
 
 
 class HouseholdList(ScopedListView):
@@ -151,7 +164,6 @@ class HouseholdList(ScopedListView):
         return selectors.household_search_q(term)
 
 
-
 class HouseholdDetail(HistoryMixin, ScopedDetailView):
     model = Household
     permission = "estates.view_household"
@@ -162,7 +174,9 @@ class HouseholdDetail(HistoryMixin, ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["residents"] = selectors.resident_list(Resident.objects.for_scope(self.request.scope.for_perm("estates.view_resident"))).filter(household=self.object)
+        ctx["residents"] = selectors.resident_list(
+            Resident.objects.for_scope(self.request.scope.for_perm("estates.view_resident"))
+        ).filter(household=self.object)
         return ctx
 
 
@@ -172,7 +186,9 @@ class HouseholdCreate(ScopedCreateView):
     form_class = HouseholdForm
 
     def save(self, form):
-        return services.household_create(actor=self.request.user, building=form.cleaned_data["building"], data=form.cleaned_data)
+        return services.household_create(
+            actor=self.request.user, building=form.cleaned_data["building"], data=form.cleaned_data
+        )
 
 
 class HouseholdUpdate(ScopedUpdateView):
@@ -184,7 +200,9 @@ class HouseholdUpdate(ScopedUpdateView):
         return selectors.household_list(qs)
 
     def save(self, form):
-        return services.household_update(actor=self.request.user, household=self.object, data=form.cleaned_data)
+        return services.household_update(
+            actor=self.request.user, household=self.object, data=form.cleaned_data
+        )
 
 
 # --- residents ----------------------------------------------------------------------
@@ -211,7 +229,6 @@ class ResidentList(ScopedListView):
 
     def search_q(self, term):
         return selectors.resident_search_q(term)
-
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -240,18 +257,30 @@ class ResidentFormMixin:
     form_class = ResidentForm
 
     def household(self, form):
-        ref = services.RoomRef(form.cleaned_data["building"], form.cleaned_data.get("unit", ""), form.cleaned_data["room"])
+        ref = services.RoomRef(
+            form.cleaned_data["building"],
+            form.cleaned_data.get("unit", ""),
+            form.cleaned_data["room"],
+        )
         return services.household_find(site=form.cleaned_data["site"], ref=ref)
 
     def personal(self, form):
-        return {"phone": form.cleaned_data.get("phone", ""), "id_number": form.cleaned_data.get("id_number", "")}
+        return {
+            "phone": form.cleaned_data.get("phone", ""),
+            "id_number": form.cleaned_data.get("id_number", ""),
+        }
 
 
 class ResidentCreate(ResidentFormMixin, ScopedCreateView):
     permission = "estates.change_resident"
 
     def save(self, form):
-        return services.resident_create(actor=self.request.user, household=self.household(form), data=form.cleaned_data, **self.personal(form))
+        return services.resident_create(
+            actor=self.request.user,
+            household=self.household(form),
+            data=form.cleaned_data,
+            **self.personal(form),
+        )
 
 
 class ResidentUpdate(ResidentFormMixin, ScopedUpdateView):
@@ -261,8 +290,13 @@ class ResidentUpdate(ResidentFormMixin, ScopedUpdateView):
         return selectors.resident_list(qs)
 
     def save(self, form):
-        return services.resident_update(actor=self.request.user, resident=self.object, data=form.cleaned_data,
-                                        household=self.household(form), **self.personal(form))
+        return services.resident_update(
+            actor=self.request.user,
+            resident=self.object,
+            data=form.cleaned_data,
+            household=self.household(form),
+            **self.personal(form),
+        )
 
 
 @login_required
@@ -273,16 +307,26 @@ def resident_reveal(request, pk: int):
     value, error, status = None, None, 200
     if form.is_valid():
         try:
-            value = personal_reveal(actor=request.user, scope=request.scope, model=Resident, pk=pk,
-                                    field=form.cleaned_data["field"], purpose=form.cleaned_data["purpose"],
-                                    ip=request.META.get("REMOTE_ADDR"))
+            value = personal_reveal(
+                actor=request.user,
+                scope=request.scope,
+                model=Resident,
+                pk=pk,
+                field=form.cleaned_data["field"],
+                purpose=form.cleaned_data["purpose"],
+                ip=request.META.get("REMOTE_ADDR"),
+            )
         except ValidationError as exc:
             error, status = " ".join(exc.messages), 400
         except PermissionDenied as exc:
             error, status = str(exc), 403
     else:
         # The resident must still be in scope, or this is a 404 like any other read.
-        if not Resident.objects.for_scope(request.scope.for_perm("estates.view_resident")).filter(pk=pk).exists():
+        if (
+            not Resident.objects.for_scope(request.scope.for_perm("estates.view_resident"))
+            .filter(pk=pk)
+            .exists()
+        ):
             raise Http404
         error, status = " ".join(e for errs in form.errors.values() for e in errs), 400
     context = {"value": value, "error": error, "field": request.POST.get("field")}
@@ -306,7 +350,6 @@ class StaffList(ScopedListView):
         return selectors.staff_search_q(term)
 
 
-
 class StaffDetail(HistoryMixin, ScopedDetailView):
     model = Staff
     permission = "estates.view_staff"
@@ -322,8 +365,12 @@ class StaffCreate(ScopedCreateView):
     form_class = StaffForm
 
     def save(self, form):
-        return services.staff_create(actor=self.request.user, site=form.cleaned_data["site"], data=form.cleaned_data,
-                                     phone=form.cleaned_data.get("phone", ""))
+        return services.staff_create(
+            actor=self.request.user,
+            site=form.cleaned_data["site"],
+            data=form.cleaned_data,
+            phone=form.cleaned_data.get("phone", ""),
+        )
 
 
 class StaffUpdate(ScopedUpdateView):
@@ -335,5 +382,9 @@ class StaffUpdate(ScopedUpdateView):
         return selectors.staff_list(qs)
 
     def save(self, form):
-        return services.staff_update(actor=self.request.user, staff=self.object, data=form.cleaned_data,
-                                     phone=form.cleaned_data.get("phone", ""))
+        return services.staff_update(
+            actor=self.request.user,
+            staff=self.object,
+            data=form.cleaned_data,
+            phone=form.cleaned_data.get("phone", ""),
+        )

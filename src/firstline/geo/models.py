@@ -19,13 +19,26 @@ class Division(models.Model):
         STREET = 4, _("街道")
         COMMUNITY = 5, _("社区")
 
-    CODE_LENGTHS = {Level.PROVINCE: 2, Level.CITY: 4, Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12}
+    CODE_LENGTHS = {
+        Level.PROVINCE: 2,
+        Level.CITY: 4,
+        Level.DISTRICT: 6,
+        Level.STREET: 9,
+        Level.COMMUNITY: 12,
+    }
 
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     name_en = models.CharField(_("英文名称"), max_length=128, blank=True)
     level = models.PositiveSmallIntegerField(_("级别"), choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级"),
+    )
 
     class Meta:
         verbose_name = _("行政区划")

@@ -44,7 +44,7 @@ BATCH = 500
 # Enough to fix a file in one pass without drowning the reader.
 MAX_ERRORS = 50
 
-ROW_ERROR = _("第 %(row)s 行，字段 %(field)s：%(problem)s")  # noqa: RUF001
+ROW_ERROR = _("第 %(row)s 行，字段 %(field)s：%(problem)s")
 
 
 @dataclass
@@ -142,7 +142,7 @@ def _parse(number: int, raw: dict, errors: list[ValidationError]) -> _Row | None
                 number,
                 "code",
                 _interpolate_lazy(
-                    _("第 %(level)s 级区划代码应为 %(length)s 位，实际 %(actual)s 位。"),  # noqa: RUF001
+                    _("第 %(level)s 级区划代码应为 %(length)s 位，实际 %(actual)s 位。"),
                     {"level": level, "length": CODE_LENGTHS[level], "actual": len(code)},
                 ),
             )
@@ -170,7 +170,7 @@ def _parse(number: int, raw: dict, errors: list[ValidationError]) -> _Row | None
                 _row_error(
                     number,
                     "parent_code",
-                    _("上级区划代码必须是本代码的前缀，且为上一级的代码。"),  # noqa: RUF001
+                    _("上级区划代码必须是本代码的前缀，且为上一级的代码。"),
                 )
             )
 
@@ -217,7 +217,7 @@ def _validate(
                         row.number,
                         "parent_code",
                         _interpolate_lazy(
-                            _("上级区划 %(parent)s 不存在（须已在库中，或在文件中更早出现）。"),  # noqa: RUF001
+                            _("上级区划 %(parent)s 不存在（须已在库中，或在文件中更早出现）。"),
                             {"parent": row.parent_code},
                         ),
                     )
@@ -298,7 +298,7 @@ def divisions_import_csv(*, path: str | Path) -> ImportResult:
         missing = [name for name in ("code", "name", "level", "parent_code") if name not in header]
         if missing:
             raise ValidationError(
-                _("CSV 表头缺少列：%(columns)s。"),  # noqa: RUF001
+                _("CSV 表头缺少列：%(columns)s。"),
                 code="missing_columns",
                 params={"columns": ", ".join(missing)},
             )

@@ -13,14 +13,27 @@ from django.utils.translation import gettext_lazy as _
 
 from firstline.core.roles import Target
 from firstline.core.services import audit_record, changes_of, snapshot
-from firstline.core.views import ScopedCreateView, ScopedDetailView, ScopedListView, ScopedUpdateView
+from firstline.core.views import (
+    ScopedCreateView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedUpdateView,
+)
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 
 from .models import Association, Company, Membership
 from .validators import validate_credit_code
 
-COMPANY_FIELDS = ["name", "credit_code", "division", "contact_name", "contact_phone", "address", "status"]
+COMPANY_FIELDS = [
+    "name",
+    "credit_code",
+    "division",
+    "contact_name",
+    "contact_phone",
+    "address",
+    "status",
+]
 
 
 # --- services -------------------------------------------------------------------------
@@ -33,8 +46,16 @@ def company_create(*, actor, association: Association, data: dict) -> Company:
     company.credit_code = company.credit_code.upper()
     company.full_clean()
     company.save()
-    Membership.objects.create(company=company, association=association, joined_on=timezone.localdate())
-    audit_record(actor=actor, company_id=company.pk, action="create", obj=company, changes=changes_of(company, COMPANY_FIELDS))
+    Membership.objects.create(
+        company=company, association=association, joined_on=timezone.localdate()
+    )
+    audit_record(
+        actor=actor,
+        company_id=company.pk,
+        action="create",
+        obj=company,
+        changes=changes_of(company, COMPANY_FIELDS),
+    )
     return company
 
 
@@ -47,7 +68,13 @@ def company_update(*, actor, company: Company, data: dict) -> Company:
     company.credit_code = company.credit_code.upper()
     company.full_clean()
     company.save()
-    audit_record(actor=actor, company_id=company.pk, action="update", obj=company, changes=changes_of(company, COMPANY_FIELDS, before))
+    audit_record(
+        actor=actor,
+        company_id=company.pk,
+        action="update",
+        obj=company,
+        changes=changes_of(company, COMPANY_FIELDS, before),
+    )
     return company
 
 
@@ -57,17 +84,28 @@ def company_update(*, actor, company: Company, data: dict) -> Company:
 class CompanyForm(forms.Form):
     association = forms.ModelChoiceField(label=_("所属协会"), queryset=Association.objects.none())
     name = forms.CharField(label=_("企业名称"), max_length=128)
-    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, validators=[validate_credit_code])
-    division = forms.ModelChoiceField(label=_("注册地（区）"), queryset=Division.objects.filter(level=Division.Level.DISTRICT))
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"), max_length=18, validators=[validate_credit_code]
+    )
+    division = forms.ModelChoiceField(
+        label=_("注册地（区）"), queryset=Division.objects.filter(level=Division.Level.DISTRICT)
+    )
     contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
-    status = forms.ChoiceField(label=_("状态"), choices=Company.Status.choices, initial=Company.Status.ACTIVE)
+    status = forms.ChoiceField(
+        label=_("状态"), choices=Company.Status.choices, initial=Company.Status.ACTIVE
+    )
 
     def __init__(self, *args, scope, instance=None, **kwargs):
         if instance is not None:
-            kwargs.setdefault("initial", {**{k: getattr(instance, k) for k in COMPANY_FIELDS if k != "division"},
-                                          "division": instance.division_id})
+            kwargs.setdefault(
+                "initial",
+                {
+                    **{k: getattr(instance, k) for k in COMPANY_FIELDS if k != "division"},
+                    "division": instance.division_id,
+                },
+            )
         super().__init__(*args, **kwargs)
         self.instance = instance
         associations = Association.objects.filter(pk__in=sorted(scope.ids(Target.ASSOCIATION)))
@@ -78,7 +116,9 @@ class CompanyForm(forms.Form):
             self.fields["association"].initial = next(iter(scope.ids(Target.ASSOCIATION)))
             self.fields["association"].widget = forms.HiddenInput()
         for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
 
     def clean_credit_code(self):
         code = self.cleaned_data["credit_code"].upper()
@@ -94,8 +134,16 @@ class CompanyForm(forms.Form):
 
 
 def _company_list(qs):
-    sites = Site.all_tenants.filter(company=OuterRef("pk")).order_by().values("company").annotate(n=Count("pk")).values("n")
-    return qs.select_related("division").annotate(site_count=Coalesce(Subquery(sites, output_field=IntegerField()), Value(0)))
+    sites = (
+        Site.all_tenants.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.select_related("division").annotate(
+        site_count=Coalesce(Subquery(sites, output_field=IntegerField()), Value(0))
+    )
 
 
 class CompanyList(ScopedListView):
@@ -111,7 +159,9 @@ class CompanyList(ScopedListView):
         return _company_list(qs).order_by("name")
 
     def search_q(self, term):
-        return Q(name__icontains=term) | Q(credit_code__iexact=term) | Q(contact_name__icontains=term)
+        return (
+            Q(name__icontains=term) | Q(credit_code__iexact=term) | Q(contact_name__icontains=term)
+        )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -132,12 +182,21 @@ class CompanyDetail(ScopedDetailView):
         from firstline.core.models import AuditEvent
 
         ctx = super().get_context_data(**kwargs)
-        ctx["memberships"] = Membership.objects.filter(company=self.object).select_related("association")
+        ctx["memberships"] = Membership.objects.filter(company=self.object).select_related(
+            "association"
+        )
         labels = dict(Site.Type.choices)
-        rows = Site.all_tenants.filter(company=self.object).values("site_type").annotate(n=Count("pk")).order_by("-n")
+        rows = (
+            Site.all_tenants.filter(company=self.object)
+            .values("site_type")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+        )
         ctx["sites_by_type"] = [(labels.get(r["site_type"], r["site_type"]), r["n"]) for r in rows]
         ctx["can_edit"] = self.request.scope.has_perm("orgs.change_company")
-        ctx["history"] = AuditEvent.objects.filter(object_type="orgs.company", object_id=str(self.object.pk)).select_related("actor")[:20]
+        ctx["history"] = AuditEvent.objects.filter(
+            object_type="orgs.company", object_id=str(self.object.pk)
+        ).select_related("actor")[:20]
         return ctx
 
 
@@ -158,4 +217,3 @@ class CompanyUpdate(ScopedUpdateView):
 
     def save(self, form):
         return company_update(actor=self.request.user, company=self.object, data=form.cleaned_data)
-

@@ -18,7 +18,9 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
-    totp_secret_enc = models.BinaryField(_("动态口令密钥（密文）"), null=True, blank=True, editable=False)
+    totp_secret_enc = models.BinaryField(
+        _("动态口令密钥（密文）"), null=True, blank=True, editable=False
+    )
     totp_confirmed = models.BooleanField(_("已启用双重验证"), default=False)
     totp_last_step = models.BigIntegerField(default=0, editable=False)
 
@@ -35,8 +37,22 @@ class Association(models.Model):
 
     name = models.CharField(_("名称"), max_length=128, unique=True)
     short_name = models.CharField(_("简称"), max_length=32, blank=True)
-    division = models.ForeignKey("geo.Division", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在地区"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级协会"))
+    division = models.ForeignKey(
+        "geo.Division",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在地区"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级协会"),
+    )
 
     class Meta:
         verbose_name = _("协会")
@@ -59,9 +75,15 @@ class CompanyManager(models.Manager.from_queryset(TenantQuerySet)):
         associations = sorted(scope.ids(Target.ASSOCIATION))
         condition = models.Q(pk__in=companies)
         if associations:
-            members = Membership.objects.filter(company=models.OuterRef("pk"), association_id__in=associations)
+            members = Membership.objects.filter(
+                company=models.OuterRef("pk"), association_id__in=associations
+            )
             condition |= models.Exists(members)
-        qs = super().get_queryset().filter(condition) if (companies or associations) else super().get_queryset().none()
+        qs = (
+            super().get_queryset().filter(condition)
+            if (companies or associations)
+            else super().get_queryset().none()
+        )
         qs._firstline_scope = scope
         return qs
 
@@ -77,14 +99,23 @@ class Company(models.Model):
         CLOSED = "closed", _("注销")
 
     name = models.CharField(_("企业名称"), max_length=128)
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
-    division = models.ForeignKey("geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("注册地"))
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    division = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("注册地")
+    )
     contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
     contact_phone = models.CharField(
-        _("联系电话"), max_length=20, blank=True, validators=[RegexValidator(r"^[0-9\-+ ]{7,20}$", _("电话号码格式不正确。"))]
+        _("联系电话"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9\-+ ]{7,20}$", _("电话号码格式不正确。"))],
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_paths = {"company": "id"}
@@ -110,31 +141,55 @@ class Membership(models.Model):
         ACTIVE = "active", _("会员")
         LAPSED = "lapsed", _("已过期")
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("企业"))
-    association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("协会"))
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("企业")
+    )
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("协会")
+    )
     joined_on = models.DateField(_("入会日期"))
     level = models.CharField(_("会员级别"), max_length=32, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
 
     class Meta:
         verbose_name = _("会员关系")
         verbose_name_plural = _("会员关系")
         constraints = [
-            models.UniqueConstraint(fields=["company", "association"], name="orgs_membership_company_association_uniq",
-                                    violation_error_message=_("该企业已是该协会会员。"))
+            models.UniqueConstraint(
+                fields=["company", "association"],
+                name="orgs_membership_company_association_uniq",
+                violation_error_message=_("该企业已是该协会会员。"),
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}@{self.association_id}"
 
 
 class RoleAssignment(models.Model):
     """One role over one target. The target's kind follows from the role (core.roles)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("用户"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("用户")
+    )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
-    association = models.ForeignKey(Association, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    site = models.ForeignKey("estates.Site", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    household = models.ForeignKey("estates.Household", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    division = models.ForeignKey("geo.Division", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    association = models.ForeignKey(
+        Association, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    site = models.ForeignKey(
+        "estates.Site", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    household = models.ForeignKey(
+        "estates.Household", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    division = models.ForeignKey(
+        "geo.Division", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -144,16 +199,49 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 # Exactly one target; site and household grants also name their company.
                 condition=(
-                    models.Q(association__isnull=False, company__isnull=True, site__isnull=True, household__isnull=True, division__isnull=True)
-                    | models.Q(company__isnull=False, site__isnull=True, household__isnull=True, association__isnull=True, division__isnull=True)
-                    | models.Q(company__isnull=False, site__isnull=False, household__isnull=True, association__isnull=True, division__isnull=True)
-                    | models.Q(company__isnull=False, household__isnull=False, site__isnull=True, association__isnull=True, division__isnull=True)
-                    | models.Q(division__isnull=False, association__isnull=True, company__isnull=True, site__isnull=True, household__isnull=True)
+                    models.Q(
+                        association__isnull=False,
+                        company__isnull=True,
+                        site__isnull=True,
+                        household__isnull=True,
+                        division__isnull=True,
+                    )
+                    | models.Q(
+                        company__isnull=False,
+                        site__isnull=True,
+                        household__isnull=True,
+                        association__isnull=True,
+                        division__isnull=True,
+                    )
+                    | models.Q(
+                        company__isnull=False,
+                        site__isnull=False,
+                        household__isnull=True,
+                        association__isnull=True,
+                        division__isnull=True,
+                    )
+                    | models.Q(
+                        company__isnull=False,
+                        household__isnull=False,
+                        site__isnull=True,
+                        association__isnull=True,
+                        division__isnull=True,
+                    )
+                    | models.Q(
+                        division__isnull=False,
+                        association__isnull=True,
+                        company__isnull=True,
+                        site__isnull=True,
+                        household__isnull=True,
+                    )
                 ),
                 name="orgs_roleassignment_one_target",
                 violation_error_message=_("角色授权必须且只能指定一个对象。"),
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.role} ({self.target})"
 
     @property
     def target(self) -> str:
@@ -185,3 +273,6 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API 令牌")
         verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -113,19 +113,25 @@ class TenancyCases:
     # -- API --------------------------------------------------------------------
 
     def test_api_anonymous_401(self, client, world: World, endpoint: Api):
-        response = getattr(client, endpoint.method)(endpoint.url(world.a), endpoint.body, content_type="application/json")
+        response = getattr(client, endpoint.method)(
+            endpoint.url(world.a), endpoint.body, content_type="application/json"
+        )
         assert response.status_code == 401
 
     def test_api_permitted_200(self, client, world: World, endpoint: Api):
         _login(client, world.a.users[endpoint.viewer])
-        response = getattr(client, endpoint.method)(endpoint.url(world.a), endpoint.body, content_type="application/json")
+        response = getattr(client, endpoint.method)(
+            endpoint.url(world.a), endpoint.body, content_type="application/json"
+        )
         assert response.status_code == 200, response.content
 
     def test_api_other_company_404(self, client, world: World, endpoint: Api):
         if endpoint.obj is None:
             pytest.skip("list endpoints are checked for leaks below")
         _login(client, world.a.users[endpoint.viewer])
-        response = getattr(client, endpoint.method)(endpoint.url(world.b), endpoint.body, content_type="application/json")
+        response = getattr(client, endpoint.method)(
+            endpoint.url(world.b), endpoint.body, content_type="application/json"
+        )
         assert response.status_code == 404
 
     def test_api_list_holds_only_own_company(self, client, world: World, endpoint: Api):

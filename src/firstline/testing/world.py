@@ -39,7 +39,9 @@ def divisions() -> dict[str, Division]:
         ("420106001", "积玉桥街道", 4, "420106"),
         ("420106001001", "临江社区", 5, "420106001"),
     ]:
-        out[code], _ = Division.objects.get_or_create(code=code, defaults={"name": name, "level": level, "parent": out.get(parent)})
+        out[code], _ = Division.objects.get_or_create(
+            code=code, defaults={"name": name, "level": level, "parent": out.get(parent)}
+        )
     return out
 
 
@@ -72,9 +74,18 @@ def make_user(username: str, role: str | None = None, **target) -> User:
     return user
 
 
-def make_resident(*, household: Household, name: str, phone: str, id_number: str, **extra) -> Resident:
-    resident = Resident(company_id=household.company_id, site_id=household.site_id, household=household, name=name,
-                        name_initials=name_initials(name), birth_year=1980, **extra)
+def make_resident(
+    *, household: Household, name: str, phone: str, id_number: str, **extra
+) -> Resident:
+    resident = Resident(
+        company_id=household.company_id,
+        site_id=household.site_id,
+        household=household,
+        name=name,
+        name_initials=name_initials(name),
+        birth_year=1980,
+        **extra,
+    )
     set_personal(resident, "phone", phone)
     set_personal(resident, "id_number", id_number)
     resident.save()
@@ -82,17 +93,40 @@ def make_resident(*, household: Household, name: str, phone: str, id_number: str
 
 
 def make_tenant(*, key: str, serial: int, community: Division, association: Association) -> Tenant:
-    company = Company.objects.create(name=f"{key}物业服务有限公司", credit_code=make_credit_code(serial), division=community.parent.parent)
+    company = Company.objects.create(
+        name=f"{key}物业服务有限公司",
+        credit_code=make_credit_code(serial),
+        division=community.parent.parent,
+    )
     Membership.objects.create(company=company, association=association, joined_on="2019-01-01")
-    site = Site.all_tenants.create(company=company, name=f"{key}花园", name_initials=name_initials(f"{key}花园"), community=community)
+    site = Site.all_tenants.create(
+        company=company,
+        name=f"{key}花园",
+        name_initials=name_initials(f"{key}花园"),
+        community=community,
+    )
     building = Building.all_tenants.create(company=company, site=site, name="1栋", floors=18)
-    household = Household.all_tenants.create(company=company, site=site, building=building, unit="1", room="301")
+    household = Household.all_tenants.create(
+        company=company, site=site, building=building, unit="1", room="301"
+    )
     residents = [
-        make_resident(household=household, name=f"{key}张伟", phone=f"1380000{serial:02d}01", id_number=make_id_number(serial * 10 + 1)),
-        make_resident(household=household, name=f"{key}李娜", phone=f"1390000{serial:02d}02", id_number=make_id_number(serial * 10 + 2),
-                      lives_alone_elderly=True),
+        make_resident(
+            household=household,
+            name=f"{key}张伟",
+            phone=f"1380000{serial:02d}01",
+            id_number=make_id_number(serial * 10 + 1),
+        ),
+        make_resident(
+            household=household,
+            name=f"{key}李娜",
+            phone=f"1390000{serial:02d}02",
+            id_number=make_id_number(serial * 10 + 2),
+            lives_alone_elderly=True,
+        ),
     ]
-    staff = Staff.all_tenants.create(company=company, site=site, name=f"{key}保安", position=Staff.Position.GUARD)
+    staff = Staff.all_tenants.create(
+        company=company, site=site, name=f"{key}保安", position=Staff.Position.GUARD
+    )
     tenant = Tenant(company, site, building, household, residents, staff)
     tenant.users = {
         "company_admin": make_user(f"{key}_admin", "company_admin", company=company),

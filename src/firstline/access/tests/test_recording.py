@@ -14,12 +14,25 @@ from firstline.access.services import GateInput
 
 @pytest.fixture
 def policy(world):
-    return services.policy_publish(actor=None, site=world.a.site, data={
-        "mode": "closed", "outing_quota": 1, "outing_period_days": 2, "effective_from": timezone.now() - timedelta(days=1)})
+    return services.policy_publish(
+        actor=None,
+        site=world.a.site,
+        data={
+            "mode": "closed",
+            "outing_quota": 1,
+            "outing_period_days": 2,
+            "effective_from": timezone.now() - timedelta(days=1),
+        },
+    )
 
 
 def gate(site, **kw):
-    base = {"client_uuid": uuid.uuid4(), "direction": "in", "device_time": timezone.now(), "temperature": Decimal("36.4")}
+    base = {
+        "client_uuid": uuid.uuid4(),
+        "direction": "in",
+        "device_time": timezone.now(),
+        "temperature": Decimal("36.4"),
+    }
     return GateInput(**{**base, **kw})
 
 
@@ -37,7 +50,12 @@ def test_pass_verifies_offline_with_only_the_public_key(world):
             passes.verify(bad, public_keys=keys, site_id=world.a.site.pk, now=timezone.now())
         assert exc.value.status == status
     with pytest.raises(passes.InvalidPass) as exc:
-        passes.verify(token, public_keys=keys, site_id=world.a.site.pk, now=pass_.valid_until + timedelta(seconds=1))
+        passes.verify(
+            token,
+            public_keys=keys,
+            site_id=world.a.site.pk,
+            now=pass_.valid_until + timedelta(seconds=1),
+        )
     assert exc.value.status == "expired"
     with pytest.raises(passes.InvalidPass) as exc:
         passes.verify(token, public_keys=keys, site_id=world.b.site.pk, now=timezone.now())
@@ -50,10 +68,15 @@ def test_scan_admits_then_quota_denies_second_exit_of_the_household(world, polic
     issued = timezone.now() - timedelta(hours=1)
     t1 = services.pass_token(services.pass_issue(actor=None, resident=first, now=issued))
     t2 = services.pass_token(services.pass_issue(actor=None, resident=second, now=issued))
-    results = services.events_record(site=site, inputs=[
-        gate(site, direction="out", token=t1, device_time=timezone.now() - timedelta(minutes=5)),
-        gate(site, direction="out", token=t2),
-    ])
+    results = services.events_record(
+        site=site,
+        inputs=[
+            gate(
+                site, direction="out", token=t1, device_time=timezone.now() - timedelta(minutes=5)
+            ),
+            gate(site, direction="out", token=t2),
+        ],
+    )
     assert [r.decision for r in results] == ["admit", "deny"]
     assert results[1].reasons == ["本户本周期外出次数已用完（1/1，每 2 天）"]
 
@@ -70,10 +93,17 @@ def test_replayed_uuids_are_not_stored_twice(world, policy):
 
 def test_fever_refers_alerts_and_opens_a_follow_up(world, policy):
     site = world.a.site
-    [result] = services.events_record(site=site, inputs=[gate(site, resident_id=world.a.residents[0].pk, temperature=Decimal("38.1"))])
+    [result] = services.events_record(
+        site=site,
+        inputs=[gate(site, resident_id=world.a.residents[0].pk, temperature=Decimal("38.1"))],
+    )
     assert result.decision == "refer"
     alert = Alert.all_tenants.get()
-    assert (alert.event_id, alert.message, alert.site_id) == (result.event_id, f"{world.a.residents[0].name} 38.1℃", site.pk)
+    assert (alert.event_id, alert.message, alert.site_id) == (
+        result.event_id,
+        f"{world.a.residents[0].name} 38.1℃",
+        site.pk,
+    )
     assert FollowUp.all_tenants.get().resident_id == world.a.residents[0].pk
 
 
@@ -82,16 +112,33 @@ def test_revoked_pass_is_denied_and_other_sites_pass_is_refused(world, policy):
     pass_ = services.pass_issue(actor=None, resident=world.a.residents[0], now=issued)
     token = services.pass_token(pass_)
     services.pass_revoke(actor=None, pass_=pass_, reason="搬离")
-    b_token = services.pass_token(services.pass_issue(actor=None, resident=world.b.residents[0], now=issued))
-    results = services.events_record(site=world.a.site, inputs=[gate(world.a.site, token=token), gate(world.a.site, token=b_token)])
-    assert [(r.decision, r.reasons[0]) for r in results] == [("deny", "通行证已注销"), ("deny", "不是本项目的通行证")]
+    b_token = services.pass_token(
+        services.pass_issue(actor=None, resident=world.b.residents[0], now=issued)
+    )
+    results = services.events_record(
+        site=world.a.site,
+        inputs=[gate(world.a.site, token=token), gate(world.a.site, token=b_token)],
+    )
+    assert [(r.decision, r.reasons[0]) for r in results] == [
+        ("deny", "通行证已注销"),
+        ("deny", "不是本项目的通行证"),
+    ]
 
 
 def test_visitor_pass_is_one_time(world, policy):
     site = world.a.site
-    pass_ = services.pass_issue_visitor(actor=None, household=world.a.household, name="访客王", day_start=timezone.now() - timedelta(hours=1))
+    pass_ = services.pass_issue_visitor(
+        actor=None,
+        household=world.a.household,
+        name="访客王",
+        day_start=timezone.now() - timedelta(hours=1),
+    )
     token = services.pass_token(pass_)
     [first] = services.events_record(site=site, inputs=[gate(site, token=token)])
     [second] = services.events_record(site=site, inputs=[gate(site, token=token)])
-    assert (first.decision, second.decision, second.reasons[0]) == ("admit", "deny", "一次性通行证已使用")
+    assert (first.decision, second.decision, second.reasons[0]) == (
+        "admit",
+        "deny",
+        "一次性通行证已使用",
+    )
     assert Pass.all_tenants.get(pk=pass_.pk).used_at is not None

@@ -39,7 +39,9 @@ def test_no_plaintext_in_the_row(world):
     row = Resident.all_tenants.filter(pk=resident.pk).values().get()
     plain_phone, plain_id = get_personal(resident, "phone"), get_personal(resident, "id_number")
     for value in row.values():
-        text = bytes(value).decode("latin-1") if isinstance(value, (bytes, memoryview)) else str(value)
+        text = (
+            bytes(value).decode("latin-1") if isinstance(value, (bytes, memoryview)) else str(value)
+        )
         assert plain_phone not in text
         assert plain_id not in text
     assert row["phone_masked"] == mask_phone(plain_phone)
@@ -51,26 +53,57 @@ def test_reveal_needs_permission_purpose_and_scope_and_is_logged(world):
     admin = world.a.users["company_admin"]
     scope = scope_for_user(admin)
     with pytest.raises(ValidationError):
-        personal_reveal(actor=admin, scope=scope, model=Resident, pk=resident.pk, field="id_number", purpose="")
+        personal_reveal(
+            actor=admin, scope=scope, model=Resident, pk=resident.pk, field="id_number", purpose=""
+        )
     with pytest.raises(PermissionDenied):
         guard = world.a.users["guard"]
-        personal_reveal(actor=guard, scope=scope_for_user(guard), model=Resident, pk=resident.pk, field="id_number", purpose="核对身份")
+        personal_reveal(
+            actor=guard,
+            scope=scope_for_user(guard),
+            model=Resident,
+            pk=resident.pk,
+            field="id_number",
+            purpose="核对身份",
+        )
     with pytest.raises(Http404):
-        personal_reveal(actor=admin, scope=scope, model=Resident, pk=world.b.residents[0].pk, field="phone", purpose="核对身份")
+        personal_reveal(
+            actor=admin,
+            scope=scope,
+            model=Resident,
+            pk=world.b.residents[0].pk,
+            field="phone",
+            purpose="核对身份",
+        )
     assert AccessLog.all_tenants.count() == 0
 
-    value = personal_reveal(actor=admin, scope=scope, model=Resident, pk=resident.pk, field="id_number", purpose="核对返汉人员身份")
+    value = personal_reveal(
+        actor=admin,
+        scope=scope,
+        model=Resident,
+        pk=resident.pk,
+        field="id_number",
+        purpose="核对返汉人员身份",
+    )
     assert value == get_personal(resident, "id_number")
     log = AccessLog.all_tenants.get()
     assert (log.actor_id, log.object_id, log.field, log.purpose, log.company_id, log.site_id) == (
-        admin.pk, str(resident.pk), "id_number", "核对返汉人员身份", world.a.company.pk, world.a.site.pk)
+        admin.pk,
+        str(resident.pk),
+        "id_number",
+        "核对返汉人员身份",
+        world.a.company.pk,
+        world.a.site.pk,
+    )
 
 
 def test_rotate_data_keys_reencrypts_every_row(world, settings):
     resident = world.a.residents[0]
     plain = get_personal(resident, "phone")
     old_spec = settings.FIRSTLINE_DATA_KEYS
-    settings.FIRSTLINE_DATA_KEYS = "r9:" + base64.b64encode(os.urandom(32)).decode() + "," + old_spec
+    settings.FIRSTLINE_DATA_KEYS = (
+        "r9:" + base64.b64encode(os.urandom(32)).decode() + "," + old_spec
+    )
     crypto.keyring.cache_clear()
     try:
         call_command("rotate_data_keys")

@@ -24,7 +24,9 @@ def test_empty_scope_sees_nothing(world):
 def test_company_scope_sees_only_its_company(world):
     scope = scope_for_user(world.a.users["company_admin"])
     assert list(Site.objects.for_scope(scope)) == [world.a.site]
-    assert set(Resident.objects.for_scope(scope).values_list("pk", flat=True)) == {r.pk for r in world.a.residents}
+    assert set(Resident.objects.for_scope(scope).values_list("pk", flat=True)) == {
+        r.pk for r in world.a.residents
+    }
 
 
 def test_site_scope_and_household_scope(world):
@@ -37,13 +39,19 @@ def test_site_scope_and_household_scope(world):
 
 def test_permissions_are_per_grant(world):
     """A guard at site a and manager at site b gets the manager's rights at b only."""
-    scope = Scope(user_id=1, grants=(
-        Grant("guard", "site", world.a.site.pk, world.a.company.pk),
-        Grant("site_manager", "site", world.b.site.pk, world.b.company.pk),
-    ))
+    scope = Scope(
+        user_id=1,
+        grants=(
+            Grant("guard", "site", world.a.site.pk, world.a.company.pk),
+            Grant("site_manager", "site", world.b.site.pk, world.b.company.pk),
+        ),
+    )
     editable = Site.objects.for_scope(scope.for_perm("estates.change_site"))
     assert list(editable) == [world.b.site]
-    assert set(Site.objects.for_scope(scope.for_perm("estates.view_site"))) == {world.a.site, world.b.site}
+    assert set(Site.objects.for_scope(scope.for_perm("estates.view_site"))) == {
+        world.a.site,
+        world.b.site,
+    }
 
 
 def test_association_and_authority_see_no_tenant_rows(world):
@@ -52,20 +60,38 @@ def test_association_and_authority_see_no_tenant_rows(world):
 
 
 def test_scope_mark_survives_chaining(world):
-    qs = Site.objects.for_scope(scope_for_user(world.a.users["company_admin"])).filter(name__contains="花园").order_by("name")
+    qs = (
+        Site.objects.for_scope(scope_for_user(world.a.users["company_admin"]))
+        .filter(name__contains="花园")
+        .order_by("name")
+    )
     assert is_scoped(qs)
     assert not is_scoped(Site.all_tenants.all())
 
 
 def test_a_view_cannot_replace_the_scoped_queryset():
     with pytest.raises(ImproperlyConfigured):
-        type("Leaky", (ScopedListView,), {"model": Site, "permission": "estates.view_site", "get_queryset": lambda self: Site.all_tenants.all()})
+        type(
+            "Leaky",
+            (ScopedListView,),
+            {
+                "model": Site,
+                "permission": "estates.view_site",
+                "get_queryset": lambda self: Site.all_tenants.all(),
+            },
+        )
 
 
 def test_refine_that_drops_the_scope_is_refused(rf, world):
-    view_cls = type("Leaky", (ScopedListView,), {
-        "model": Site, "permission": "estates.view_site", "refine_list": lambda self, qs: Site.all_tenants.all(),
-    })
+    view_cls = type(
+        "Leaky",
+        (ScopedListView,),
+        {
+            "model": Site,
+            "permission": "estates.view_site",
+            "refine_list": lambda self, qs: Site.all_tenants.all(),
+        },
+    )
     request = rf.get("/")
     request.user = world.a.users["company_admin"]
     request.scope = scope_for_user(request.user)

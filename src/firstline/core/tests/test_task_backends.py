@@ -23,8 +23,15 @@ def production_tasks(settings):
 
 def run_worker(backend: str) -> None:
     if "RQ" in backend:
-        call_command("rqworker", "default", "--burst", "--worker-class", "rq.worker.SimpleWorker",
-                     "--job-class", "django_tasks_rq.backend.Job")
+        call_command(
+            "rqworker",
+            "default",
+            "--burst",
+            "--worker-class",
+            "rq.worker.SimpleWorker",
+            "--job-class",
+            "django_tasks_rq.backend.Job",
+        )
     else:
         call_command("db_worker", "--batch", "--no-startup-delay")
 
@@ -32,9 +39,13 @@ def run_worker(backend: str) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_enqueued_task_runs_in_the_worker(production_tasks, settings, django_user_model):
     owner = django_user_model.objects.create_user(username="owner", password="x" * 12)
-    old = TaskProgress.objects.create(owner=owner, kind="import", status=TaskProgress.Status.SUCCEEDED)
+    old = TaskProgress.objects.create(
+        owner=owner, kind="import", status=TaskProgress.Status.SUCCEEDED
+    )
     TaskProgress.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=40))
-    fresh = TaskProgress.objects.create(owner=owner, kind="import", status=TaskProgress.Status.SUCCEEDED)
+    fresh = TaskProgress.objects.create(
+        owner=owner, kind="import", status=TaskProgress.Status.SUCCEEDED
+    )
 
     result = purge_task_progress.enqueue(days=30)
     assert TaskProgress.objects.count() == 2  # nothing ran yet: it waits for the worker

@@ -5,124 +5,301 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('name', models.CharField(max_length=64, verbose_name='楼栋')),
-                ('floors', models.PositiveSmallIntegerField(default=1, verbose_name='层数')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("name", models.CharField(max_length=64, verbose_name="楼栋")),
+                ("floors", models.PositiveSmallIntegerField(default=1, verbose_name="层数")),
             ],
             options={
-                'verbose_name': '楼栋',
-                'verbose_name_plural': '楼栋',
-                'ordering': ['site_id', 'name', 'id'],
+                "verbose_name": "楼栋",
+                "verbose_name_plural": "楼栋",
+                "ordering": ["site_id", "name", "id"],
             },
             managers=[
-                ('all_tenants', django.db.models.manager.Manager()),
+                ("all_tenants", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('unit', models.CharField(blank=True, max_length=16, verbose_name='单元')),
-                ('room', models.CharField(max_length=16, verbose_name='房号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("unit", models.CharField(blank=True, max_length=16, verbose_name="单元")),
+                ("room", models.CharField(max_length=16, verbose_name="房号")),
             ],
             options={
-                'verbose_name': '住户',
-                'verbose_name_plural': '住户',
-                'ordering': ['building_id', 'unit', 'room'],
+                "verbose_name": "住户",
+                "verbose_name_plural": "住户",
+                "ordering": ["building_id", "unit", "room"],
             },
             managers=[
-                ('all_tenants', django.db.models.manager.Manager()),
+                ("all_tenants", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('name', models.CharField(max_length=64, verbose_name='姓名')),
-                ('name_initials', models.CharField(blank=True, db_index=True, editable=False, max_length=16, verbose_name='拼音首字母')),
-                ('phone_enc', models.BinaryField(blank=True, null=True, verbose_name='手机号（密文）')),
-                ('phone_hmac', models.CharField(blank=True, db_index=True, editable=False, max_length=64, verbose_name='手机号（索引）')),
-                ('phone_last4', models.CharField(blank=True, db_index=True, editable=False, max_length=4, verbose_name='手机号后四位')),
-                ('phone_masked', models.CharField(blank=True, editable=False, max_length=32, verbose_name='手机号')),
-                ('id_number_enc', models.BinaryField(blank=True, null=True, verbose_name='身份证号（密文）')),
-                ('id_number_hmac', models.CharField(blank=True, db_index=True, editable=False, max_length=64, verbose_name='身份证号（索引）')),
-                ('id_number_last4', models.CharField(blank=True, db_index=True, editable=False, max_length=4, verbose_name='身份证号后四位')),
-                ('id_number_masked', models.CharField(blank=True, editable=False, max_length=32, verbose_name='身份证号')),
-                ('birth_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='出生年份')),
-                ('relation', models.CharField(choices=[('owner', '业主'), ('tenant', '租户'), ('family', '家属')], default='owner', max_length=16, verbose_name='关系')),
-                ('lives_alone_elderly', models.BooleanField(default=False, verbose_name='独居老人')),
-                ('disabled', models.BooleanField(default=False, verbose_name='残障')),
-                ('chronic_illness', models.BooleanField(default=False, verbose_name='慢性病')),
-                ('pregnant', models.BooleanField(default=False, verbose_name='孕妇')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("name", models.CharField(max_length=64, verbose_name="姓名")),
+                (
+                    "name_initials",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=16,
+                        verbose_name="拼音首字母",
+                    ),
+                ),
+                (
+                    "phone_enc",
+                    models.BinaryField(blank=True, null=True, verbose_name="手机号（密文）"),
+                ),
+                (
+                    "phone_hmac",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=64,
+                        verbose_name="手机号（索引）",
+                    ),
+                ),
+                (
+                    "phone_last4",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=4,
+                        verbose_name="手机号后四位",
+                    ),
+                ),
+                (
+                    "phone_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=32, verbose_name="手机号"
+                    ),
+                ),
+                (
+                    "id_number_enc",
+                    models.BinaryField(blank=True, null=True, verbose_name="身份证号（密文）"),
+                ),
+                (
+                    "id_number_hmac",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=64,
+                        verbose_name="身份证号（索引）",
+                    ),
+                ),
+                (
+                    "id_number_last4",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=4,
+                        verbose_name="身份证号后四位",
+                    ),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=32, verbose_name="身份证号"
+                    ),
+                ),
+                (
+                    "birth_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="出生年份"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[("owner", "业主"), ("tenant", "租户"), ("family", "家属")],
+                        default="owner",
+                        max_length=16,
+                        verbose_name="关系",
+                    ),
+                ),
+                (
+                    "lives_alone_elderly",
+                    models.BooleanField(default=False, verbose_name="独居老人"),
+                ),
+                ("disabled", models.BooleanField(default=False, verbose_name="残障")),
+                ("chronic_illness", models.BooleanField(default=False, verbose_name="慢性病")),
+                ("pregnant", models.BooleanField(default=False, verbose_name="孕妇")),
             ],
             options={
-                'verbose_name': '居民',
-                'verbose_name_plural': '居民',
-                'ordering': ['household_id', 'id'],
+                "verbose_name": "居民",
+                "verbose_name_plural": "居民",
+                "ordering": ["household_id", "id"],
             },
             managers=[
-                ('all_tenants', django.db.models.manager.Manager()),
+                ("all_tenants", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('name', models.CharField(max_length=128, verbose_name='项目名称')),
-                ('name_initials', models.CharField(blank=True, db_index=True, editable=False, max_length=64, verbose_name='拼音首字母')),
-                ('site_type', models.CharField(choices=[('residential', '住宅小区'), ('office', '写字楼'), ('industrial', '产业园区'), ('campus', '学校'), ('hospital', '医院'), ('commercial', '商业综合体'), ('transport', '交通枢纽')], default='residential', max_length=16, verbose_name='项目类型')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('manager_phone', models.CharField(blank=True, max_length=20, verbose_name='项目电话')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("name", models.CharField(max_length=128, verbose_name="项目名称")),
+                (
+                    "name_initials",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=64,
+                        verbose_name="拼音首字母",
+                    ),
+                ),
+                (
+                    "site_type",
+                    models.CharField(
+                        choices=[
+                            ("residential", "住宅小区"),
+                            ("office", "写字楼"),
+                            ("industrial", "产业园区"),
+                            ("campus", "学校"),
+                            ("hospital", "医院"),
+                            ("commercial", "商业综合体"),
+                            ("transport", "交通枢纽"),
+                        ],
+                        default="residential",
+                        max_length=16,
+                        verbose_name="项目类型",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                (
+                    "manager_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="项目电话"),
+                ),
             ],
             options={
-                'verbose_name': '项目',
-                'verbose_name_plural': '项目',
-                'ordering': ['name', 'id'],
+                "verbose_name": "项目",
+                "verbose_name_plural": "项目",
+                "ordering": ["name", "id"],
             },
             managers=[
-                ('all_tenants', django.db.models.manager.Manager()),
+                ("all_tenants", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Staff',
+            name="Staff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('name', models.CharField(max_length=64, verbose_name='姓名')),
-                ('name_initials', models.CharField(blank=True, db_index=True, editable=False, max_length=16, verbose_name='拼音首字母')),
-                ('phone_enc', models.BinaryField(blank=True, null=True, verbose_name='手机号（密文）')),
-                ('phone_hmac', models.CharField(blank=True, db_index=True, editable=False, max_length=64, verbose_name='手机号（索引）')),
-                ('phone_last4', models.CharField(blank=True, db_index=True, editable=False, max_length=4, verbose_name='手机号后四位')),
-                ('phone_masked', models.CharField(blank=True, editable=False, max_length=32, verbose_name='手机号')),
-                ('position', models.CharField(choices=[('manager', '项目经理'), ('guard', '门岗'), ('cleaner', '保洁员'), ('health', '防疫专员'), ('maintenance', '工程维修'), ('service', '客服')], max_length=16, verbose_name='岗位')),
-                ('on_duty', models.BooleanField(default=True, verbose_name='在岗')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("name", models.CharField(max_length=64, verbose_name="姓名")),
+                (
+                    "name_initials",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=16,
+                        verbose_name="拼音首字母",
+                    ),
+                ),
+                (
+                    "phone_enc",
+                    models.BinaryField(blank=True, null=True, verbose_name="手机号（密文）"),
+                ),
+                (
+                    "phone_hmac",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=64,
+                        verbose_name="手机号（索引）",
+                    ),
+                ),
+                (
+                    "phone_last4",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=4,
+                        verbose_name="手机号后四位",
+                    ),
+                ),
+                (
+                    "phone_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=32, verbose_name="手机号"
+                    ),
+                ),
+                (
+                    "position",
+                    models.CharField(
+                        choices=[
+                            ("manager", "项目经理"),
+                            ("guard", "门岗"),
+                            ("cleaner", "保洁员"),
+                            ("health", "防疫专员"),
+                            ("maintenance", "工程维修"),
+                            ("service", "客服"),
+                        ],
+                        max_length=16,
+                        verbose_name="岗位",
+                    ),
+                ),
+                ("on_duty", models.BooleanField(default=True, verbose_name="在岗")),
             ],
             options={
-                'verbose_name': '员工',
-                'verbose_name_plural': '员工',
-                'ordering': ['site_id', 'position', 'id'],
+                "verbose_name": "员工",
+                "verbose_name_plural": "员工",
+                "ordering": ["site_id", "position", "id"],
             },
             managers=[
-                ('all_tenants', django.db.models.manager.Manager()),
+                ("all_tenants", django.db.models.manager.Manager()),
             ],
         ),
     ]

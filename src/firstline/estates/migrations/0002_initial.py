@@ -6,120 +6,212 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('estates', '0001_initial'),
-        ('geo', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("estates", "0001_initial"),
+        ("geo", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='building',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.company', verbose_name='企业'),
+            model_name="building",
+            name="company",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orgs.company",
+                verbose_name="企业",
+            ),
         ),
         migrations.AddField(
-            model_name='household',
-            name='building',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='households', to='estates.building', verbose_name='楼栋'),
+            model_name="household",
+            name="building",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="households",
+                to="estates.building",
+                verbose_name="楼栋",
+            ),
         ),
         migrations.AddField(
-            model_name='household',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.company', verbose_name='企业'),
+            model_name="household",
+            name="company",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orgs.company",
+                verbose_name="企业",
+            ),
         ),
         migrations.AddField(
-            model_name='resident',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.company', verbose_name='企业'),
+            model_name="resident",
+            name="company",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orgs.company",
+                verbose_name="企业",
+            ),
         ),
         migrations.AddField(
-            model_name='resident',
-            name='household',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='residents', to='estates.household', verbose_name='住户'),
+            model_name="resident",
+            name="household",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="residents",
+                to="estates.household",
+                verbose_name="住户",
+            ),
         ),
         migrations.AddField(
-            model_name='site',
-            name='community',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.division', verbose_name='所属社区'),
+            model_name="site",
+            name="community",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="geo.division",
+                verbose_name="所属社区",
+            ),
         ),
         migrations.AddField(
-            model_name='site',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.company', verbose_name='企业'),
+            model_name="site",
+            name="company",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orgs.company",
+                verbose_name="企业",
+            ),
         ),
         migrations.AddField(
-            model_name='resident',
-            name='site',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='estates.site', verbose_name='项目'),
+            model_name="resident",
+            name="site",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="estates.site",
+                verbose_name="项目",
+            ),
         ),
         migrations.AddField(
-            model_name='household',
-            name='site',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='estates.site', verbose_name='项目'),
+            model_name="household",
+            name="site",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="estates.site",
+                verbose_name="项目",
+            ),
         ),
         migrations.AddField(
-            model_name='building',
-            name='site',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='estates.site', verbose_name='项目'),
+            model_name="building",
+            name="site",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="estates.site",
+                verbose_name="项目",
+            ),
         ),
         migrations.AddField(
-            model_name='staff',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.company', verbose_name='企业'),
+            model_name="staff",
+            name="company",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orgs.company",
+                verbose_name="企业",
+            ),
         ),
         migrations.AddField(
-            model_name='staff',
-            name='site',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='estates.site', verbose_name='项目'),
+            model_name="staff",
+            name="site",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="estates.site",
+                verbose_name="项目",
+            ),
         ),
         migrations.AddField(
-            model_name='staff',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登录账号'),
+            model_name="staff",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="登录账号",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='site',
-            constraint=models.UniqueConstraint(fields=('company', 'name'), name='estates_site_company_name_uniq', violation_error_message='本企业已有同名项目。'),
+            model_name="site",
+            constraint=models.UniqueConstraint(
+                fields=("company", "name"),
+                name="estates_site_company_name_uniq",
+                violation_error_message="本企业已有同名项目。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='site',
-            constraint=models.UniqueConstraint(fields=('company', 'id'), name='estates_site_company_id_uniq'),
+            model_name="site",
+            constraint=models.UniqueConstraint(
+                fields=("company", "id"), name="estates_site_company_id_uniq"
+            ),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['company', 'site', 'phone_last4'], name='estates_resident_phone4_idx'),
+            model_name="resident",
+            index=models.Index(
+                fields=["company", "site", "phone_last4"], name="estates_resident_phone4_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['company', 'id_number_hmac'], name='estates_resident_idhmac_idx'),
+            model_name="resident",
+            index=models.Index(
+                fields=["company", "id_number_hmac"], name="estates_resident_idhmac_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.UniqueConstraint(fields=('company', 'id'), name='estates_resident_company_id_uniq'),
+            model_name="resident",
+            constraint=models.UniqueConstraint(
+                fields=("company", "id"), name="estates_resident_company_id_uniq"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('company', 'building', 'unit', 'room'), name='estates_household_company_room_uniq', violation_error_message='该楼栋已有此房号。'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("company", "building", "unit", "room"),
+                name="estates_household_company_room_uniq",
+                violation_error_message="该楼栋已有此房号。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('company', 'id'), name='estates_household_company_id_uniq'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("company", "id"), name="estates_household_company_id_uniq"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('company', 'site', 'name'), name='estates_building_company_site_name_uniq', violation_error_message='该项目已有同名楼栋。'),
+            model_name="building",
+            constraint=models.UniqueConstraint(
+                fields=("company", "site", "name"),
+                name="estates_building_company_site_name_uniq",
+                violation_error_message="该项目已有同名楼栋。",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('company', 'id'), name='estates_building_company_id_uniq'),
+            model_name="building",
+            constraint=models.UniqueConstraint(
+                fields=("company", "id"), name="estates_building_company_id_uniq"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staff',
-            constraint=models.UniqueConstraint(fields=('company', 'id'), name='estates_staff_company_id_uniq'),
+            model_name="staff",
+            constraint=models.UniqueConstraint(
+                fields=("company", "id"), name="estates_staff_company_id_uniq"
+            ),
         ),
     ]

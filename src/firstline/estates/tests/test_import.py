@@ -143,6 +143,18 @@ def test_template_download_opens_with_the_headers(client_in):
     assert wb["居民"].column_dimensions["F"].number_format == "@"  # IDs stay text in Excel
 
 
+def test_the_page_offers_upload_template_and_export(client_in, world):
+    response = client_in.get(IMPORT_URL, {"site": world["site"].pk})
+
+    assert response.status_code == 200
+    assert list(response.context["form"].fields["site"].queryset) == [world["site"]]
+    assert response.context["form"].initial == {"site": str(world["site"].pk)}
+    html = response.content.decode()
+    assert reverse("estates:resident_import_template") in html
+    assert f'action="{reverse("estates:resident_export")}"' in html
+    assert 'name="purpose"' in html  # a site manager may reveal, so may export in full
+
+
 def test_filled_in_template_imports(client_in, django_capture_on_commit_callbacks, world):
     response = client_in.get(reverse("estates:resident_import_template"))
     wb = openpyxl.load_workbook(BytesIO(b"".join(response.streaming_content)))
@@ -579,8 +591,9 @@ def test_a_path_outside_the_upload_folder_is_refused(manager, world, tmp_path):
     )
 
     progress.refresh_from_db()
-    assert progress.status == "failed"
+    assert (progress.status, progress.result["message"]) == ("failed", "上传文件不存在。")
     assert Resident.all_tenants.count() == 0
+    assert outside.exists()  # a path the task did not make is neither read nor deleted
 
 
 def test_someone_elses_progress_is_not_found(

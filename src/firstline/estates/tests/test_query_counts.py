@@ -26,10 +26,21 @@ EXPECTED = {
 def grow(tenant, n: int) -> None:
     """Add n buildings, households, residents and staff to the tenant's site."""
     for i in range(n):
-        building = Building.all_tenants.create(company=tenant.company, site=tenant.site, name=f"{i + 2}栋")
-        household = Household.all_tenants.create(company=tenant.company, site=tenant.site, building=building, room=f"{i}01")
-        make_resident(household=household, name=f"住户{i}", phone=f"1370000{i:04d}", id_number=make_id_number(500 + i))
-        Staff.all_tenants.create(company=tenant.company, site=tenant.site, name=f"员工{i}", position="cleaner")
+        building = Building.all_tenants.create(
+            company=tenant.company, site=tenant.site, name=f"{i + 2}栋"
+        )
+        household = Household.all_tenants.create(
+            company=tenant.company, site=tenant.site, building=building, room=f"{i}01"
+        )
+        make_resident(
+            household=household,
+            name=f"住户{i}",
+            phone=f"1370000{i:04d}",
+            id_number=make_id_number(500 + i),
+        )
+        Staff.all_tenants.create(
+            company=tenant.company, site=tenant.site, name=f"员工{i}", position="cleaner"
+        )
 
 
 def count(client, url: str) -> int:

@@ -16,8 +16,17 @@ def admin_client(client, world):
 
 
 def form_data(world, **over):
-    data = {"site": world.a.site.pk, "building": "1栋", "unit": "1", "room": "301", "name": "王芳",
-            "phone": "13912345678", "id_number": make_id_number(77), "birth_year": 1990, "relation": "tenant"}
+    data = {
+        "site": world.a.site.pk,
+        "building": "1栋",
+        "unit": "1",
+        "room": "301",
+        "name": "王芳",
+        "phone": "13912345678",
+        "id_number": make_id_number(77),
+        "birth_year": 1990,
+        "relation": "tenant",
+    }
     return {**data, **over}
 
 
@@ -25,16 +34,25 @@ def test_create_resident_seals_and_audits(admin_client, world):
     response = admin_client.post(reverse("estates:resident_create"), form_data(world))
     resident = Resident.all_tenants.get(name="王芳")
     assert response.status_code == 302 and response["Location"] == resident.get_absolute_url()
-    assert (resident.phone_masked, resident.phone_last4, resident.name_initials) == ("139****5678", "5678", "wf")
+    assert (resident.phone_masked, resident.phone_last4, resident.name_initials) == (
+        "139****5678",
+        "5678",
+        "wf",
+    )
     assert get_personal(resident, "id_number") == make_id_number(77)
     event = AuditEvent.objects.get(object_type="estates.resident", object_id=str(resident.pk))
     assert event.action == "create" and event.changes["phone"] == [None, "139****5678"]
 
 
-@pytest.mark.parametrize(("field", "value"), [("id_number", "420102198001010010"), ("phone", "2391234567"), ("room", "999")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("id_number", "420102198001010010"), ("phone", "2391234567"), ("room", "999")],
+)
 def test_bad_input_names_the_field_and_saves_nothing(admin_client, world, field, value):
     before = Resident.all_tenants.count()
-    response = admin_client.post(reverse("estates:resident_create"), form_data(world, **{field: value}))
+    response = admin_client.post(
+        reverse("estates:resident_create"), form_data(world, **{field: value})
+    )
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert Resident.all_tenants.count() == before
@@ -43,8 +61,10 @@ def test_bad_input_names_the_field_and_saves_nothing(admin_client, world, field,
 def test_edit_with_blank_personal_fields_keeps_them(admin_client, world):
     resident = world.a.residents[0]
     phone = get_personal(resident, "phone")
-    response = admin_client.post(reverse("estates:resident_edit", args=[resident.pk]),
-                                 form_data(world, name="张伟新", phone="", id_number=""))
+    response = admin_client.post(
+        reverse("estates:resident_edit", args=[resident.pk]),
+        form_data(world, name="张伟新", phone="", id_number=""),
+    )
     assert response.status_code == 302
     resident.refresh_from_db()
     assert (resident.name, get_personal(resident, "phone")) == ("张伟新", phone)
@@ -59,22 +79,37 @@ def test_search_finds_by_phone_last_four_full_phone_initials_name_room(admin_cli
 
 
 def test_htmx_search_returns_only_the_table(admin_client, world):
-    response = admin_client.get(reverse("estates:resident_list"), {"q": "0101"}, headers={"HX-Request": "true", "HX-Target": "list-table"})
+    response = admin_client.get(
+        reverse("estates:resident_list"),
+        {"q": "0101"},
+        headers={"HX-Request": "true", "HX-Target": "list-table"},
+    )
     assert response.templates[0].name == "estates/_resident_table.html"
 
 
 def test_api_reveal_logs_and_lists_are_masked(client, world):
-    token = client.post("/api/v1/auth/token", {"username": world.a.users["site_manager"].username, "password": PASSWORD},
-                        content_type="application/json").json()["token"]
+    token = client.post(
+        "/api/v1/auth/token",
+        {"username": world.a.users["site_manager"].username, "password": PASSWORD},
+        content_type="application/json",
+    ).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     resident = world.a.residents[0]
     listing = client.get("/api/v1/residents", {"q": resident.phone_last4}, headers=auth).json()
     assert [r["phone_masked"] for r in listing["items"]] == [resident.phone_masked]
     assert get_personal(resident, "phone") not in str(listing)
-    response = client.post(f"/api/v1/residents/{resident.pk}/reveal", {"field": "phone", "purpose": "联系核实行程"},
-                           content_type="application/json", headers=auth)
+    response = client.post(
+        f"/api/v1/residents/{resident.pk}/reveal",
+        {"field": "phone", "purpose": "联系核实行程"},
+        content_type="application/json",
+        headers=auth,
+    )
     assert response.json() == {"value": get_personal(resident, "phone")}
     assert AccessLog.all_tenants.get().channel == "api"
-    short = client.post(f"/api/v1/residents/{resident.pk}/reveal", {"field": "phone", "purpose": "x"},
-                        content_type="application/json", headers=auth)
+    short = client.post(
+        f"/api/v1/residents/{resident.pk}/reveal",
+        {"field": "phone", "purpose": "x"},
+        content_type="application/json",
+        headers=auth,
+    )
     assert short.status_code == 422 and AccessLog.all_tenants.count() == 1

@@ -5,7 +5,14 @@ from django.urls import get_resolver
 from firstline.api import api
 from firstline.testing.tenancy import Api, Page, TenancyCases
 
-RESIDENT_EDIT = {"site": "", "building": "1栋", "unit": "1", "room": "301", "name": "改名", "relation": "owner"}
+RESIDENT_EDIT = {
+    "site": "",
+    "building": "1栋",
+    "unit": "1",
+    "room": "301",
+    "name": "改名",
+    "relation": "owner",
+}
 
 
 class TestEstatesTenancy(TenancyCases):
@@ -13,7 +20,11 @@ class TestEstatesTenancy(TenancyCases):
         Page("estates:site_list"),
         Page("estates:site_create"),
         Page("estates:site_detail", obj=lambda t: t.site),
-        Page("estates:site_edit", obj=lambda t: t.site, write={"name": "改名", "site_type": "office", "community": ""}),
+        Page(
+            "estates:site_edit",
+            obj=lambda t: t.site,
+            write={"name": "改名", "site_type": "office", "community": ""},
+        ),
         Page("estates:building_list"),
         Page("estates:building_create"),
         Page("estates:building_detail", obj=lambda t: t.building),
@@ -21,7 +32,9 @@ class TestEstatesTenancy(TenancyCases):
         Page("estates:household_list"),
         Page("estates:household_create"),
         Page("estates:household_detail", obj=lambda t: t.household),
-        Page("estates:household_edit", obj=lambda t: t.household, write={"unit": "9", "room": "909"}),
+        Page(
+            "estates:household_edit", obj=lambda t: t.household, write={"unit": "9", "room": "909"}
+        ),
         Page("estates:resident_list"),
         Page("estates:resident_create"),
         Page("estates:resident_detail", obj=lambda t: t.residents[0]),
@@ -29,9 +42,18 @@ class TestEstatesTenancy(TenancyCases):
         Page("estates:staff_list"),
         Page("estates:staff_create"),
         Page("estates:staff_detail", obj=lambda t: t.staff),
-        Page("estates:staff_edit", obj=lambda t: t.staff, write={"name": "改名", "position": "cleaner"}),
-        Page("estates:resident_reveal", obj=lambda t: t.residents[0], viewer="company_admin",
-             write={"field": "id_number", "purpose": "核对身份信息"}, method="post"),
+        Page(
+            "estates:staff_edit",
+            obj=lambda t: t.staff,
+            write={"name": "改名", "position": "cleaner"},
+        ),
+        Page(
+            "estates:resident_reveal",
+            obj=lambda t: t.residents[0],
+            viewer="company_admin",
+            write={"field": "id_number", "purpose": "核对身份信息"},
+            method="post",
+        ),
         Page("access_log"),
     ]
     api = [
@@ -43,22 +65,38 @@ class TestEstatesTenancy(TenancyCases):
         Api("/api/v1/households/{id}", obj=lambda t: t.household),
         Api("/api/v1/residents"),
         Api("/api/v1/residents/{id}", obj=lambda t: t.residents[0]),
-        Api("/api/v1/residents/{id}/reveal", obj=lambda t: t.residents[0], method="post",
-            body={"field": "phone", "purpose": "联系确认返汉行程"}),
+        Api(
+            "/api/v1/residents/{id}/reveal",
+            obj=lambda t: t.residents[0],
+            method="post",
+            body={"field": "phone", "purpose": "联系确认返汉行程"},
+        ),
     ]
 
 
 def test_every_estates_route_is_covered():
     """A new page in the estates namespace must join the tenancy checks above."""
     resolver = get_resolver()
-    names = {f"estates:{name}" for name in resolver.namespace_dict["estates"][1].reverse_dict if isinstance(name, str)}
+    names = {
+        f"estates:{name}"
+        for name in resolver.namespace_dict["estates"][1].reverse_dict
+        if isinstance(name, str)
+    }
     covered = {page.name for page in TestEstatesTenancy.routes}
-    exempt = {"estates:resident_import", "estates:resident_import_template", "estates:resident_export"}  # test_import.py
+    exempt = {
+        "estates:resident_import",
+        "estates:resident_import_template",
+        "estates:resident_export",
+    }  # test_import.py
     assert names - covered - exempt == set()
 
 
 def test_every_tenant_api_path_is_covered():
     schema = api.get_openapi_schema()
-    paths = {p for p, ops in schema["paths"].items() if any("estates" in op.get("tags", []) for op in ops.values())}
+    paths = {
+        p
+        for p, ops in schema["paths"].items()
+        if any("estates" in op.get("tags", []) for op in ops.values())
+    }
     covered = {e.path.replace("{id}", "{pk}") for e in TestEstatesTenancy.api}
     assert paths - covered == set()

@@ -5,28 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('name_en', models.CharField(blank=True, max_length=128, verbose_name='英文名称')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '省'), (2, '市'), (3, '区'), (4, '街道'), (5, '社区')], verbose_name='级别')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='geo.division', verbose_name='上级')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=12, unique=True, verbose_name="区划代码")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                ("name_en", models.CharField(blank=True, max_length=128, verbose_name="英文名称")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "省"), (2, "市"), (3, "区"), (4, "街道"), (5, "社区")],
+                        verbose_name="级别",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="geo.division",
+                        verbose_name="上级",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 5)), name='geo_division_level_valid', violation_error_message='级别必须在 1 到 5 之间。')],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("level__gte", 1), ("level__lte", 5)),
+                        name="geo_division_level_valid",
+                        violation_error_message="级别必须在 1 到 5 之间。",
+                    )
+                ],
             },
         ),
     ]

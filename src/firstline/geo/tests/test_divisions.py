@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
 from firstline.geo.models import Division
 from firstline.geo.selectors import districts_of, division_descendants, division_path
@@ -154,7 +155,7 @@ def test_bad_code_length_names_row_and_field_and_writes_nothing(tmp_path):
     assert len(errors) == 1
     assert errors[0].params["row"] == 4  # line 4 of the file: header is line 1
     assert errors[0].params["field"] == "code"
-    assert info.value.messages == ["第 4 行，字段 code：第 3 级区划代码应为 6 位，实际 5 位。"]  # noqa: RUF001
+    assert info.value.messages == ["第 4 行，字段 code：第 3 级区划代码应为 6 位，实际 5 位。"]
     assert Division.objects.count() == 0
 
 
@@ -247,14 +248,15 @@ def test_division_descendants_filters_by_level(shipped):
 
 
 @pytest.mark.django_db
+@translation.override("zh-hans")
 def test_command_loads_the_shipped_file_and_reports_counts():
     out = StringIO()
     call_command("load_divisions", stdout=out)
     text = out.getvalue()
-    assert "区：新建 15，更新 0，未变 0" in text  # noqa: RUF001
-    assert "社区：新建 669，更新 0，未变 0" in text  # noqa: RUF001
-    assert "合计：新建 850，更新 0，未变 0" in text  # noqa: RUF001
+    assert "区：新建 15，更新 0，未变 0" in text
+    assert "社区：新建 669，更新 0，未变 0" in text
+    assert "合计：新建 850，更新 0，未变 0" in text
     out = StringIO()
     call_command("load_divisions", str(SHIPPED_CSV), stdout=out)
-    assert "合计：新建 0，更新 0，未变 850" in out.getvalue()  # noqa: RUF001
+    assert "合计：新建 0，更新 0，未变 850" in out.getvalue()
     assert Division.objects.count() == 850

@@ -5,137 +5,457 @@ import django.contrib.auth.validators
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import firstline.orgs.validators
 from django.conf import settings
 from django.db import migrations, models
 
+import firstline.orgs.validators
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('estates', '0001_initial'),
-        ('geo', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("estates", "0001_initial"),
+        ("geo", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(blank=True, max_length=64, verbose_name='姓名')),
-                ('failed_logins', models.PositiveSmallIntegerField(default=0, verbose_name='连续登录失败次数')),
-                ('locked_until', models.DateTimeField(blank=True, null=True, verbose_name='锁定至')),
-                ('totp_secret_enc', models.BinaryField(blank=True, null=True, verbose_name='动态口令密钥（密文）')),
-                ('totp_confirmed', models.BooleanField(default=False, verbose_name='已启用双重验证')),
-                ('totp_last_step', models.BigIntegerField(default=0, editable=False)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=64, verbose_name="姓名")),
+                (
+                    "failed_logins",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="连续登录失败次数"),
+                ),
+                (
+                    "locked_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="锁定至"),
+                ),
+                (
+                    "totp_secret_enc",
+                    models.BinaryField(blank=True, null=True, verbose_name="动态口令密钥（密文）"),
+                ),
+                (
+                    "totp_confirmed",
+                    models.BooleanField(default=False, verbose_name="已启用双重验证"),
+                ),
+                ("totp_last_step", models.BigIntegerField(default=0, editable=False)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('prefix', models.CharField(db_index=True, max_length=8)),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                ("prefix", models.CharField(db_index=True, max_length=8)),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API 令牌',
-                'verbose_name_plural': 'API 令牌',
+                "verbose_name": "API 令牌",
+                "verbose_name_plural": "API 令牌",
             },
         ),
         migrations.CreateModel(
-            name='Association',
+            name="Association",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, unique=True, verbose_name='名称')),
-                ('short_name', models.CharField(blank=True, max_length=32, verbose_name='简称')),
-                ('division', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.division', verbose_name='所在地区')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='orgs.association', verbose_name='上级协会')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, unique=True, verbose_name="名称")),
+                ("short_name", models.CharField(blank=True, max_length=32, verbose_name="简称")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.division",
+                        verbose_name="所在地区",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="orgs.association",
+                        verbose_name="上级协会",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '协会',
-                'verbose_name_plural': '协会',
-                'ordering': ['name'],
+                "verbose_name": "协会",
+                "verbose_name_plural": "协会",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Company',
+            name="Company",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='企业名称')),
-                ('credit_code', models.CharField(max_length=18, unique=True, validators=[firstline.orgs.validators.validate_credit_code], verbose_name='统一社会信用代码')),
-                ('contact_name', models.CharField(blank=True, max_length=64, verbose_name='联系人')),
-                ('contact_phone', models.CharField(blank=True, max_length=20, validators=[django.core.validators.RegexValidator('^[0-9\\-+ ]{7,20}$', '电话号码格式不正确。')], verbose_name='联系电话')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('status', models.CharField(choices=[('active', '正常'), ('suspended', '暂停'), ('closed', '注销')], default='active', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.division', verbose_name='注册地')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="企业名称")),
+                (
+                    "credit_code",
+                    models.CharField(
+                        max_length=18,
+                        unique=True,
+                        validators=[firstline.orgs.validators.validate_credit_code],
+                        verbose_name="统一社会信用代码",
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=64, verbose_name="联系人"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9\\-+ ]{7,20}$", "电话号码格式不正确。"
+                            )
+                        ],
+                        verbose_name="联系电话",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "正常"), ("suspended", "暂停"), ("closed", "注销")],
+                        default="active",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.division",
+                        verbose_name="注册地",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '物业企业',
-                'verbose_name_plural': '物业企业',
-                'ordering': ['name'],
+                "verbose_name": "物业企业",
+                "verbose_name_plural": "物业企业",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_on', models.DateField(verbose_name='入会日期')),
-                ('level', models.CharField(blank=True, max_length=32, verbose_name='会员级别')),
-                ('status', models.CharField(choices=[('active', '会员'), ('lapsed', '已过期')], default='active', max_length=16, verbose_name='状态')),
-                ('association', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='orgs.association', verbose_name='协会')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='orgs.company', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_on", models.DateField(verbose_name="入会日期")),
+                ("level", models.CharField(blank=True, max_length=32, verbose_name="会员级别")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "会员"), ("lapsed", "已过期")],
+                        default="active",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "association",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="orgs.association",
+                        verbose_name="协会",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="orgs.company",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '会员关系',
-                'verbose_name_plural': '会员关系',
-                'constraints': [models.UniqueConstraint(fields=('company', 'association'), name='orgs_membership_company_association_uniq', violation_error_message='该企业已是该协会会员。')],
+                "verbose_name": "会员关系",
+                "verbose_name_plural": "会员关系",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("company", "association"),
+                        name="orgs_membership_company_association_uniq",
+                        violation_error_message="该企业已是该协会会员。",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('association_admin', '协会管理员'), ('association_staff', '协会工作人员'), ('company_admin', '企业管理员'), ('site_manager', '项目经理'), ('guard', '门岗'), ('cleaner', '保洁员'), ('health_officer', '防疫专员'), ('authority_viewer', '街道/社区查看员'), ('resident', '居民'), ('donor', '捐赠方')], max_length=32, verbose_name='角色')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('association', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.association')),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.company')),
-                ('division', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='geo.division')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='estates.household')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='estates.site')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("association_admin", "协会管理员"),
+                            ("association_staff", "协会工作人员"),
+                            ("company_admin", "企业管理员"),
+                            ("site_manager", "项目经理"),
+                            ("guard", "门岗"),
+                            ("cleaner", "保洁员"),
+                            ("health_officer", "防疫专员"),
+                            ("authority_viewer", "街道/社区查看员"),
+                            ("resident", "居民"),
+                            ("donor", "捐赠方"),
+                        ],
+                        max_length=32,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "association",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.association",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.company",
+                    ),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="geo.division",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="estates.household",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="estates.site",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色授权',
-                'verbose_name_plural': '角色授权',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('association__isnull', False), ('company__isnull', True), ('division__isnull', True), ('household__isnull', True), ('site__isnull', True)), models.Q(('association__isnull', True), ('company__isnull', False), ('division__isnull', True), ('household__isnull', True), ('site__isnull', True)), models.Q(('association__isnull', True), ('company__isnull', False), ('division__isnull', True), ('household__isnull', True), ('site__isnull', False)), models.Q(('association__isnull', True), ('company__isnull', False), ('division__isnull', True), ('household__isnull', False), ('site__isnull', True)), models.Q(('association__isnull', True), ('company__isnull', True), ('division__isnull', False), ('household__isnull', True), ('site__isnull', True)), _connector='OR'), name='orgs_roleassignment_one_target', violation_error_message='角色授权必须且只能指定一个对象。')],
+                "verbose_name": "角色授权",
+                "verbose_name_plural": "角色授权",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("association__isnull", False),
+                                ("company__isnull", True),
+                                ("division__isnull", True),
+                                ("household__isnull", True),
+                                ("site__isnull", True),
+                            ),
+                            models.Q(
+                                ("association__isnull", True),
+                                ("company__isnull", False),
+                                ("division__isnull", True),
+                                ("household__isnull", True),
+                                ("site__isnull", True),
+                            ),
+                            models.Q(
+                                ("association__isnull", True),
+                                ("company__isnull", False),
+                                ("division__isnull", True),
+                                ("household__isnull", True),
+                                ("site__isnull", False),
+                            ),
+                            models.Q(
+                                ("association__isnull", True),
+                                ("company__isnull", False),
+                                ("division__isnull", True),
+                                ("household__isnull", False),
+                                ("site__isnull", True),
+                            ),
+                            models.Q(
+                                ("association__isnull", True),
+                                ("company__isnull", True),
+                                ("division__isnull", False),
+                                ("household__isnull", True),
+                                ("site__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="orgs_roleassignment_one_target",
+                        violation_error_message="角色授权必须且只能指定一个对象。",
+                    )
+                ],
             },
         ),
     ]

@@ -12,7 +12,9 @@ class TestMembersTenancy(TenancyCases):
     routes = [
         Page("company_list"),
         Page("company_detail", obj=lambda t: t.company),
-        Page("company_edit", obj=lambda t: t.company, viewer="company_admin", write={"name": "改名"}),
+        Page(
+            "company_edit", obj=lambda t: t.company, viewer="company_admin", write={"name": "改名"}
+        ),
     ]
 
 
@@ -23,15 +25,22 @@ def assoc_client(client, world):
 
 
 def test_association_sees_its_members_only(assoc_client, world):
-    outsider = Company.objects.create(name="非会员物业", credit_code=make_credit_code(99), division=world.divisions["420103"])
+    outsider = Company.objects.create(
+        name="非会员物业", credit_code=make_credit_code(99), division=world.divisions["420103"]
+    )
     names = [c.name for c in assoc_client.get(reverse("company_list")).context["object_list"]]
     assert names == sorted([world.a.company.name, world.b.company.name])
     assert assoc_client.get(reverse("company_detail", args=[outsider.pk])).status_code == 404
 
 
 def test_create_member_validates_credit_code_and_adds_membership(assoc_client, world):
-    data = {"association": world.association.pk, "name": "武汉新城物业", "credit_code": "91420100MA0000001X",
-            "division": world.divisions["420103"].pk, "status": "active"}
+    data = {
+        "association": world.association.pk,
+        "name": "武汉新城物业",
+        "credit_code": "91420100MA0000001X",
+        "division": world.divisions["420103"].pk,
+        "status": "active",
+    }
     response = assoc_client.post(reverse("company_create"), data)
     assert "credit_code" in response.context["form"].errors
     assert not Company.objects.filter(name="武汉新城物业").exists()

@@ -17,14 +17,14 @@ from firstline.geo.services import SHIPPED_CSV, ImportResult, divisions_import_c
 
 class Command(BaseCommand):
     # argparse needs plain strings; output below is translated when the command runs.
-    help = "从 CSV 文件导入行政区划（默认：随附的湖北省武汉市数据）。"  # noqa: RUF001
+    help = "从 CSV 文件导入行政区划（默认：随附的湖北省武汉市数据）。"
 
     def add_arguments(self, parser):
         parser.add_argument(
             "paths",
             nargs="*",
             metavar="PATH",
-            help="CSV 文件路径，表头为 code,name,name_en,level,parent_code。",  # noqa: RUF001
+            help="CSV 文件路径，表头为 code,name,name_en,level,parent_code。",
         )
 
     def handle(self, *args, paths, **options):
@@ -44,7 +44,7 @@ class Command(BaseCommand):
 
         for level in Division.Level:
             self.stdout.write(
-                _("%(level)s：新建 %(created)d，更新 %(updated)d，未变 %(unchanged)d")  # noqa: RUF001
+                _("%(level)s：新建 %(created)d，更新 %(updated)d，未变 %(unchanged)d")
                 % {
                     "level": level.label,
                     "created": total.created[level],
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                _("合计：新建 %(created)d，更新 %(updated)d，未变 %(unchanged)d")  # noqa: RUF001
+                _("合计：新建 %(created)d，更新 %(updated)d，未变 %(unchanged)d")
                 % {
                     "created": total.total_created,
                     "updated": total.total_updated,

@@ -1,0 +1,467 @@
+"""Bench: gate check-ins over HTTP against the production server on PostgreSQL.
+
+Starts the same gunicorn command `./firstline serve` runs (firstline.cli.gunicorn_cmd)
+on a free 127.0.0.1 port, and drives the device API with concurrent keep-alive
+clients: single check-ins (POST /api/v1/access/events, a scanned pass or a looked-up
+resident with a temperature, in and out) for a fixed time, then batches of 1,000
+(POST /api/v1/access/events/batch). The limit is the raw driver inserting the same
+rows into access_accessevent (psycopg executemany, and COPY) in the same run.
+
+PostgreSQL is required: DATABASE_URL must point at it; when it is unset, a throwaway
+database `firstline_bench_gate` is made with createdb on 127.0.0.1 as user postgres
+and dropped at the end. Everything the bench creates is deleted. The last line is JSON:
+
+    {"single_per_s": …, "p50_ms": …, "p95_ms": …, "p99_ms": …, "batch_events_per_s": …,
+     "raw_insert_per_s": …, "raw_copy_per_s": …, "clients": …, "workers": …, "db": "postgresql"}
+
+Goal on the 2-core reference machine: ≥ 500 single check-ins/s with p99 ≤ 100 ms, and
+≥ 20,000 batch events/s. --quick finishes in under a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from _setup import REPO, django_setup, log
+
+THROWAWAY_DB = "firstline_bench_gate"
+PG = {"host": "127.0.0.1", "user": "postgres"}
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+@contextmanager
+def postgres():
+    """DATABASE_URL when it names PostgreSQL; otherwise a throwaway database, dropped after."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        if not url.startswith(("postgres://", "postgresql://")):
+            sys.exit("bench gate: DATABASE_URL must point at PostgreSQL")
+        yield url
+        return
+    flags = ["-h", PG["host"], "-U", PG["user"]]
+    # Fixed arguments, PostgreSQL's own client programs from PATH.
+    subprocess.run(["dropdb", *flags, "--if-exists", THROWAWAY_DB], check=True)  # noqa: S603, S607
+    subprocess.run(["createdb", *flags, THROWAWAY_DB], check=True)  # noqa: S603, S607
+    log(f"created the throwaway database {THROWAWAY_DB}")
+    os.environ["DATABASE_URL"] = f"postgres://{PG['user']}@{PG['host']}:5432/{THROWAWAY_DB}"
+    try:
+        yield os.environ["DATABASE_URL"]
+    finally:
+        os.environ.pop("DATABASE_URL")
+        subprocess.run(["dropdb", *flags, "--if-exists", "--force", THROWAWAY_DB], check=False)  # noqa: S603, S607
+        log(f"dropped {THROWAWAY_DB}")
+
+
+# --- the world the devices check people into -------------------------------------------------------
+
+
+def build_site(company, *, residents: int):
+    """A closed compound with one policy, `residents` residents with passes, and a
+    device at its gate. Returns (site, device token, [(resident id, pass token)])."""
+    from _setup import throwaway_site
+    from django.utils import timezone
+
+    from firstline.access import services
+    from firstline.access.devices import device_register
+    from firstline.access.models import Checkpoint, Pass
+    from firstline.estates.models import Resident
+
+    site, households = throwaway_site(company, buildings=5, units=2, rooms=max(1, residents // 20))
+    people = Resident.all_tenants.bulk_create(
+        [
+            Resident(
+                company=company,
+                site=site,
+                household=households[n % len(households)],
+                name=f"居民{n:05d}",
+                birth_year=1950 + n % 60,
+            )
+            for n in range(residents)
+        ],
+        batch_size=2_000,
+    )
+    now = timezone.now()
+    services.policy_publish(
+        actor=None,
+        site=site,
+        data={
+            "mode": "closed",
+            "outing_quota": 2,
+            "outing_period_days": 1,
+            "effective_from": now - timedelta(days=7),
+        },
+    )
+    key = services.site_key_active(site=site)
+    passes = Pass.all_tenants.bulk_create(
+        [
+            Pass(
+                company=company,
+                site=site,
+                household_id=r.household_id,
+                resident=r,
+                holder_name=r.name,
+                valid_from=now - timedelta(days=1),
+                valid_until=now + timedelta(days=30),
+            )
+            for r in people
+        ],
+        batch_size=2_000,
+    )
+    credentials = [(p.resident_id, services.pass_token(p, key)) for p in passes]
+    checkpoint = Checkpoint.all_tenants.create(company=company, site=site, name="南门")
+    _device, token = device_register(
+        actor=None, checkpoint=checkpoint, name="南门测温门", kind="temperature", serial="BENCH"
+    )
+    return site, token, credentials
+
+
+def purge_events(company_id: int) -> None:
+    """Events, alerts and follow-ups are many: one statement each, not Django's cascade."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for table in ("access_alert", "access_followup", "access_accessevent"):
+            cur.execute(f"DELETE FROM {table} WHERE company_id = %s", [company_id])
+
+
+# --- the server ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(workers: int, token: str):
+    """The serve command's gunicorn on a free port, until the block ends; ready when a
+    device heartbeat is answered."""
+    from firstline.cli import django_env, gunicorn_cmd
+
+    port = free_port()
+    os.environ.setdefault("FIRSTLINE_REQUIRE_2FA", "1")  # as `serve` runs it
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(  # noqa: S603 - the serve command, built by firstline.cli
+            gunicorn_cmd("127.0.0.1", port, workers),
+            env=django_env(),
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,  # the access log
+            stderr=errors,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    errors.seek(0)
+                    sys.exit(f"bench gate: the server stopped: {errors.read().decode()[-2000:]}")
+                try:
+                    Client(port, token).post("/api/v1/access/devices/heartbeat", {})
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            log(f"gunicorn up on 127.0.0.1:{port} ({workers} workers × 8 threads)")
+            yield port
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+# --- the clients -------------------------------------------------------------------------------------
+
+
+class Client:
+    """One keep-alive connection, as a gate device holds it."""
+
+    def __init__(self, port: int, token: str):
+        self.port = port
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def post(self, path: str, body: dict) -> dict:
+        data = json.dumps(body).encode()
+        for attempt in range(2):
+            try:
+                self.conn.request("POST", path, data, self.headers)
+                response = self.conn.getresponse()
+                payload = response.read()
+                break
+            except (http.client.HTTPException, OSError):
+                # gunicorn closes an idle keep-alive connection: reconnect once.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt:
+                    raise
+        if response.status != 200:
+            raise RuntimeError(f"{path}: HTTP {response.status} {payload[:300]!r}")
+        return json.loads(payload)
+
+
+def gate_event(site_id: int | None, credentials, rng: random.Random) -> dict:
+    resident_id, token = rng.choice(credentials)
+    event = {
+        "client_uuid": str(uuid.uuid4()),
+        "direction": "in" if rng.random() < 0.6 else "out",
+        "device_time": datetime.now(UTC).isoformat(),
+        "temperature": round(rng.uniform(35.8, 37.1), 1),
+    }
+    if rng.random() < 0.8:
+        event["token"] = token  # a scanned pass
+    else:
+        event["resident_id"] = resident_id  # the guard looked the resident up
+    if rng.random() < 0.01:
+        event["temperature"] = 38.2  # a fever now and then: alert and follow-up
+    if site_id is not None:
+        event["site_id"] = site_id
+    return event
+
+
+def run_clients(n: int, seconds: float, work) -> list:
+    """`n` threads calling work(client_index, rng) until the time is up; their results."""
+    stop = time.monotonic() + seconds
+    results: list = [[] for _ in range(n)]
+    errors: list[BaseException] = []
+
+    def loop(index: int) -> None:
+        rng = random.Random(index)
+        try:
+            step = work(index)
+            while time.monotonic() < stop:
+                results[index].append(step(rng))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return [r for rs in results for r in rs]
+
+
+def singles(port, token, site_id, credentials, *, clients: int, seconds: float) -> dict:
+    def work(_index):
+        client = Client(port, token)
+
+        def step(rng):
+            body = gate_event(site_id, credentials, rng)
+            start = time.perf_counter()
+            client.post("/api/v1/access/events", body)
+            return time.perf_counter() - start
+
+        return step
+
+    start = time.perf_counter()
+    latencies = sorted(run_clients(clients, seconds, work))
+    elapsed = time.perf_counter() - start
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 1)
+
+    return {
+        "single_per_s": round(len(latencies) / elapsed),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "single_events": len(latencies),
+    }
+
+
+def batches(port, token, site_id, credentials, *, clients: int, seconds: float, size: int) -> dict:
+    def work(_index):
+        client = Client(port, token)
+
+        def step(rng):
+            body = {
+                "site_id": site_id,
+                "events": [gate_event(None, credentials, rng) for _ in range(size)],
+            }
+            start = time.perf_counter()
+            result = client.post("/api/v1/access/events/batch", body)
+            if result["errors"] or len(result["results"]) != size:
+                raise RuntimeError(f"batch refused: {result['errors'][:3]}")
+            return time.perf_counter() - start
+
+        return step
+
+    start = time.perf_counter()
+    durations = run_clients(clients, seconds, work)
+    elapsed = time.perf_counter() - start
+    return {
+        "batch_events_per_s": round(len(durations) * size / elapsed),
+        "batches": len(durations),
+        "batch_events": len(durations) * size,
+        "batch_p50_ms": round(sorted(durations)[len(durations) // 2] * 1000, 1),
+    }
+
+
+# --- the raw limit -----------------------------------------------------------------------------------
+
+
+def raw_limits(site_id: int, limit: int) -> dict:
+    """The driver inserting the rows the API stored (fresh UUIDs: the same rows, not
+    duplicates), with executemany and with COPY, each in one transaction."""
+    import psycopg
+    from _setup import raw_executemany, stored_rows
+    from django.db import connection
+    from psycopg.types.json import Jsonb
+
+    from firstline.access.models import AccessEvent
+
+    columns = [f.column for f in AccessEvent._meta.concrete_fields if not f.primary_key]
+    rows = stored_rows(
+        AccessEvent._meta.db_table,
+        columns,
+        f"site_id = %s ORDER BY id LIMIT {int(limit)}",
+        [site_id],
+    )
+    at = columns.index("client_uuid")
+    json_at = columns.index("reasons")
+
+    def fresh(as_json):
+        return [
+            tuple(
+                uuid.uuid4() if i == at else as_json(v) if i == json_at else v
+                for i, v in enumerate(r)
+            )
+            for r in rows
+        ]
+
+    def parsed(v):
+        return json.loads(v) if isinstance(v, str) else v
+
+    seconds = raw_executemany(
+        AccessEvent._meta.db_table, columns, fresh(lambda v: Jsonb(parsed(v)))
+    )
+    settings = connection.settings_dict
+    copy_rows = fresh(lambda v: json.dumps(parsed(v)))
+    with psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+    ) as raw:
+        start = time.perf_counter()
+        with (
+            raw.transaction(),
+            raw.cursor() as cur,
+            cur.copy(
+                f"COPY {AccessEvent._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+            ) as copy,
+        ):
+            for row in copy_rows:
+                copy.write_row(row)
+        copy_seconds = time.perf_counter() - start
+    return {
+        "raw_insert_per_s": round(len(rows) / seconds),
+        "raw_copy_per_s": round(len(rows) / copy_seconds),
+        "raw_rows": len(rows),
+    }
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+
+def run(args) -> dict:
+    from _setup import db_vendor, throwaway_company
+
+    from firstline.access.models import AccessEvent
+
+    if db_vendor() != "postgresql":
+        sys.exit("bench gate: needs PostgreSQL")
+    with throwaway_company("门岗基准物业") as company:
+        try:
+            site, token, credentials = build_site(company, residents=args.residents)
+            log(f"site with {len(credentials):,} residents and passes, one device")
+            with server(args.workers, token) as port:
+                warm = singles(port, token, site.pk, credentials, clients=args.clients, seconds=1)
+                single = singles(
+                    port, token, site.pk, credentials, clients=args.clients, seconds=args.seconds
+                )
+                log(f"single: {single}")
+                batch = batches(
+                    port,
+                    token,
+                    site.pk,
+                    credentials,
+                    clients=args.batch_clients,
+                    seconds=args.seconds,
+                    size=args.batch_size,
+                )
+                log(f"batch: {batch}")
+            answered = warm["single_events"] + single["single_events"] + batch["batch_events"]
+            stored = AccessEvent.all_tenants.filter(site=site).count()
+            if stored != answered:
+                sys.exit(f"bench gate: {answered:,} events acknowledged but {stored:,} stored")
+            raw = raw_limits(site.pk, args.raw_rows)
+            log(f"raw driver: {raw}")
+        finally:
+            purge_events(company.pk)
+    return {
+        **single,
+        **batch,
+        **raw,
+        "clients": args.clients,
+        "batch_clients": args.batch_clients,
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "db": "postgresql",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="6 s per phase instead of 30 s")
+    parser.add_argument("--seconds", type=float, help="length of each measured phase")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent single check-in clients")
+    parser.add_argument("--batch-clients", type=int, default=2, help="concurrent batch clients")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=max(2, os.cpu_count() or 1),
+        help="gunicorn workers (as serve)",
+    )
+    parser.add_argument("--residents", type=int, default=2000)
+    parser.add_argument("--raw-rows", type=int, default=50_000)
+    args = parser.parse_args()
+    args.seconds = args.seconds or (6 if args.quick else 30)
+    with postgres():
+        django_setup()
+        from _setup import emit
+
+        figures = run(args)
+        from django.db import connections
+
+        connections.close_all()  # the throwaway database can be dropped
+    emit(figures)
+
+
+if __name__ == "__main__":
+    main()
