@@ -11,6 +11,7 @@ stored again: its original result is returned, so a retried batch duplicates not
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -98,10 +99,13 @@ def policy_in_force(*, site_id: int, at: datetime) -> AccessPolicy | None:
     )
 
 
+# No policy yet: registered entry, the mildest mode that still takes temperatures.
+NO_POLICY = Rules(mode="registered", version=0)
+
+
 def rules_for(*, site_id: int, at: datetime) -> Rules:
     policy = policy_in_force(site_id=site_id, at=at)
-    # No policy yet: registered entry, the mildest mode that still takes temperatures.
-    return Rules.from_policy(policy) if policy else Rules(mode="registered", version=0)
+    return Rules.from_policy(policy) if policy else NO_POLICY
 
 
 # --- keys and passes ------------------------------------------------------------------
@@ -319,15 +323,15 @@ def _events_record(*, site: Site, inputs: list[GateInput], device, actor) -> lis
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-    rules_cache: dict[int, Rules] = {}
-    outings = _outings(site=site, households=households, inputs=fresh, rules_cache=rules_cache)
+    timeline = PolicyTimeline(site.pk)
+    outings = _outings(site=site, households=households, inputs=fresh, timeline=timeline)
     statuses = person_status([r.resident.pk for r in resolved.values() if r.resident])
 
     events, outcomes = [], []
     with translation.override("zh-hans"):  # stored reasons are in the records' language
         for item in fresh:
             res = resolved[item.client_uuid]
-            rules = _rules(site.pk, item.device_time, rules_cache)
+            rules = timeline.at(item.device_time)
             local = timezone.localtime(item.device_time)
             key = (res.household_id, period_start(rules, local))
             outcome = decide(
@@ -412,12 +416,20 @@ def _credential_kind(item: GateInput, res: _Resolved) -> str:
     return AccessEvent.Credential.LOOKUP
 
 
-def _rules(site_id: int, at: datetime, cache: dict) -> Rules:
-    # Policies change rarely: one lookup per distinct minute of the batch is plenty.
-    minute = int(at.timestamp()) // 60
-    if minute not in cache:
-        cache[minute] = rules_for(site_id=site_id, at=at)
-    return cache[minute]
+class PolicyTimeline:
+    """All policy versions of a site, loaded once per batch (one query): the rules
+    in force at any moment are then found without the database."""
+
+    def __init__(self, site_id: int):
+        policies = AccessPolicy.all_tenants.filter(site_id=site_id).order_by(
+            "effective_from", "version"
+        )
+        self._versions = [(p.effective_from, Rules.from_policy(p)) for p in policies]
+        self._starts = [start for start, _ in self._versions]
+
+    def at(self, moment: datetime) -> Rules:
+        index = bisect_right(self._starts, moment)
+        return self._versions[index - 1][1] if index else NO_POLICY
 
 
 def _resolve(*, site: Site, inputs: list[GateInput], now: datetime) -> dict[uuid.UUID, _Resolved]:
@@ -505,7 +517,7 @@ def _resolve(*, site: Site, inputs: list[GateInput], now: datetime) -> dict[uuid
 
 
 def _outings(
-    *, site: Site, households: list[int], inputs: list[GateInput], rules_cache: dict
+    *, site: Site, households: list[int], inputs: list[GateInput], timeline: PolicyTimeline
 ) -> dict:
     """Admitted exits per (household, period start) already stored, for the periods
     this batch touches: one query."""
@@ -513,7 +525,7 @@ def _outings(
         return {}
     starts = set()
     for item in inputs:
-        rules = _rules(site.pk, item.device_time, rules_cache)
+        rules = timeline.at(item.device_time)
         starts.add(period_start(rules, timezone.localtime(item.device_time)))
     earliest = min(starts)
     rows = (

@@ -31,9 +31,8 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 HELD = (Decision.DENY, Decision.REFER)  # the denied and referred lists
-ALERTS_CHANGED = (
-    "fl:alerts-changed"  # htmx event after an acknowledgement (base.html's badge listens)
-)
+# The htmx event an acknowledgement sends; base.html's alert badge listens for it.
+ALERTS_CHANGED = "fl:alerts-changed"
 
 
 def scoped_sites(scope) -> list[tuple[int, str]]:
@@ -293,7 +292,23 @@ def hourly_chart(stats: selectors.DayStats) -> dict:
 # --- alerts -------------------------------------------------------------------------------
 
 
-class AlertList(ScopedListView):
+class SiteFilterMixin:
+    """?site= on the alert and follow-up lists: one of the scope's sites, or 404."""
+
+    @cached_property
+    def sites(self) -> list[tuple[int, str]]:
+        return scoped_sites(self.scope)
+
+    def site_filter(self, qs):
+        value = self.request.GET.get("site", "")
+        if not value:
+            return qs
+        if value not in {str(pk) for pk, _name in self.sites}:
+            raise Http404
+        return qs.filter(site_id=int(value))
+
+
+class AlertList(SiteFilterMixin, ScopedListView):
     """Fevers at the gate, open ones first, each with its acknowledge button."""
 
     model = Alert
@@ -307,13 +322,12 @@ class AlertList(ScopedListView):
         qs = selectors.alert_list(qs)
         if self.request.GET.get("state") == "open":
             qs = qs.filter(acknowledged_at__isnull=True)
-        site = self.request.GET.get("site", "")
-        return qs.filter(site_id=int(site)) if site.isdigit() else qs
+        return self.site_filter(qs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            sites=scoped_sites(self.scope),
+            sites=self.sites,
             state=self.request.GET.get("state", ""),
             site_value=self.request.GET.get("site", ""),
         )
@@ -358,7 +372,7 @@ class OutcomeForm(forms.Form):
     )
 
 
-class FollowUpList(ScopedListView):
+class FollowUpList(SiteFilterMixin, ScopedListView):
     """The health officer's list: people referred at the gate, open items first."""
 
     model = FollowUp
@@ -377,13 +391,12 @@ class FollowUpList(ScopedListView):
         qs = selectors.followup_list(qs)
         if self.state() != "all":
             qs = qs.filter(status=self.state())
-        site = self.request.GET.get("site", "")
-        return qs.filter(site_id=int(site)) if site.isdigit() else qs
+        return self.site_filter(qs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            sites=scoped_sites(self.scope),
+            sites=self.sites,
             state=self.state(),
             site_value=self.request.GET.get("site", ""),
             can_change=self.request.scope.has_perm("access.change_followup"),

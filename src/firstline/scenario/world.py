@@ -301,7 +301,28 @@ class WorldBuilder:
             self.build_staff(step)
         with self.step("accounts") as step:
             self.build_accounts(step)
+        if self.report.scale == "demo":
+            with self.step("access") as step:
+                self.build_access(step)
         return self.report
+
+    def build_access(self, step: Step) -> None:
+        """Closed-management policies, passes and a week of gate events (issue #3).
+        A stream of its own, so adding it changed no earlier part of a seed's world."""
+        from .access import build_access, residents_by_site_of
+
+        sites = list(Site.all_tenants.filter(pk__in=[p.pk for p in self.plans]))
+        order = {p.pk: i for i, p in enumerate(self.plans)}
+        sites.sort(key=lambda s: order[s.pk])  # plans[0] is the demo logins' site
+        quick = self.size != SCALES["demo"]  # tests build tiny worlds
+        report = build_access(
+            rng=random.Random(self.report.seed + 1),
+            now=timezone.now(),
+            sites=sites,
+            residents_by_site=residents_by_site_of(sites),
+            quick=quick,
+        )
+        step.rows = report.rows()
 
     @contextmanager
     def step(self, name: str) -> Iterator[Step]:

@@ -4,12 +4,33 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from firstline.access import urls_gate
+from firstline.access.models import Checkpoint
 from firstline.estates.models import Site
 from firstline.estates.services import name_initials
 from firstline.orgs.models import RoleAssignment
+from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import PASSWORD
+
+
+class TestGateTenancy(TenancyCases):
+    """The shared four checks: anonymous → login, guard → 200, company b's site → 404."""
+
+    routes = [
+        Page("access:gate", viewer="guard"),
+        Page("access:gate", obj=lambda t: t.site, viewer="guard"),
+        Page("access:gate", obj=lambda t: t.site, viewer="company_admin"),
+    ]
+
+
+def test_every_gate_route_is_covered():
+    declared = {f"access:{pattern.name}" for pattern in urls_gate.urlpatterns}
+    assert declared == {page.name for page in TestGateTenancy.routes}
+    assert len(urls_gate.urlpatterns) == 2  # with and without a site: both declared above
 
 
 def login(client, user):
@@ -148,3 +169,23 @@ def test_site_manager_of_two_sites_sees_only_those(client, world):
     chooser = client.get(reverse("access:gate"))
 
     assert {s.name for s in chooser.context["sites"]} == {world.a.site.name, "a第二花园"}
+
+
+def test_query_count_is_pinned_and_does_not_grow_with_checkpoints(client, world):
+    """session, user, role assignments (the scope), the site, "other sites?", checkpoints."""
+    login(client, world.a.users["guard"])
+    url = reverse("access:gate", args=[world.a.site.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for i in range(5):
+        Checkpoint.all_tenants.create(company=world.a.company, site=world.a.site, name=f"{i}号门")
+    response = client.get(url)
+
+    assert before == count() == 6
+    assert [c.name for c in response.context["checkpoints"]] == [f"{i}号门" for i in range(5)]
+    assert response.content.decode().count("号门</option>") == 5

@@ -167,6 +167,14 @@ def test_the_health_officer_records_an_outcome_once(client, world, fever):
     ] == [row.pk]
 
 
+def test_alert_and_follow_up_lists_filter_by_site_of_the_scope_only(client, world, fever):
+    login(client, world.a.users["company_admin"])
+    for name in ("access:alert_list", "access:followup_list"):
+        assert len(client.get(reverse(name), {"site": world.a.site.pk}).context["object_list"]) == 1
+        for outside in (world.b.site.pk, "99999999999999999999999", "x"):
+            assert client.get(reverse(name), {"site": outside}).status_code == 404
+
+
 def test_another_sites_health_officer_sees_nothing(client, world, fever):
     login(client, world.b.users["health_officer"])
     assert list(client.get(reverse("access:followup_list")).context["object_list"]) == []

@@ -240,6 +240,10 @@
     }, function () {
       setReachable(false);
       return { status: "offline" };
+    }).catch(function () {
+      // A body cut off mid-way (or the timeout firing while reading it): no answer, so
+      // the entry stays queued and the replay asks again.
+      return { status: "offline" };
     }).then(function (outcome) {
       if (timer) window.clearTimeout(timer);
       delete inFlight[uuid];
@@ -463,7 +467,9 @@
     if (temperature.value !== null) rememberTemperature(temperature.value);
     $("gate-temperature").value = "";
 
+    var stored = false;
     return store.put("queue", entry).then(function () {
+      stored = true;
       return historyPut(entry, "queued");
     }).then(function () {
       return send(entry);
@@ -476,10 +482,16 @@
       if (n > 0 && reachable) drain(); // the line is up: push anything still queued
       else scheduleRetry(n);
     }).catch(function (error) {
-      // Storage refused the write (full, or blocked): nothing was sent, so say so plainly.
       delete live[entry.client_uuid];
       var failed = entryInfo(entry);
-      failed.word = T.rejected;
+      if (stored) { // in the queue: the replay loop takes it from here
+        failed.word = T.queued;
+        failed.reasons = [T.queued_hint];
+        showResult("queued", failed);
+        return refreshQueueCount().then(scheduleRetry);
+      }
+      // The browser refused to store it (full, or blocked): it was not sent either.
+      failed.word = T.storage_failed;
       failed.reasons = [String((error && error.message) || error)];
       showResult("error", failed);
     });
