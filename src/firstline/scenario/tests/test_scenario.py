@@ -66,8 +66,14 @@ def test_tiny_world_has_the_requested_size(tiny_world):
         "estates",
         "staff",
         "accounts",
+        "access",
     ]
     assert tiny_world.steps[3].rows["residents"] == 400
+    from firstline.access.models import Pass
+
+    passes = Pass.all_tenants.select_related("resident")
+    assert tiny_world.steps[6].rows["passes"] == passes.count()
+    assert all(p.resident.site_id == p.site_id for p in passes)
 
 
 def test_every_row_belongs_to_its_sites_company(tiny_world):
