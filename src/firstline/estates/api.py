@@ -59,11 +59,16 @@ class ResidentOut(Schema):
     site_id: int
     household_id: int
     name: str
+    household_label: str
     phone_masked: str
     id_number_masked: str
     birth_year: int | None
     relation: str
     vulnerabilities: list[str]
+
+    @staticmethod
+    def resolve_household_label(obj) -> str:
+        return obj.household.label
 
     @staticmethod
     def resolve_vulnerabilities(obj) -> list[str]:
@@ -137,10 +142,17 @@ router.scoped_list(
     Resident,
     "estates.view_resident",
     ResidentOut,
+    refine=selectors.resident_list,
     search=selectors.resident_search_q,
     filters=SiteChildFilter,
 )
-router.scoped_detail("/residents/{pk}", Resident, "estates.view_resident", ResidentOut)
+router.scoped_detail(
+    "/residents/{pk}",
+    Resident,
+    "estates.view_resident",
+    ResidentOut,
+    refine=selectors.resident_list,
+)
 
 
 @router.post(
