@@ -96,7 +96,9 @@ def run(rows: int) -> dict:
             raise SystemExit(
                 f"bench: the import failed: {outcome} {progress.message} {progress.result}"
             )
-        log(f"imported {count:,} residents in {imported['s']} s")
+        log(
+            f"imported {count:,} residents in {imported['s']} s ({imported['cpu_s']} s of CPU here)"
+        )
 
         columns = [f.column for f in Resident._meta.concrete_fields if not f.primary_key]
         sealed = stored_rows(Resident._meta.db_table, columns, "site_id = %s", [site.pk])

@@ -10,10 +10,7 @@ audit row. The task in tasks.py drives this and reports progress.
 
 from __future__ import annotations
 
-import posixpath
 import re
-import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -25,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -193,147 +190,19 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-# The reader below streams the one sheet an import needs straight from the XML
-# (openpyxl builds an object per cell; for 10,000 rows that alone took seconds).
-# Element names are matched without their namespace, so transitional and strict
-# OOXML, Excel, WPS and openpyxl files all read the same way.
-#
-# The XML is untrusted. The standard parser is safe enough here because a part
-# with a document type declaration (the vehicle of entity attacks) is refused
-# before parsing, ElementTree never fetches external resources, expat (>= 2.4)
-# caps entity amplification, and each part's uncompressed size is capped.
-
-MAX_PART_BYTES = 256 * 1024 * 1024  # uncompressed: a zip bomb is refused, not expanded
 MAX_COLUMNS = 256
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _named(name: str):
-    """A test for an element's name in any namespace; hot paths compare suffixes only."""
-    suffix = "}" + name
-    return lambda tag: tag == name or tag.endswith(suffix)
-
-
-_IS_T, _IS_R, _IS_V, _IS_INLINE, _IS_C, _IS_ROW = map(_named, ("t", "r", "v", "is", "c", "row"))
-
-
-def _checked(z: zipfile.ZipFile, name: str) -> None:
-    """Refuse a part that is too large or declares a document type (never in a real file)."""
-    if z.getinfo(name).file_size > MAX_PART_BYTES:
-        raise ImportRejected(_("文件过大，请拆分后再导入。"))
-    with z.open(name) as source:
-        head = source.read(4096)
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise ImportRejected(_("无法读取该文件，请确认是 .xlsx 格式的 Excel 文件。"))
-
-
-def _parse(z: zipfile.ZipFile, name: str) -> ET.Element:
-    _checked(z, name)
-    return ET.fromstring(z.read(name))  # noqa: S314 (see above)
-
-
-def _relations(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """A part's relationships: id → (type, as its last path segment; target part)."""
-    folder, name = posixpath.split(part)
-    rels = posixpath.join(folder, "_rels", f"{name}.rels")
-    if rels not in z.namelist():
-        return {}
-    out = {}
-    for rel in _parse(z, rels):
-        target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External":
-            continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        out[rel.get("Id")] = (rel.get("Type", "").rpartition("/")[2], posixpath.normpath(path))
-    return out
-
-
-def _string(item) -> str:
-    """The text of a string item (<si>, <is>): plain or rich runs, without the
-    phonetic guides (<rPh>) Excel adds to Chinese text."""
-    parts = []
-    for child in item:
-        if _IS_T(child.tag):
-            parts.append(child.text or "")
-        elif _IS_R(child.tag):
-            parts.extend(t.text or "" for t in child if _IS_T(t.tag))
-    return "".join(parts)
-
-
-def _column(ref: str) -> int:
-    """The 0-based column of a cell reference: "AB12" → 27."""
-    n = 0
-    for ch in ref:
-        if not "A" <= ch <= "Z":
-            break
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def _value(cell, strings: list[str]):
-    kind = cell.get("t", "n")
-    raw = None
-    for child in cell:
-        if _IS_V(child.tag):
-            raw = child.text
-        elif _IS_INLINE(child.tag):
-            return _string(child)
-    if raw is None:
-        return None
-    if kind == "s":
-        return strings[int(raw)]
-    if kind == "b":
-        return raw == "1"
-    if kind in ("str", "e", "d"):
-        return raw
-    try:
-        return int(raw)
-    except ValueError:
-        return float(raw)
 
 
 def xlsx_rows(path: Path | str, sheet_name: str) -> Iterator[tuple[int, dict[int, object]]]:
     """(row number, {0-based column: value}) for each row of the sheet called
-    `sheet_name`, or of the first sheet. Values are str, int, float or bool."""
-    with zipfile.ZipFile(path) as z:
-        book = next(p for t, p in _relations(z, "").values() if t == "officeDocument")
-        book_rels = _relations(z, book)
-        sheets = []
-        for el in _parse(z, book).iter():
-            if _local(el.tag) == "sheet":
-                rid = next(v for k, v in el.attrib.items() if _local(k) == "id")
-                sheets.append((el.get("name"), rid))
-        rid = next((r for name, r in sheets if name == sheet_name), sheets[0][1])
-        strings: list[str] = []
-        for kind, part in book_rels.values():
-            if kind == "sharedStrings":
-                strings = [_string(si) for si in _parse(z, part)]
-        sheet = book_rels[rid][1]
-        _checked(z, sheet)
-        with z.open(sheet) as source:
-            yield from _sheet_rows(source, strings)
-
-
-def _sheet_rows(source, strings: list[str]) -> Iterator[tuple[int, dict[int, object]]]:
-    # Only end events: this loop runs once per XML element. Cells are handled and
-    # cleared one by one, so memory stays flat however wide a row is.
-    number, column, values = 0, -1, {}
-    for _event, el in ET.iterparse(source):  # noqa: S314 (see above)
-        tag = el.tag
-        if _IS_C(tag):
-            ref = el.get("r")
-            column = _column(ref) if ref else column + 1
-            if column < MAX_COLUMNS:
-                values[column] = _value(el, strings)
-            el.clear()
-        elif _IS_ROW(tag):
-            number = int(el.get("r") or number + 1)
-            el.clear()
-            yield number, values
-            column, values = -1, {}
+    `sheet_name`, or of the first sheet: openpyxl's streaming read-only mode."""
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book[sheet_name] if sheet_name in book.sheetnames else book.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, {i: v for i, v in enumerate(row[:MAX_COLUMNS]) if v is not None}
+    finally:
+        book.close()
 
 
 def _header_name(value) -> str:

@@ -269,12 +269,11 @@ def test_a_batch_of_1000_is_stored_with_a_fixed_number_of_queries(
     post(
         client, BATCH, {"site_id": world.a.site.pk, "events": [event()]}, gate.auth
     )  # the device is marked seen
-    # Within one minute: events_record reads the policy once per distinct minute of a batch.
-    start = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=1)
+    start = timezone.now() - timedelta(hours=1)
     items = [
         event(
             resident_id=world.a.residents[n % 2].pk,
-            device_time=(start + timedelta(milliseconds=10 * n)).isoformat(),
+            device_time=(start + timedelta(seconds=3 * n)).isoformat(),  # across 50 minutes
         )
         for n in range(1000)
     ]

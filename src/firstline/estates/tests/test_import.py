@@ -275,7 +275,17 @@ def excel_style_file(rows: list[list[str]]) -> bytes:
         f'<si><r><t>{v[:1]}</t></r><r><rPr><b/></rPr><t>{v[1:]}</t></r><rPh sb="0" eb="1"><t>ピン</t></rPh></si>'
         for v in strings
     )
+    types = "http://schemas.openxmlformats.org/package/2006/content-types"
+    sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml"
     parts = {
+        "[Content_Types].xml": f'<Types xmlns="{types}">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{sheet_type}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{sheet_type}.worksheet+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="{sheet_type}.worksheet+xml"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{sheet_type}.sharedStrings+xml"/>'
+        "</Types>",
         "_rels/.rels": f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
         f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
