@@ -66,8 +66,12 @@ def progress_succeed(*, progress_id: UUID, result: dict) -> None:
     )
 
 
-def progress_fail(*, progress_id: UUID, message: str) -> None:
-    _open(progress_id).update(status=Status.FAILED, message=message, updated_at=timezone.now())
+def progress_fail(*, progress_id: UUID, message: str, result: dict | None = None) -> None:
+    """Finish as failed; `result` keeps details for the page (e.g. an import's row errors)."""
+    fields = {"status": Status.FAILED, "message": message, "updated_at": timezone.now()}
+    if result is not None:
+        fields["result"] = result
+    _open(progress_id).update(**fields)
 
 
 @login_required

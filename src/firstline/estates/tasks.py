@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from firstline.core.models import TaskProgress
 from firstline.core.progress import (
-    OPEN,
     progress_advance,
     progress_fail,
     progress_set_total,
@@ -90,10 +89,8 @@ def _enqueue(kwargs: dict) -> None:
 
 
 def _fail_with(*, progress_id: str, message: str, result: dict) -> None:
-    """Fail with the list of problems kept for the import page (progress_fail keeps
-    only the message, so the result goes first, while the row is still open)."""
-    TaskProgress.objects.filter(pk=progress_id, status__in=OPEN).update(result=result)
-    progress_fail(progress_id=progress_id, message=message)
+    """Fail, keeping the list of problems for the import page."""
+    progress_fail(progress_id=progress_id, message=message, result=result)
 
 
 def import_page_url(progress_id: str) -> str:
