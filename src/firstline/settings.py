@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves its Swagger UI files from static, not a CDN
     "django_tasks_db",
     "django_rq",
     "firstline.core",
