@@ -96,7 +96,7 @@ class Company(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("正常")
         SUSPENDED = "suspended", _("暂停")
-        CLOSED = "closed", _("注销")
+        CLOSED = "closed", _("已注销")
 
     name = models.CharField(_("企业名称"), max_length=128)
     credit_code = models.CharField(
