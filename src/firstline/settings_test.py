@@ -14,12 +14,8 @@ from firstline.settings import *  # noqa: F403
 
 # A lazy load of a relation a selector did not join raises in tests (Django 6.1 fetch modes).
 FIRSTLINE_STRICT_FETCH = True
-PASSWORD_HASHERS = ["firstline.testing.hashers.FastArgon2PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
+PASSWORD_HASHERS = ["firstline.testing.hashers.FastArgon2PasswordHasher", *PASSWORD_HASHERS]
 # Unit tests run tasks at once; test_task_backends.py switches to PRODUCTION_TASKS
 # (the database backend, or RQ when REDIS_URL is set) and runs a real worker.
-PRODUCTION_TASKS = TASKS  # noqa: F405
+PRODUCTION_TASKS = TASKS
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-STORAGES = {
-    **STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}  # noqa: F405

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES"
 PO_PATH = LOCALE_DIR / "django.po"
 MO_PATH = LOCALE_DIR / "django.mo"
-SUBMIT_BUTTON = re.compile(r'<button type="submit" class="btn btn-primary w-100">(.*?)</button>', re.S)
+SUBMIT_BUTTON = re.compile(
+    r'<button type="submit" class="btn btn-primary w-100">(.*?)</button>', re.S
+)
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -33,7 +35,14 @@ def read_po(path: Path) -> list[dict]:
     index 0 for a singular entry), flags and whether it is obsolete (#~)."""
     entries: list[dict] = []
     for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
-        entry = {"msgctxt": None, "msgid": None, "msgid_plural": None, "msgstr": {}, "flags": set(), "obsolete": False}
+        entry = {
+            "msgctxt": None,
+            "msgid": None,
+            "msgid_plural": None,
+            "msgstr": {},
+            "flags": set(),
+            "obsolete": False,
+        }
         key = None
         for line in block.splitlines():
             line = line.strip()
@@ -43,7 +52,9 @@ def read_po(path: Path) -> list[dict]:
                 entry["flags"].update(flag.strip() for flag in line[2:].split(","))
             elif line.startswith("#") or not line:
                 continue
-            elif match := re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(".*")$', line):
+            elif match := re.match(
+                r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(".*")$', line
+            ):
                 name, index, value = match.groups()
                 if name.startswith("msgstr"):
                     key = ("msgstr", int(index or 0))
@@ -133,7 +144,9 @@ def test_language_switch_sets_english_then_back_to_chinese(client):
 
 def test_wrong_password_error_is_translated(client):
     response = client.post(
-        reverse("login"), {"username": "nobody", "password": "not-the-password"}, HTTP_ACCEPT_LANGUAGE="en"
+        reverse("login"),
+        {"username": "nobody", "password": "not-the-password"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     html = response.content.decode()
@@ -150,8 +163,14 @@ def test_code_strings_translate_through_the_catalogue():
         assert [str(d.label) for d in Direction] == ["In", "Out"]
         assert str(Role.GUARD.label) == "Gate guard"
         assert str(Role.RESIDENT.label) == "Resident"
-        assert translation.ngettext("%(counter)s 位成员", "%(counter)s 位成员", 1) == "%(counter)s member"
-        assert translation.ngettext("%(counter)s 位成员", "%(counter)s 位成员", 3) == "%(counter)s members"
+        assert (
+            translation.ngettext("%(counter)s 位成员", "%(counter)s 位成员", 1)
+            == "%(counter)s member"
+        )
+        assert (
+            translation.ngettext("%(counter)s 位成员", "%(counter)s 位成员", 3)
+            == "%(counter)s members"
+        )
     with translation.override("zh-hans"):
         assert str(Decision.ADMIT.label) == "放行"
 
@@ -187,10 +206,14 @@ def test_translations_keep_placeholders(po_entries):
     wrong = []
     for e in messages(po_entries):
         if e["msgid_plural"] is None:
-            if sorted(PLACEHOLDER.findall(e["msgstr"][0])) != sorted(PLACEHOLDER.findall(e["msgid"])):
+            if sorted(PLACEHOLDER.findall(e["msgstr"][0])) != sorted(
+                PLACEHOLDER.findall(e["msgid"])
+            ):
                 wrong.append(e["msgid"])
         else:
-            allowed = set(PLACEHOLDER.findall(e["msgid"])) | set(PLACEHOLDER.findall(e["msgid_plural"]))
+            allowed = set(PLACEHOLDER.findall(e["msgid"])) | set(
+                PLACEHOLDER.findall(e["msgid_plural"])
+            )
             if any(set(PLACEHOLDER.findall(text)) - allowed for text in e["msgstr"].values()):
                 wrong.append(e["msgid"])
     assert wrong == []
@@ -218,7 +241,11 @@ def test_mo_file_is_compiled_from_the_current_po(po_entries):
     def compiled(e: dict) -> dict[int, str]:
         context, msgid, plural = e["msgctxt"], e["msgid"], e["msgid_plural"]
         if plural is None:
-            text = catalogue.pgettext(context, msgid) if context is not None else catalogue.gettext(msgid)
+            text = (
+                catalogue.pgettext(context, msgid)
+                if context is not None
+                else catalogue.gettext(msgid)
+            )
             return {0: text}
         if context is not None:
             return {i: catalogue.npgettext(context, msgid, plural, n) for i, n in ((0, 1), (1, 2))}
