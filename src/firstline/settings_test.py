@@ -10,7 +10,7 @@ os.environ.setdefault("FIRSTLINE_SECRET_KEY", "test-" + base64.b64encode(os.uran
 os.environ.setdefault("FIRSTLINE_DATA_KEYS", "t1:" + base64.b64encode(os.urandom(32)).decode())
 os.environ.setdefault("FIRSTLINE_HMAC_KEY", base64.b64encode(os.urandom(32)).decode())
 
-from firstline.settings import *  # noqa: F403
+from firstline.settings import *
 
 # A lazy load of a relation a selector did not join raises in tests (Django 6.1 fetch modes).
 FIRSTLINE_STRICT_FETCH = True
