@@ -288,16 +288,19 @@ def test_a_batch_of_1000_is_stored_with_a_fixed_number_of_queries(
 
 
 def test_event_list_is_newest_first_and_filters(client, world, gate):
-    now = timezone.now()
+    now, resident = timezone.now(), world.a.residents[0].pk
     items = [
-        event(device_time=(now - timedelta(minutes=m)).isoformat(), temperature=t)
-        for m, t in [(3, 36.5), (1, 38.5), (2, 36.7)]
-    ]
+        event(device_time=(now - timedelta(minutes=m)).isoformat(), temperature=t, direction=d,
+              resident_id=resident)
+        for m, t, d in [(3, 36.5, "in"), (1, 38.5, "in"), (2, 36.7, "out")]
+    ]  # fmt: skip
     post(client, BATCH, {"site_id": world.a.site.pk, "events": items}, gate.auth)
     login(client, world.a.users["health_officer"])
 
     everything = client.get(EVENTS).json()
-    referred = client.get(EVENTS, {"decision": "refer", "temperature": "ignored"}).json()
+    referred = client.get(EVENTS, {"decision": "refer"}).json()
+    going_out = client.get(EVENTS, {"direction": "out", "site_id": world.a.site.pk}).json()
+    elsewhere = client.get(EVENTS, {"site_id": world.b.site.pk}).json()
 
     assert [e["client_uuid"] for e in everything["items"]] == [
         items[1]["client_uuid"],
@@ -311,7 +314,14 @@ def test_event_list_is_newest_first_and_filters(client, world, gate):
         gate.checkpoint.pk,
         world.a.site.pk,
     )
-    assert {e["decision"] for e in referred["items"]} == {"refer"}
+    assert sorted(first) == sorted([
+        "id", "company_id", "site_id", "client_uuid", "checkpoint_id", "device_id", "direction",
+        "credential", "decision", "reasons", "pass_id", "resident_id", "household_id", "plate",
+        "temperature", "policy_version", "device_time", "server_time",
+    ])  # fmt: skip
+    assert [e["client_uuid"] for e in referred["items"]] == [items[1]["client_uuid"]]
+    assert [e["client_uuid"] for e in going_out["items"]] == [items[2]["client_uuid"]]
+    assert elsewhere["items"] == []
 
 
 # --- passes ---------------------------------------------------------------------------------
