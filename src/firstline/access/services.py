@@ -304,6 +304,8 @@ def _events_record(*, site: Site, inputs: list[GateInput], device, actor) -> lis
     existing = {
         e.client_uuid: e
         for e in AccessEvent.all_tenants.filter(company_id=site.company_id, client_uuid__in=uuids)
+        .order_by()
+        .only("pk", "client_uuid", "decision", "reasons")
     }
     fresh = sorted(
         (i for i in inputs if i.client_uuid not in existing), key=lambda i: i.device_time
@@ -445,26 +447,39 @@ def _resolve(*, site: Site, inputs: list[GateInput], now: datetime) -> dict[uuid
             else:
                 claims_of[item.client_uuid] = claims
     pass_ids = {c.pass_id for c in claims_of.values()}
-    pass_rows = {
-        p.pk: p
-        for p in Pass.all_tenants.filter(site=site, pk__in=pass_ids).select_related(
-            "resident", "household__building"
-        )
-    }
+    # Each lookup runs only when the batch has something of its kind; no ORDER BY.
+    pass_rows = (
+        {
+            p.pk: p
+            for p in Pass.all_tenants.filter(site=site, pk__in=pass_ids)
+            .order_by()
+            .select_related("resident", "household__building")
+        }
+        if pass_ids
+        else {}
+    )
     resident_ids = {i.resident_id for i in inputs if i.resident_id}
-    residents = {
-        r.pk: r
-        for r in Resident.all_tenants.filter(site=site, pk__in=resident_ids).select_related(
-            "household__building"
-        )
-    }
+    residents = (
+        {
+            r.pk: r
+            for r in Resident.all_tenants.filter(site=site, pk__in=resident_ids)
+            .order_by()
+            .select_related("household__building")
+        }
+        if resident_ids
+        else {}
+    )
     plates = {i.plate.strip().upper() for i in inputs if i.plate}
-    vehicles = {
-        v.plate: v
-        for v in Vehicle.all_tenants.filter(site=site, plate__in=plates).select_related(
-            "household__building"
-        )
-    }
+    vehicles = (
+        {
+            v.plate: v
+            for v in Vehicle.all_tenants.filter(site=site, plate__in=plates)
+            .order_by()
+            .select_related("household__building")
+        }
+        if plates
+        else {}
+    )
 
     for item in inputs:
         if item.client_uuid in out:
