@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from firstline.geo.models import Division
 from firstline.orgs.models import Company
 
-from .models import Building, Household, Resident, Site, Staff
+from .models import Building, Resident, Site, Staff
 
 
 class ScopedForm(forms.Form):
@@ -181,6 +181,3 @@ class ResidentImportForm(forms.Form):
         if f.size > 20 * 1024 * 1024:
             raise forms.ValidationError(_("文件不能超过 20 MB。"))
         return f
-
-
-__all__ = ["Household"]

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from firstline.core.crypto import lookup_digest
 from firstline.core.identity import normalize_id_number, normalize_phone
 
-from .models import Building, Household, Resident, Site, Staff
+from .models import Household, Resident
 
 
 def _count_of(model, fk: str):
@@ -97,6 +97,3 @@ def household_search_q(term: str) -> Q:
 
 def building_search_q(term: str) -> Q:
     return Q(name__icontains=term.strip())
-
-
-__all__ = ["Building", "Household", "Resident", "Site", "Staff"]
