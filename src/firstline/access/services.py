@@ -311,8 +311,10 @@ def _events_record(*, site: Site, inputs: list[GateInput], device, actor) -> lis
         (i for i in inputs if i.client_uuid not in existing), key=lambda i: i.device_time
     )
     # One uuid twice in the same batch: the first one counts.
-    seen: set[uuid.UUID] = set()
-    fresh = [i for i in fresh if not (i.client_uuid in seen or seen.add(i.client_uuid))]
+    first_of: dict[uuid.UUID, GateInput] = {}
+    for item in fresh:
+        first_of.setdefault(item.client_uuid, item)
+    fresh = list(first_of.values())
 
     resolved = _resolve(site=site, inputs=fresh, now=now)
     households = sorted({r.household_id for r in resolved.values() if r.household_id})

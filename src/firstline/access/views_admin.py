@@ -20,6 +20,7 @@ from django.views import generic
 
 from firstline.core.roles import Target
 from firstline.core.views import (
+    HistoryMixin,
     ScopedDetailView,
     ScopedFormMixin,
     ScopedListView,
@@ -28,7 +29,6 @@ from firstline.core.views import (
 )
 from firstline.estates.models import Building, Resident, Site
 from firstline.estates.selectors import resident_search_q
-from firstline.estates.views import HistoryMixin
 
 from . import admin_services, devices, selectors, services
 from .forms import (

@@ -31,30 +31,23 @@ def audit_record(
     )
 
 
-def changes_of(obj: models.Model, fields: list[str], before: dict | None = None) -> dict:
-    """{field: [old, new]} for plain fields; personal fields record only their masked form."""
-    out = {}
-    for name in fields:
-        if hasattr(obj, f"{name}_masked"):
-            new = getattr(obj, f"{name}_masked")
-        else:
-            new = getattr(obj, name, None)
-            if isinstance(new, models.Model):
-                new = str(new)
-        old = (before or {}).get(name)
-        if old != new:
-            out[name] = [_json_safe(old), _json_safe(new)]
-    return out
+def recorded_value(obj: models.Model, name: str):
+    """A field's value as the audit trail keeps it: personal fields only masked."""
+    if hasattr(obj, f"{name}_masked"):
+        return getattr(obj, f"{name}_masked")
+    return _json_safe(getattr(obj, name, None))
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict:
+    return {name: recorded_value(obj, name) for name in fields}
+
+
+def changes_of(obj: models.Model, fields: list[str], before: dict | None = None) -> dict:
+    """{field: [old, new]} for the fields that changed since `before` (all, when creating)."""
+    before = before or {}
+    after = snapshot(obj, fields)
     return {
-        name: _json_safe(
-            getattr(obj, f"{name}_masked")
-            if hasattr(obj, f"{name}_masked")
-            else getattr(obj, name, None)
-        )
-        for name in fields
+        name: [before.get(name), after[name]] for name in fields if before.get(name) != after[name]
     }
 
 

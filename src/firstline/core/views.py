@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
-from .models import AccessLog
+from .models import AccessLog, AuditEvent
 from .tenancy import is_scoped
 
 SEALED_METHODS = ("get_queryset", "dispatch", "get_object")
@@ -122,6 +122,26 @@ class ScopedListView(ScopedViewMixin, generic.ListView):
             and self.request.scope.has_perm(self.permission.replace("view_", "change_")),
             create_url_name=self.create_url_name,
         )
+        return ctx
+
+
+class HistoryMixin:
+    """Detail pages show the object's change history (its audit rows), newest first."""
+
+    history_limit = 20
+
+    def history_company_id(self, obj) -> int:
+        return obj.company_id
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj = self.object
+        ctx["history"] = AuditEvent.objects.filter(
+            company_id=self.history_company_id(obj),
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+        ).select_related("actor")[: self.history_limit]
+        ctx["can_edit"] = self.request.scope.has_perm(self.permission.replace("view_", "change_"))
         return ctx
 
 

@@ -2,13 +2,14 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from firstline.core.models import AuditEvent
 from firstline.core.services import personal_reveal
 from firstline.core.views import (
+    HistoryMixin,
     ScopedCreateView,
     ScopedDetailView,
     ScopedListView,
@@ -18,22 +19,6 @@ from firstline.core.views import (
 from . import selectors, services
 from .forms import BuildingForm, HouseholdForm, ResidentForm, RevealForm, SiteForm, StaffForm
 from .models import Building, Household, Resident, Site, Staff
-
-
-class HistoryMixin:
-    """Detail pages show the object's change history (audit rows), newest first."""
-
-    history_limit = 20
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        obj = self.object
-        ctx["history"] = AuditEvent.objects.filter(
-            company_id=obj.company_id, object_type=obj._meta.label_lower, object_id=str(obj.pk)
-        ).select_related("actor")[: self.history_limit]
-        ctx["can_edit"] = self.request.scope.has_perm(self.permission.replace("view_", "change_"))
-        return ctx
-
 
 # --- sites --------------------------------------------------------------------
 
@@ -219,8 +204,6 @@ class ResidentList(ScopedListView):
     def refine_list(self, qs):
         qs = selectors.resident_list(qs)
         if self.request.GET.get("vulnerable"):
-            from django.db.models import Q
-
             q = Q()
             for f in Resident.VULNERABILITY_FIELDS:
                 q |= Q(**{f: True})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from firstline.core.roles import Target
 from firstline.core.services import audit_record, changes_of, snapshot
 from firstline.core.views import (
+    HistoryMixin,
     ScopedCreateView,
     ScopedDetailView,
     ScopedListView,
@@ -170,7 +171,7 @@ class CompanyList(ScopedListView):
         return ctx
 
 
-class CompanyDetail(ScopedDetailView):
+class CompanyDetail(HistoryMixin, ScopedDetailView):
     model = Company
     permission = "orgs.view_company"
     template_name = "orgs/company_detail.html"
@@ -179,8 +180,6 @@ class CompanyDetail(ScopedDetailView):
         return _company_list(qs)
 
     def get_context_data(self, **kwargs):
-        from firstline.core.models import AuditEvent
-
         ctx = super().get_context_data(**kwargs)
         ctx["memberships"] = Membership.objects.filter(company=self.object).select_related(
             "association"
@@ -193,11 +192,10 @@ class CompanyDetail(ScopedDetailView):
             .order_by("-n")
         )
         ctx["sites_by_type"] = [(labels.get(r["site_type"], r["site_type"]), r["n"]) for r in rows]
-        ctx["can_edit"] = self.request.scope.has_perm("orgs.change_company")
-        ctx["history"] = AuditEvent.objects.filter(
-            object_type="orgs.company", object_id=str(self.object.pk)
-        ).select_related("actor")[:20]
         return ctx
+
+    def history_company_id(self, obj) -> int:
+        return obj.pk  # a company's own audit rows carry its id as company_id
 
 
 class CompanyCreate(ScopedCreateView):

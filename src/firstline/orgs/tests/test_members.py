@@ -51,6 +51,8 @@ def test_create_member_validates_credit_code_and_adds_membership(assoc_client, w
     assert response["Location"] == company.get_absolute_url()
     assert company.credit_code == make_credit_code(42)
     assert Membership.objects.filter(company=company, association=world.association).exists()
+    history = assoc_client.get(company.get_absolute_url()).context["history"]
+    assert [(e.action, e.changes["name"]) for e in history] == [("create", [None, "武汉新城物业"])]
 
 
 def test_company_admin_cannot_create_members(client, world):
