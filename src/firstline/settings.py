@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "firstline.orgs",
     "firstline.estates",
     "firstline.access",
+    "firstline.health",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +130,16 @@ if REDIS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     RQ_QUEUES = {}
+
+# --- Health data ------------------------------------------------------------
+# Days after a case closes or a declaration is superseded before its rows are purged
+# (the per-day counts stay).
+HEALTH_RETENTION_DAYS = int(os.environ.get("FIRSTLINE_HEALTH_RETENTION_DAYS", "30"))
+# Where one-time sign-in codes go. The console backend logs the code and lets the
+# page show it (demo and tests); a deployment plugs in its SMS gateway's class.
+FIRSTLINE_SMS_BACKEND = os.environ.get(
+    "FIRSTLINE_SMS_BACKEND", "firstline.health.sms.ConsoleBackend"
+)
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "orgs.User"

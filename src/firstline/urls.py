@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("firstline.core.urls")),
     path("", include("firstline.estates.urls")),
     path("access/", include("firstline.access.urls")),
+    path("health/", include("firstline.health.urls")),
 ]
 
 handler403 = "firstline.core.views.error_403"

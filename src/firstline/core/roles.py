@@ -75,16 +75,46 @@ _GATE_ADMIN = _GATE | {
     "access.export_event",
 }
 
+# Health data (issue #4). Risk lists are shared reference data the association keeps.
+_HEALTH_VIEW = {
+    "health.view_declaration",
+    "health.view_workitem",
+    "health.view_isolation",
+    "health.view_support",
+    "health.view_vulnerable",
+    "health.view_alert",
+}
+_HEALTH_WORK = _HEALTH_VIEW | {
+    "health.add_declaration",
+    "health.import_declaration",
+    "health.change_workitem",
+    "health.change_isolation",
+    "health.record_check",
+    "health.change_support",
+    "health.record_vulnerable_check",
+    "health.change_alert",
+}
+_HEALTH_ADMIN = _HEALTH_WORK | {"health.change_config", "health.manage_facility"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_ADMIN: frozenset(
-        {"orgs.view_company", "orgs.change_company", "orgs.add_company", "orgs.view_association"}
+        {
+            "orgs.view_company",
+            "orgs.change_company",
+            "orgs.add_company",
+            "orgs.view_association",
+            "health.change_risklist",
+        }
     ),
-    Role.ASSOCIATION_STAFF: frozenset({"orgs.view_company", "orgs.view_association"}),
+    Role.ASSOCIATION_STAFF: frozenset(
+        {"orgs.view_company", "orgs.view_association", "health.change_risklist"}
+    ),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES
         | _VIEW_PEOPLE
         | _EDIT_ESTATES
         | _GATE_ADMIN
+        | _HEALTH_ADMIN
         | {
             "estates.add_site",
             "people.reveal",
@@ -98,6 +128,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _VIEW_PEOPLE
         | _EDIT_ESTATES
         | _GATE_ADMIN
+        | _HEALTH_ADMIN
         | {"people.reveal", "core.view_accesslog"}
     ),
     Role.HEALTH_OFFICER: frozenset(
@@ -110,10 +141,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "access.view_followup",
             "access.change_followup",
         }
+        | _HEALTH_WORK
     ),
     Role.GUARD: frozenset(_VIEW_ESTATES | _GATE | {"estates.view_resident"}),
     Role.CLEANER: frozenset({"estates.view_site", "estates.view_building"}),
-    Role.AUTHORITY_VIEWER: frozenset(),
+    # Flagged cases of its own division, masked, every read logged.
+    Role.AUTHORITY_VIEWER: frozenset({"health.view_flagged"}),
     Role.RESIDENT: frozenset(
         {
             "estates.view_household",
@@ -121,6 +154,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "access.view_pass",
             "access.view_visitor",
             "access.register_visitor",
+            "health.declare_own",
+            "health.record_own_check",
+            "health.request_support",
         }
     ),
     Role.DONOR: frozenset(),
