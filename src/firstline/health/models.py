@@ -589,6 +589,9 @@ class PhoneCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"code for site {self.site_id}"
+
 
 class HealthDailyCount(SiteModel):
     """Per site and day, the counts the daily report needs, kept after the purge has
