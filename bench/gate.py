@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -30,7 +31,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -150,7 +150,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(workers: int, token: str):
+def server(workers: int, token: str, threads: int = 8):
     """The serve command's gunicorn on a free port, until the block ends; ready when a
     device heartbeat is answered."""
     from firstline.cli import django_env, gunicorn_cmd
@@ -159,7 +159,7 @@ def server(workers: int, token: str):
     os.environ.setdefault("FIRSTLINE_REQUIRE_2FA", "1")  # as `serve` runs it
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(
-            gunicorn_cmd("127.0.0.1", port, workers),
+            gunicorn_cmd("127.0.0.1", port, workers, threads),
             env=django_env(),
             cwd=REPO,
             stdout=subprocess.DEVNULL,  # the access log
@@ -179,7 +179,7 @@ def server(workers: int, token: str):
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
-            log(f"gunicorn up on 127.0.0.1:{port} ({workers} workers × 8 threads)")
+            log(f"gunicorn up on 127.0.0.1:{port} ({workers} workers × {threads} threads)")
             yield port
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -240,28 +240,45 @@ def gate_event(site_id: int | None, credentials, rng: random.Random) -> dict:
 
 
 def run_clients(n: int, seconds: float, work) -> list:
-    """`n` threads calling work(client_index, rng) until the time is up; their results."""
+    """`n` client processes, each calling work(client_index)(rng) on its own keep-alive
+    connection until the time is up; all their results. Processes, not threads: the
+    clients share the machine's cores with the server and PostgreSQL, and one
+    process of threads would queue them on its interpreter lock and count that
+    wait as server latency."""
+    ctx = multiprocessing.get_context("fork")
     stop = time.monotonic() + seconds
-    results: list = [[] for _ in range(n)]
-    errors: list[BaseException] = []
-
-    def loop(index: int) -> None:
-        rng = random.Random(index)
-        try:
-            step = work(index)
-            while time.monotonic() < stop:
-                results[index].append(step(rng))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    receivers, procs = [], []
+    for index in range(n):
+        receiver, sender = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_client_loop, args=(index, stop, work, sender), daemon=True)
+        proc.start()
+        sender.close()
+        receivers.append(receiver)
+        procs.append(proc)
+    results, errors = [], []
+    for receiver in receivers:
+        ok, payload = receiver.recv()
+        (results.extend if ok else errors.append)(payload)
+    for proc in procs:
+        proc.join()
     if errors:
-        raise errors[0]
-    return [r for rs in results for r in rs]
+        raise RuntimeError(f"bench gate: a client failed: {errors[0]}")
+    return results
+
+
+def _client_loop(index: int, stop: float, work, sender) -> None:
+    rng = random.Random(index)
+    done = []
+    try:
+        step = work(index)
+        while time.monotonic() < stop:
+            done.append(step(rng))
+    except BaseException as exc:  # reported to the parent, which fails the run
+        sender.send((False, repr(exc)))
+    else:
+        sender.send((True, done))
+    finally:
+        sender.close()
 
 
 def singles(port, token, site_id, credentials, *, clients: int, seconds: float) -> dict:
@@ -400,7 +417,7 @@ def run(args) -> dict:
         try:
             site, token, credentials = build_site(company, residents=args.residents)
             log(f"site with {len(credentials):,} residents and passes, one device")
-            with server(args.workers, token) as port:
+            with server(args.workers, token, args.threads) as port:
                 warm = singles(port, token, site.pk, credentials, clients=args.clients, seconds=1)
                 single = singles(
                     port, token, site.pk, credentials, clients=args.clients, seconds=args.seconds
@@ -431,6 +448,7 @@ def run(args) -> dict:
         "clients": args.clients,
         "batch_clients": args.batch_clients,
         "workers": args.workers,
+        "threads": args.threads,
         "cpus": os.cpu_count(),
         "load_avg_1m": round(load, 2),
         "db": "postgresql",
@@ -450,6 +468,7 @@ def main() -> None:
         default=max(2, os.cpu_count() or 1),
         help="gunicorn workers (as serve)",
     )
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (as serve)")
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument("--raw-rows", type=int, default=50_000)
     args = parser.parse_args()

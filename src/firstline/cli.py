@@ -51,7 +51,7 @@ def manage(*args: str, check: bool = True) -> int:
     return rc
 
 
-def gunicorn_cmd(host: str, port: int, workers: int) -> list[str]:
+def gunicorn_cmd(host: str, port: int, workers: int, threads: int = 8) -> list[str]:
     return [
         PY,
         "-m",
@@ -64,7 +64,7 @@ def gunicorn_cmd(host: str, port: int, workers: int) -> list[str]:
         "--workers",
         str(workers),
         "--threads",
-        "8",
+        str(threads),
         "--access-logfile",
         "-",
         "--timeout",
@@ -144,6 +144,7 @@ def print_logins() -> None:
 def cmd_demo(args) -> int:
     load_secrets(create=True)
     os.environ.setdefault("FIRSTLINE_REQUIRE_2FA", "0")
+    os.environ.setdefault("FIRSTLINE_SMS_SHOW_CODES", "1")  # the demo's SMS goes to the page
     manage("migrate", "--no-input", "-v", "0")
     if database_is_empty():
         print("firstline: loading the demo scenario (first run only)…", flush=True)
@@ -156,7 +157,9 @@ def cmd_serve(args) -> int:
     load_secrets(create=False)
     os.environ.setdefault("FIRSTLINE_REQUIRE_2FA", "1")
     manage("migrate", "--no-input", "-v", "0")
-    return subprocess.call(gunicorn_cmd(args.host, args.port, args.workers), env=django_env())
+    return subprocess.call(
+        gunicorn_cmd(args.host, args.port, args.workers, args.threads), env=django_env()
+    )
 
 
 def cmd_worker(args) -> int:
@@ -222,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1)))
+    p.add_argument("--threads", type=int, default=8, help="threads per worker")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(

@@ -140,6 +140,8 @@ HEALTH_RETENTION_DAYS = int(os.environ.get("FIRSTLINE_HEALTH_RETENTION_DAYS", "3
 FIRSTLINE_SMS_BACKEND = os.environ.get(
     "FIRSTLINE_SMS_BACKEND", "firstline.health.sms.ConsoleBackend"
 )
+# Show the console backend's code on the page (set by `./firstline demo` only).
+FIRSTLINE_SMS_SHOW_CODES = env_bool("FIRSTLINE_SMS_SHOW_CODES")
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "orgs.User"

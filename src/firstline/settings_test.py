@@ -19,3 +19,6 @@ PASSWORD_HASHERS = ["firstline.testing.hashers.FastArgon2PasswordHasher", *PASSW
 # (the database backend, or RQ when REDIS_URL is set) and runs a real worker.
 PRODUCTION_TASKS = TASKS
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+# The console SMS backend shows its codes on the page, as in the demo.
+FIRSTLINE_SMS_SHOW_CODES = True

@@ -6,6 +6,13 @@ decisions need in a fixed number of queries, decides each event in device-time
 order (so quotas count earlier events of the same batch), and inserts the events,
 alerts and follow-ups in one transaction. A client UUID already stored is not
 stored again: its original result is returned, so a retried batch duplicates nothing.
+
+The statements themselves are in fastpath.py (plain SQL, COPY for batches on
+PostgreSQL). Each process keeps a site's decoded policy timeline and public keys
+and checks them against a stamp read with every recording (no staleness). Only
+the households whose exits count against a quota are locked; a single event
+that needs no lock and raises no alert is one INSERT … ON CONFLICT DO NOTHING,
+committed on its own.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from firstline.core.crypto import keyring
 from firstline.core.services import audit_record
 from firstline.estates.models import Household, Resident, Site
 
-from . import passes
+from . import fastpath, passes
 from .decision import CredentialStatus, GateRequest, Outcome, Rules, decide, period_start
 from .models import (
     AccessEvent,
@@ -36,9 +43,9 @@ from .models import (
     Decision,
     Direction,
     FollowUp,
+    Mode,
     Pass,
     SiteKey,
-    Vehicle,
 )
 from .status import person_status
 
@@ -255,11 +262,14 @@ class GateResult:
 @dataclass
 class _Resolved:
     credential: CredentialStatus
-    pass_row: Pass | None = None
-    resident: Resident | None = None
+    pass_id: int | None = None
+    pass_kind: str = ""
+    resident_id: int | None = None
+    resident_name: str = ""
     household_id: int | None = None
-    vehicle: Vehicle | None = None
-    extra: dict = field(default_factory=dict)
+    vehicle_id: int | None = None
+    holder: str = ""
+    household: str = ""
 
 
 @lru_cache(maxsize=8192)
@@ -282,6 +292,51 @@ def _verify(token: str, keys, site_id: int, at: datetime):
     return claims, status
 
 
+class PolicyTimeline:
+    """All policy versions of a site (one query): the rules in force at any moment
+    are then found without the database."""
+
+    def __init__(self, site_id: int, policies: list[AccessPolicy] | None = None):
+        if policies is None:
+            policies = fastpath.policies(site_id)
+        self._versions = [(p.effective_from, Rules.from_policy(p)) for p in policies]
+        self._starts = [start for start, _ in self._versions]
+
+    def at(self, moment: datetime) -> Rules:
+        index = bisect_right(self._starts, moment)
+        return self._versions[index - 1][1] if index else NO_POLICY
+
+
+# Per process: site → (stamp, decoded policy timeline) and (stamp, public keys). Each
+# recording reads the stamps (fastpath.site_state: count, largest id and latest change
+# of the site's policies and keys) and reloads on any difference, so a policy
+# published or a key made in any process is used from the next event on.
+CACHED_SITES = 10_000
+_timelines: dict[int, tuple[tuple, PolicyTimeline]] = {}
+_site_keys: dict[int, tuple[tuple, tuple[tuple[str, str], ...]]] = {}
+
+
+def _cached(cache: dict, site_id: int, stamp: tuple, load):
+    hit = cache.get(site_id)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = load()
+    if len(cache) >= CACHED_SITES:
+        cache.clear()
+    cache[site_id] = (stamp, value)  # loaded after the stamp was read: never older than it
+    return value
+
+
+def policy_timeline(site_id: int, stamp: tuple) -> PolicyTimeline:
+    return _cached(_timelines, site_id, stamp, lambda: PolicyTimeline(site_id))
+
+
+def _public_keys(site_id: int, stamp: tuple) -> tuple[tuple[str, str], ...]:
+    return _cached(
+        _site_keys, site_id, stamp, lambda: tuple(sorted(fastpath.public_keys(site_id).items()))
+    )
+
+
 def events_record(
     *, site: Site, inputs: list[GateInput], device=None, actor=None
 ) -> list[GateResult]:
@@ -297,46 +352,113 @@ def events_record(
     raise AssertionError("unreachable")
 
 
-@transaction.atomic
+@dataclass
+class _Batch:
+    """One recording between reading and writing: lists aligned with `fresh`."""
+
+    site: Site
+    fresh: list[GateInput]
+    resolved: list[_Resolved]
+    rules: list[Rules]
+    local: list[datetime]  # device times in the site's zone
+    statuses: dict
+    device_id: int | None
+    actor_id: int | None
+    now: datetime
+    ids: list[int]
+    decided: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
 def _events_record(*, site: Site, inputs: list[GateInput], device, actor) -> list[GateResult]:
+    """Reads first, outside any transaction (each statement sees what is committed,
+    as each statement of a READ COMMITTED transaction did); then one transaction
+    locks the households whose exits count against a quota, counts their outings,
+    decides and inserts. A single event that needs no lock and raises no alert is
+    one INSERT, committed on its own."""
     now = timezone.now()
-    uuids = [i.client_uuid for i in inputs]
-    existing = {
-        e.client_uuid: e
-        for e in AccessEvent.all_tenants.filter(company_id=site.company_id, client_uuid__in=uuids)
-        .order_by()
-        .only("pk", "client_uuid", "decision", "reasons")
-    }
-    fresh = sorted(
-        (i for i in inputs if i.client_uuid not in existing), key=lambda i: i.device_time
+    # One event on PostgreSQL: its INSERT … ON CONFLICT DO NOTHING finds a replay.
+    at_insert = len(inputs) == 1 and fastpath.postgres()
+    existing = (
+        {} if at_insert else fastpath.existing(site.company_id, {i.client_uuid for i in inputs})
     )
-    # One uuid twice in the same batch: the first one counts.
+    # In device-time order; one uuid twice in the same batch: the first one counts.
     first_of: dict[uuid.UUID, GateInput] = {}
-    for item in fresh:
-        first_of.setdefault(item.client_uuid, item)
+    for item in sorted(inputs, key=lambda i: i.device_time):
+        if item.client_uuid not in existing:
+            first_of.setdefault(item.client_uuid, item)
     fresh = list(first_of.values())
+    if not fresh:
+        return _results(inputs, existing, None, [])
 
-    resolved = _resolve(site=site, inputs=fresh, now=now)
-    households = sorted({r.household_id for r in resolved.values() if r.household_id})
-    if any(i.direction == Direction.OUT for i in fresh) and households:
-        # Lock the households in a fixed order: two exits of one household cannot both
-        # take its last outing (PostgreSQL row locks; SQLite serialises writers anyway).
-        list(
-            Household.all_tenants.select_for_update()
-            .filter(pk__in=households)
-            .order_by("pk")
-            .values_list("pk", flat=True)
+    policy_stamp, key_stamp, ids = fastpath.site_state(
+        site.pk, reserve=len(fresh) if len(fresh) > 1 else 0
+    )
+    timeline = policy_timeline(site.pk, policy_stamp)
+    zone = timezone.get_current_timezone()
+    resolved = _resolve(site=site, inputs=fresh, key_stamp=key_stamp)
+    batch = _Batch(
+        site=site,
+        fresh=fresh,
+        resolved=resolved,
+        rules=[timeline.at(i.device_time) for i in fresh],
+        local=[i.device_time.astimezone(zone) for i in fresh],
+        statuses=person_status([r.resident_id for r in resolved if r.resident_id is not None]),
+        device_id=device.pk if device is not None else None,
+        actor_id=actor.pk if actor is not None else None,
+        now=now,
+        ids=ids,
+    )
+    # Households whose exits count against a quota: locked in a fixed order, so two
+    # exits of one household cannot both take its last outing (PostgreSQL row locks;
+    # SQLite serialises writers anyway).
+    counted = sorted(
+        {
+            res.household_id
+            for item, res, rules in zip(fresh, resolved, batch.rules, strict=True)
+            if _counts_outings(item, rules, res)
+        }
+    )
+    if counted or len(fresh) > 1:
+        with transaction.atomic():
+            outings = {}
+            if counted:
+                fastpath.lock_households(counted)
+                outings = _outings(site=site, households=counted, batch=batch)
+            rows, outcomes = _decide(batch, outings)
+            stored = _store(batch, rows, outcomes, at_insert=at_insert)
+    else:
+        rows, outcomes = _decide(batch, {})
+        if _side_effects(rows[0], outcomes[0]):
+            with transaction.atomic():
+                stored = _store(batch, rows, outcomes, at_insert=at_insert)
+        else:
+            stored = _store(batch, rows, outcomes, at_insert=at_insert)
+    if at_insert and stored[0] is None:  # a replay, stored before (or meanwhile)
+        return _results(
+            inputs, fastpath.existing(site.company_id, [fresh[0].client_uuid]), None, []
         )
-    timeline = PolicyTimeline(site.pk)
-    outings = _outings(site=site, households=households, inputs=fresh, timeline=timeline)
-    statuses = person_status([r.resident.pk for r in resolved.values() if r.resident])
+    return _results(inputs, existing, batch, stored)
 
-    events, outcomes = [], []
+
+def _counts_outings(item: GateInput, rules: Rules, res: _Resolved) -> bool:
+    """Whether the decision of this event reads its household's outings (decide())."""
+    return (
+        item.direction == Direction.OUT
+        and not item.plate
+        and res.household_id is not None
+        and rules.mode == Mode.CLOSED
+        and rules.outing_quota is not None
+    )
+
+
+def _decide(batch: _Batch, outings: dict) -> tuple[list[tuple], list[Outcome]]:
+    """Each event in device-time order: admitted exits count for the later ones."""
+    site, rows, outcomes = batch.site, [], []
+    company_id, site_id, now = site.company_id, site.pk, batch.now
     with translation.override("zh-hans"):  # stored reasons are in the records' language
-        for item in fresh:
-            res = resolved[item.client_uuid]
-            rules = timeline.at(item.device_time)
-            local = timezone.localtime(item.device_time)
+        for item, res, rules, local in zip(
+            batch.fresh, batch.resolved, batch.rules, batch.local, strict=True
+        ):
             key = (res.household_id, period_start(rules, local))
             outcome = decide(
                 rules,
@@ -344,64 +466,94 @@ def _events_record(*, site: Site, inputs: list[GateInput], device, actor) -> lis
                     direction=item.direction,
                     at=local,
                     credential=res.credential,
-                    person=statuses.get(res.resident.pk) if res.resident else None,
+                    person=batch.statuses.get(res.resident_id) if res.resident_id else None,
                     temperature=item.temperature,
                     household_outings=outings.get(key, 0),
                     vehicle=bool(item.plate),
                 ),
             )
+            decision = str(outcome.decision)
             if (
-                outcome.decision == Decision.ADMIT
+                decision == Decision.ADMIT
                 and item.direction == Direction.OUT
                 and res.household_id
                 and not item.plate
             ):
                 outings[key] = outings.get(key, 0) + 1
+            reasons = [str(r) for r in outcome.reasons]
             outcomes.append(outcome)
-            events.append(
-                AccessEvent(
-                    company_id=site.company_id,
-                    site_id=site.pk,
-                    client_uuid=item.client_uuid,
-                    checkpoint_id=item.checkpoint_id,
-                    device=device,
-                    recorded_by=actor,
-                    direction=item.direction,
-                    credential=_credential_kind(item, res),
-                    pass_ref=res.pass_row,
-                    resident=res.resident,
-                    household_id=res.household_id,
-                    vehicle=res.vehicle,
-                    plate=item.plate,
-                    temperature=item.temperature,
-                    decision=outcome.decision,
-                    reasons=list(outcome.reasons),
-                    policy_version=rules.version or None,
-                    device_time=item.device_time,
+            batch.decided.append((decision, reasons))
+            rows.append(
+                (  # in fastpath.COLUMNS order
+                    company_id,
+                    now,
+                    now,
+                    site_id,
+                    item.client_uuid,
+                    item.checkpoint_id,
+                    batch.device_id,
+                    batch.actor_id,
+                    str(item.direction),
+                    _credential_kind(item, res),
+                    res.pass_id,
+                    res.resident_id,
+                    res.household_id,
+                    res.vehicle_id,
+                    item.plate,
+                    item.temperature,
+                    decision,
+                    reasons,
+                    rules.version or None,
+                    item.device_time,
+                    now,
                 )
             )
-    AccessEvent.all_tenants.bulk_create(events, batch_size=1000)
-    _after_decisions(site=site, events=events, outcomes=outcomes, resolved=resolved, now=now)
+    return rows, outcomes
 
-    by_uuid = {e.client_uuid: e for e in events}
+
+CREDENTIAL_AT = fastpath.COLUMNS.index("credential")
+
+
+def _side_effects(row: tuple, outcome: Outcome) -> bool:
+    """A fever (alert and follow-up) or an admitted visitor pass (used up)."""
+    return outcome.fever or (
+        outcome.decision == Decision.ADMIT and row[CREDENTIAL_AT] == AccessEvent.Credential.VISITOR
+    )
+
+
+def _store(
+    batch: _Batch, rows: list[tuple], outcomes: list[Outcome], *, at_insert: bool
+) -> list[int | None]:
+    """Insert the events, then their alerts, follow-ups and used visitor passes. The
+    event ids, aligned with batch.fresh (None: a replay found by the one-event INSERT)."""
+    ids = [fastpath.insert_one(rows[0])] if at_insert else fastpath.insert_many(rows, ids=batch.ids)
+    _after_decisions(batch, outcomes, ids)
+    return ids
+
+
+def _results(
+    inputs: list[GateInput], existing: dict, batch: _Batch | None, ids: list[int | None]
+) -> list[GateResult]:
+    at = {item.client_uuid: n for n, item in enumerate(batch.fresh)} if batch else {}
     results, answered = [], set()
     for item in inputs:
-        if item.client_uuid in existing:
-            e = existing[item.client_uuid]
-            results.append(
-                GateResult(item.client_uuid, e.pk, e.decision, e.reasons, duplicate=True)
-            )
+        found = existing.get(item.client_uuid)
+        if found is not None:
+            pk, decision, reasons = found
+            results.append(GateResult(item.client_uuid, pk, decision, reasons, duplicate=True))
             continue
-        e, res = by_uuid[item.client_uuid], resolved[item.client_uuid]
+        n = at[item.client_uuid]
+        res = batch.resolved[n]
+        decision, reasons = batch.decided[n]
         results.append(
             GateResult(
                 item.client_uuid,
-                e.pk,
-                e.decision,
-                e.reasons,
+                ids[n],
+                decision,
+                reasons,
                 duplicate=item.client_uuid in answered,
-                resident_name=res.resident.name if res.resident else res.extra.get("holder", ""),
-                household_label=res.extra.get("household", ""),
+                resident_name=res.resident_name if res.resident_id else res.holder,
+                household_label=res.household,
             )
         )
         answered.add(item.client_uuid)
@@ -410,204 +562,153 @@ def _events_record(*, site: Site, inputs: list[GateInput], device, actor) -> lis
 
 def _credential_kind(item: GateInput, res: _Resolved) -> str:
     if item.plate:
-        return AccessEvent.Credential.PLATE
+        return AccessEvent.Credential.PLATE.value
     if item.token:
         return (
-            AccessEvent.Credential.VISITOR
-            if res.pass_row and res.pass_row.kind == Pass.Kind.VISITOR
-            else AccessEvent.Credential.PASS
+            AccessEvent.Credential.VISITOR.value
+            if res.pass_kind == Pass.Kind.VISITOR
+            else AccessEvent.Credential.PASS.value
         )
-    return AccessEvent.Credential.LOOKUP
+    return AccessEvent.Credential.LOOKUP.value
 
 
-class PolicyTimeline:
-    """All policy versions of a site, loaded once per batch (one query): the rules
-    in force at any moment are then found without the database."""
-
-    def __init__(self, site_id: int):
-        policies = AccessPolicy.all_tenants.filter(site_id=site_id).order_by(
-            "effective_from", "version"
-        )
-        self._versions = [(p.effective_from, Rules.from_policy(p)) for p in policies]
-        self._starts = [start for start, _ in self._versions]
-
-    def at(self, moment: datetime) -> Rules:
-        index = bisect_right(self._starts, moment)
-        return self._versions[index - 1][1] if index else NO_POLICY
-
-
-def _resolve(*, site: Site, inputs: list[GateInput], now: datetime) -> dict[uuid.UUID, _Resolved]:
-    """Turn tokens, resident ids and plates into rows: a fixed number of queries."""
-    keys = tuple(sorted(site_public_keys(site.pk).items())) if any(i.token for i in inputs) else ()
-    claims_of: dict[uuid.UUID, object] = {}
-    out: dict[uuid.UUID, _Resolved] = {}
-    for item in inputs:
+def _resolve(*, site: Site, inputs: list[GateInput], key_stamp: tuple) -> list[_Resolved]:
+    """What the decision needs of each input's token, resident id or plate (aligned
+    with `inputs`): one statement per kind present, no model instances."""
+    keys = _public_keys(site.pk, key_stamp) if any(i.token for i in inputs) else ()
+    out: list[_Resolved | None] = [None] * len(inputs)
+    claims_at: dict[int, object] = {}
+    for n, item in enumerate(inputs):
         if item.token:
             claims, status = _verify(item.token.strip(), keys, site.pk, item.device_time)
             if claims is None:
-                out[item.client_uuid] = _Resolved(CredentialStatus(status))
+                out[n] = _Resolved(CredentialStatus(status))
             else:
-                claims_of[item.client_uuid] = claims
-    pass_ids = {c.pass_id for c in claims_of.values()}
-    # Each lookup runs only when the batch has something of its kind; no ORDER BY.
-    pass_rows = (
-        {
-            p.pk: p
-            for p in Pass.all_tenants.filter(site=site, pk__in=pass_ids)
-            .order_by()
-            .select_related("resident", "household__building")
-        }
-        if pass_ids
-        else {}
-    )
-    resident_ids = {i.resident_id for i in inputs if i.resident_id}
-    residents = (
-        {
-            r.pk: r
-            for r in Resident.all_tenants.filter(site=site, pk__in=resident_ids)
-            .order_by()
-            .select_related("household__building")
-        }
-        if resident_ids
-        else {}
-    )
-    plates = {i.plate.strip().upper() for i in inputs if i.plate}
-    vehicles = (
-        {
-            v.plate: v
-            for v in Vehicle.all_tenants.filter(site=site, plate__in=plates)
-            .order_by()
-            .select_related("household__building")
-        }
-        if plates
-        else {}
-    )
+                claims_at[n] = claims
+    pass_ids = {c.pass_id for c in claims_at.values()}
+    pass_rows = fastpath.passes(site.pk, pass_ids) if pass_ids else {}
+    resident_ids = {i.resident_id for i in inputs if i.resident_id and not i.token}
+    residents = fastpath.residents(site.pk, resident_ids) if resident_ids else {}
+    plates = {i.plate.strip().upper() for i in inputs if i.plate and not i.token}
+    vehicles = fastpath.vehicles(site.pk, plates) if plates else {}
 
-    for item in inputs:
-        if item.client_uuid in out:
+    for n, item in enumerate(inputs):
+        if out[n] is not None:
             continue
-        if item.client_uuid in claims_of:
-            p = pass_rows.get(claims_of[item.client_uuid].pass_id)
+        if n in claims_at:
+            p = pass_rows.get(claims_at[n].pass_id)
             if p is None:
-                out[item.client_uuid] = _Resolved(CredentialStatus.UNKNOWN)
+                out[n] = _Resolved(CredentialStatus.UNKNOWN)
                 continue
             status = CredentialStatus.VALID
-            if p.revoked_at and p.revoked_at <= item.device_time:
+            if p["revoked_at"] and p["revoked_at"] <= item.device_time:
                 status = CredentialStatus.REVOKED
-            elif p.kind == Pass.Kind.VISITOR and p.used_at:
+            elif p["kind"] == Pass.Kind.VISITOR and p["used_at"]:
                 status = CredentialStatus.USED
-            elif item.device_time >= p.valid_until:
+            elif item.device_time >= p["valid_until"]:
                 status = CredentialStatus.EXPIRED
-            out[item.client_uuid] = _Resolved(
+            out[n] = _Resolved(
                 status,
-                pass_row=p,
-                resident=p.resident,
-                household_id=p.household_id,
-                extra={"holder": p.holder_name, "household": p.household.label},
+                pass_id=p["id"],
+                pass_kind=p["kind"],
+                resident_id=p["resident_id"],
+                resident_name=p["resident_name"] or "",
+                household_id=p["household_id"],
+                holder=p["holder_name"],
+                household=p["household"],
             )
         elif item.resident_id:
             r = residents.get(item.resident_id)
-            if r is None:
-                out[item.client_uuid] = _Resolved(CredentialStatus.UNKNOWN)
-            else:
-                out[item.client_uuid] = _Resolved(
-                    CredentialStatus.VALID,
-                    resident=r,
-                    household_id=r.household_id,
-                    extra={"household": r.household.label},
-                )
-        elif item.plate:
-            v = vehicles.get(item.plate.strip().upper())
-            out[item.client_uuid] = (
+            out[n] = (
                 _Resolved(
                     CredentialStatus.VALID,
-                    vehicle=v,
-                    household_id=v.household_id,
-                    extra={"household": v.household.label, "holder": v.plate},
+                    resident_id=r["id"],
+                    resident_name=r["name"],
+                    household_id=r["household_id"],
+                    household=r["household"],
+                )
+                if r
+                else _Resolved(CredentialStatus.UNKNOWN)
+            )
+        elif item.plate:
+            v = vehicles.get(item.plate.strip().upper())
+            out[n] = (
+                _Resolved(
+                    CredentialStatus.VALID,
+                    vehicle_id=v["id"],
+                    household_id=v["household_id"],
+                    holder=v["plate"],
+                    household=v["household"],
                 )
                 if v
-                else _Resolved(CredentialStatus.UNKNOWN, extra={"holder": item.plate})
+                else _Resolved(CredentialStatus.UNKNOWN, holder=item.plate)
             )
         else:
-            out[item.client_uuid] = _Resolved(CredentialStatus.NONE)
+            out[n] = _Resolved(CredentialStatus.NONE)
     return out
 
 
-def _outings(
-    *, site: Site, households: list[int], inputs: list[GateInput], timeline: PolicyTimeline
-) -> dict:
+def _outings(*, site: Site, households: list[int], batch: _Batch) -> dict:
     """Admitted exits per (household, period start) already stored, for the periods
-    this batch touches: one query."""
-    if not households or not any(i.direction == Direction.OUT for i in inputs):
-        return {}
-    starts = set()
-    for item in inputs:
-        rules = timeline.at(item.device_time)
-        starts.add(period_start(rules, timezone.localtime(item.device_time)))
-    earliest = min(starts)
-    rows = (
-        AccessEvent.all_tenants.filter(
-            company_id=site.company_id,
-            site=site,
-            household_id__in=households,
-            direction=Direction.OUT,
-            decision=Decision.ADMIT,
-            device_time__gte=earliest,
-        )
-        .exclude(credential=AccessEvent.Credential.PLATE)
-        .values_list("household_id", "device_time")
+    this batch touches: one query (counted by the database when there is one period)."""
+    starts = sorted(
+        {period_start(rules, local) for rules, local in zip(batch.rules, batch.local, strict=True)}
     )
+    if len(starts) == 1:
+        return {
+            (household_id, starts[0]): n
+            for household_id, n in fastpath.outings_count(
+                site.company_id, site.pk, households, starts[0]
+            )
+        }
     counts: dict = {}
-    ordered = sorted(starts)
-    for household_id, at in rows:
-        start = max((s for s in ordered if s <= timezone.localtime(at)), default=None)
-        if start is not None:
-            counts[(household_id, start)] = counts.get((household_id, start), 0) + 1
+    for household_id, at in fastpath.outings(site.company_id, site.pk, households, starts[0]):
+        index = bisect_right(starts, at)  # aware datetimes compare across zones
+        if index:
+            key = (household_id, starts[index - 1])
+            counts[key] = counts.get(key, 0) + 1
     return counts
 
 
-def _after_decisions(
-    *, site: Site, events: list[AccessEvent], outcomes: list[Outcome], resolved, now: datetime
-) -> None:
+def _after_decisions(batch: _Batch, outcomes: list[Outcome], ids: list[int | None]) -> None:
     """Fevers alert the manager and open a follow-up for the health officer; admitted
-    visitor passes are used up."""
+    visitor passes are used up. Nothing for a replay (id None)."""
+    site = batch.site
     alerts, followups, used = [], [], []
-    for event, outcome in zip(events, outcomes, strict=True):
+    for item, res, outcome, pk in zip(batch.fresh, batch.resolved, outcomes, ids, strict=True):
+        if pk is None:
+            continue
         if outcome.fever:
-            who = (
-                event.resident.name
-                if event.resident
-                else (resolved[event.client_uuid].extra.get("holder") or "访客")
-            )
-            message = f"{who} {event.temperature}℃"
+            who = res.resident_name if res.resident_id else (res.holder or "访客")
             alerts.append(
                 Alert(
                     company_id=site.company_id,
                     site_id=site.pk,
                     kind=Alert.Kind.FEVER,
-                    event=event,
-                    message=message,
+                    event_id=pk,
+                    message=f"{who} {item.temperature}℃",
                 )
             )
             followups.append(
                 FollowUp(
                     company_id=site.company_id,
                     site_id=site.pk,
-                    event=event,
-                    resident=event.resident,
-                    reason=f"门岗测温 {event.temperature}℃",
+                    event_id=pk,
+                    resident_id=res.resident_id,
+                    reason=f"门岗测温 {item.temperature}℃",
                 )
             )
         if (
-            event.decision == Decision.ADMIT
-            and event.pass_ref
-            and event.pass_ref.kind == Pass.Kind.VISITOR
+            outcome.decision == Decision.ADMIT
+            and res.pass_id
+            and res.pass_kind == Pass.Kind.VISITOR
         ):
-            used.append(event.pass_ref.pk)
-    Alert.all_tenants.bulk_create(alerts)
-    FollowUp.all_tenants.bulk_create(followups)
+            used.append(res.pass_id)
+    if alerts:
+        Alert.all_tenants.bulk_create(alerts)
+        FollowUp.all_tenants.bulk_create(followups)
     if used:
-        Pass.all_tenants.filter(pk__in=used, used_at__isnull=True).update(used_at=now)
+        Pass.all_tenants.filter(pk__in=used, used_at__isnull=True).update(used_at=batch.now)
 
 
 def household_outings_today(*, site: Site, at: datetime) -> dict[int, int]:

@@ -10,17 +10,31 @@ which leave this module as counts only.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, time, timedelta
 from functools import reduce
 from operator import or_
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from firstline.estates.models import Building, Household, Resident, Site, Staff
 from firstline.geo.models import Division
+from firstline.health.isolation import OPEN_STATES
+from firstline.health.models import (
+    Declaration,
+    HealthAlert,
+    IsolationCase,
+    IsolationCheck,
+    Status,
+    SupportRequest,
+    VulnerableCheck,
+    WorkItem,
+)
+from firstline.health.vulnerable import DUE_AFTER_DAYS
 from firstline.orgs.models import Association, Company, Membership
 
 from .roles import Role, Target
@@ -199,6 +213,138 @@ def _district_chart(districts: list[dict]) -> dict:
     }
 
 
+# --- health figures (issue #4) --------------------------------------------------------
+
+
+def _today_bounds() -> tuple[datetime, datetime]:
+    today = timezone.localdate()
+    start = datetime.combine(today, time.min, tzinfo=timezone.get_current_timezone())
+    return start, start + timedelta(days=1)
+
+
+def _health(scope: Scope) -> dict | None:
+    """The health officer's figures over the scope: six aggregate queries, each read
+    through `for_scope` with the permission its list page asks for. None (and no
+    query) when the scope may see none of them."""
+    if not scope.has_perm("health.view_declaration"):
+        return None
+    start, end = _today_bounds()
+    declarations = (
+        Declaration.objects.for_scope(scope.for_perm("health.view_declaration"))
+        .filter(current=True)
+        .aggregate(
+            red=Count("id", filter=Q(status=Status.RED)),
+            yellow=Count("id", filter=Q(status=Status.YELLOW)),
+        )
+    )
+    work = (
+        WorkItem.objects.for_scope(scope.for_perm("health.view_workitem"))
+        .exclude(state=WorkItem.State.CLOSED)
+        .aggregate(
+            open=Count("id"),
+            new=Count("id", filter=Q(state=WorkItem.State.OPEN)),
+        )
+    )
+    isolation = (
+        IsolationCase.objects.for_scope(scope.for_perm("health.view_isolation"))
+        .filter(state__in=OPEN_STATES)
+        .aggregate(
+            active=Count("id"),
+            escalated=Count("id", filter=Q(state=IsolationCase.State.ESCALATED)),
+        )
+    )
+    alerts = HealthAlert.objects.for_scope(scope.for_perm("health.view_alert")).aggregate(
+        missed_today=Count(
+            "id",
+            filter=Q(kind=HealthAlert.Kind.MISSED_CHECK, due_at__gte=start, due_at__lt=end),
+        ),
+        unacknowledged=Count("id", filter=Q(acknowledged_at__isnull=True)),
+    )
+    support = (
+        SupportRequest.objects.for_scope(scope.for_perm("health.view_support"))
+        .filter(state__in=[SupportRequest.State.OPEN, SupportRequest.State.ASSIGNED])
+        .aggregate(
+            open=Count("id"),
+            urgent=Count("id", filter=Q(urgency=SupportRequest.Urgency.URGENT)),
+        )
+    )
+    called = VulnerableCheck.objects.for_scope(scope.for_perm("health.view_vulnerable")).filter(
+        resident_id=OuterRef("pk"),
+        called_at__gte=timezone.now() - timedelta(days=DUE_AFTER_DAYS),
+    )
+    vulnerable_due = (
+        Resident.objects.for_scope(scope.for_perm("health.view_vulnerable"))
+        .filter(VULNERABLE)
+        .filter(~Exists(called))
+        .count()
+    )
+    return {
+        "red": declarations["red"],
+        "yellow": declarations["yellow"],
+        "work_open": work["open"],
+        "work_new": work["new"],
+        "isolation_active": isolation["active"],
+        "isolation_escalated": isolation["escalated"],
+        "missed_today": alerts["missed_today"],
+        "alerts_open": alerts["unacknowledged"],
+        "support_open": support["open"],
+        "support_urgent": support["urgent"],
+        "vulnerable_due": vulnerable_due,
+        "due_after_days": DUE_AFTER_DAYS,
+    }
+
+
+def _flagged(sites) -> dict:
+    """Flagged cases (current reds and yellows, open isolation cases) of `sites`:
+    counts only, for the authority viewer (see `_division_sites`)."""
+    declarations = Declaration.all_tenants.filter(
+        site__in=sites.values("pk"), current=True
+    ).aggregate(
+        red=Count("id", filter=Q(status=Status.RED)),
+        yellow=Count("id", filter=Q(status=Status.YELLOW)),
+    )
+    isolation = IsolationCase.all_tenants.filter(
+        site__in=sites.values("pk"), state__in=OPEN_STATES
+    ).count()
+    return {**declarations, "isolation": isolation}
+
+
+def _household_checks(scope: Scope, household_ids: list[int]) -> dict[int, list[dict]]:
+    """Open isolation cases of the resident's households with today's two checks:
+    one query."""
+    if not scope.has_perm("health.record_own_check"):
+        return {}
+    today = timezone.localdate()
+    checks = IsolationCheck.all_tenants.filter(case_id=OuterRef("pk"), day=today)
+    rows = (
+        IsolationCase.objects.for_scope(scope.for_perm("health.record_own_check"))
+        .filter(household_id__in=household_ids, state__in=OPEN_STATES)
+        .annotate(
+            am_done=Exists(checks.filter(slot=IsolationCheck.Slot.AM)),
+            pm_done=Exists(checks.filter(slot=IsolationCheck.Slot.PM)),
+        )
+        .order_by("household_id", "id")
+        .values(
+            "id",
+            "household_id",
+            "resident__name",
+            "kind",
+            "start_date",
+            "planned_end",
+            "am_done",
+            "pm_done",
+        )
+    )
+    kinds = dict(IsolationCase.Kind.choices)
+    out: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        row["kind_label"] = kinds.get(row["kind"], "")
+        row["days_left"] = max((row["planned_end"] - today).days, 0)
+        row["to_do"] = not (row["am_done"] and row["pm_done"])
+        out[row["household_id"]].append(row)
+    return out
+
+
 # --- company, site manager, health officer ----------------------------------------
 
 
@@ -278,6 +424,7 @@ def _company(request):
         "site_rows": _site_rows(scope),
         "type_chart": _type_chart(type_rows),
         "has_types": bool(type_rows),
+        "health": _health(scope),
     }
 
 
@@ -312,6 +459,7 @@ def _site_manager(request):
         "household_count": household_count,
         "resident_count": residents["total"],
         "vulnerable_count": residents["vulnerable"],
+        "health": _health(scope),
     }
 
 
@@ -387,6 +535,11 @@ def _authority(request):
         "site_total": sum(type_totals.values()),
         "residential_total": type_totals[Site.Type.RESIDENTIAL],
         "district_count": len(rows),
+        "flagged": (
+            _flagged(_division_sites(codes))
+            if codes and request.scope.has_perm("health.view_flagged")
+            else None
+        ),
     }
 
 
@@ -403,17 +556,38 @@ def _resident(request):
         .order_by("id")
     )
     relations = dict(Resident.Relation.choices)
+    statuses = dict(Status.choices)
+    residents = Resident.objects.for_scope(scope.for_perm("estates.view_resident")).filter(
+        household_id__in=household_ids
+    )
+    if scope.has_perm("health.declare_own"):
+        # Each member's current declaration, in the same query as the members.
+        declaration = Declaration.objects.for_scope(scope.for_perm("health.declare_own")).filter(
+            resident_id=OuterRef("pk"), current=True
+        )
+        residents = residents.annotate(
+            declaration_status=Subquery(declaration.values("status")[:1]),
+            declared_at=Subquery(declaration.values("submitted_at")[:1]),
+        )
     members = defaultdict(list)
-    for member in (
-        Resident.objects.for_scope(scope.for_perm("estates.view_resident"))
-        .filter(household_id__in=household_ids)
-        .order_by("household_id", "id")
-        .values("household_id", "name", "relation", "phone_masked")
+    for member in residents.order_by("household_id", "id").values(
+        "household_id",
+        "name",
+        "relation",
+        "phone_masked",
+        *(("declaration_status", "declared_at") if scope.has_perm("health.declare_own") else ()),
     ):
         member["relation_label"] = relations.get(member["relation"], "")
+        status = member.get("declaration_status")
+        member["status_label"] = statuses.get(status, "") if status else ""
         members[member["household_id"]].append(member)
+    cases = _household_checks(scope, household_ids)
     return "resident", {
-        "households": [{"household": h, "members": members[h.pk]} for h in households]
+        "households": [
+            {"household": h, "members": members[h.pk], "cases": cases.get(h.pk, [])}
+            for h in households
+        ],
+        "can_declare": scope.has_perm("health.declare_own"),
     }
 
 

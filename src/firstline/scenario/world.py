@@ -304,7 +304,25 @@ class WorldBuilder:
         if self.report.scale == "demo":
             with self.step("access") as step:
                 self.build_access(step)
+            with self.step("health") as step:
+                self.build_health(step)
         return self.report
+
+    def build_health(self, step: Step) -> None:
+        """Risk lists, declarations, the worklist, isolation cases, support requests
+        and daily counts (issue #4). A stream of its own, like access, and after it:
+        whoever went out through the gate this week was not red."""
+        from .health import build_health
+
+        sites = list(Site.all_tenants.filter(pk__in=[p.pk for p in self.plans]))
+        order = {p.pk: i for i, p in enumerate(self.plans)}
+        sites.sort(key=lambda s: order[s.pk])  # plans[0] is the demo logins' site
+        report = build_health(
+            rng=random.Random(self.report.seed + 2),
+            now=timezone.now(),
+            sites=sites,
+        )
+        step.rows = report.figures()
 
     def build_access(self, step: Step) -> None:
         """Closed-management policies, passes and a week of gate events (issue #3).

@@ -19,14 +19,16 @@ pytestmark = pytest.mark.django_db
 QUERIES = {
     "association_admin": 3
     + 5,  # associations, members, sites by type, sites by district, divisions
+    # + 6 health figures: statuses, work items, isolation, support, vulnerable, alerts
     "company_admin": 3
-    + 7,  # companies, sites by type, buildings, households, residents, staff, site rows
-    "site_manager": 3 + 4,  # site rows, site count, households, residents
-    "health_officer": 3 + 4,
+    + 7  # companies, sites by type, buildings, households, residents, staff, site rows
+    + 6,
+    "site_manager": 3 + 4 + 6,  # site rows, site count, households, residents
+    "health_officer": 3 + 4 + 6,
     "guard": 3 + 1,  # site names
     "cleaner": 3 + 1,
-    "authority_viewer": 3 + 2,  # division names, sites by district and type
-    "resident": 3 + 2,  # household, members
+    "authority_viewer": 3 + 2 + 2,  # division names, sites by district and type, flagged
+    "resident": 3 + 2 + 1,  # household, members (with statuses), open isolation checks
     "donor": 3,
     "no_role": 3,
 }

@@ -67,6 +67,7 @@ def test_tiny_world_has_the_requested_size(tiny_world):
         "staff",
         "accounts",
         "access",
+        "health",
     ]
     assert tiny_world.steps[3].rows["residents"] == 400
     from firstline.access.models import Pass

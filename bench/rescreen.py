@@ -1,0 +1,551 @@
+"""Bench: re-screening 1,000,000 current declarations after a risk-list change
+(100,000 with --quick), on SQLite and on PostgreSQL in the same run.
+
+For each database a throwaway one is made (a temporary SQLite file; on PostgreSQL
+a fresh database on the server of DATABASE_URL, or postgres://postgres@127.0.0.1:5432),
+migrated, and filled with the raw driver (executemany on SQLite, COPY on PostgreSQL):
+N residents each with one current declaration, ~1.5 places per declaration spread
+over a few thousand communities, and a risk list of a few hundred areas (counties,
+streets and a few named places). Then:
+
+1. list v1 is screened once (untimed), as a site would have it;
+2. a new version v2 is imported (levels changed, areas added and removed) and
+   `rescreen()` is timed — every step, worklist and alerts included;
+3. v1 is put back and screened again (untimed), so the data is as before step 2;
+4. v2 again, and ONE hand-written UPDATE doing the same classification is timed:
+   the limit. Its result is checked to equal rescreen()'s (counts and checksums).
+
+Each database runs in a child process (Django is configured once per process); the
+parent prints progress lines on stderr and ONE JSON line last:
+
+    {"rows": …, "places": …, "areas": …, "changed": …, "rescreen_s": …, "raw_sql_s": …,
+     "sqlite_rescreen_s": …, "sqlite_raw_sql_s": …, …}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from _setup import REPO, log
+
+DB_NAME = "firstline_bench_rescreen"
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
+PLACES_PER_DECLARATION = 1.5
+SEED = 2020
+
+
+# --- the data -------------------------------------------------------------------------------
+
+
+def communities(rng: random.Random) -> list[tuple[str, str]]:
+    """(12-digit community code, place name) for ~9,000 communities in 600 counties."""
+    out = []
+    for prov in range(11, 41):
+        for city in range(1, 5):
+            for county in range(1, 6):
+                c6 = f"{prov:02d}{city:02d}{county:02d}"
+                for street in range(1, 6):
+                    c9 = f"{c6}{street:03d}"
+                    for comm in range(1, 4):
+                        out.append(
+                            (f"{c9}{comm:03d}", f"{prov}省{city}市{county}区{street}街道{comm}社区")
+                        )
+    rng.shuffle(out)
+    return out
+
+
+MARKETS = ["华南海鲜市场", "新发地市场", "某某冷链仓库", "某某商场", "某某医院"]
+
+
+def risk_areas(rng: random.Random, version: int, today: date) -> list[tuple]:
+    """(division_code, name, level, valid_from, valid_until): 300 counties, 100 streets,
+    5 named places. v2 changes a fifth of the levels, drops 30 areas, adds 60."""
+    r = random.Random(SEED + 7)  # the same universe for both versions
+    counties = sorted(
+        {f"{p:02d}{c:02d}{k:02d}" for p in range(11, 41) for c in range(1, 5) for k in range(1, 6)}
+    )
+    chosen = r.sample(counties, 360)
+    streets = [f"{c}{s:03d}" for c in r.sample(counties, 130) for s in (r.randint(1, 5),)]
+    levels = ["high", "medium", "low"]
+    areas = []
+    for code in chosen[:300] + streets[:100]:
+        start = today - timedelta(days=r.choice([30, 30, 30, 10, 5]))
+        until = None if r.random() < 0.9 else today - timedelta(days=r.randint(1, 6))
+        areas.append([code, f"地区{code}", r.choice(levels), start, until])
+    for name in MARKETS:
+        areas.append(["", name, "high", today - timedelta(days=30), None])
+    if version == 2:
+        for area in areas:
+            if rng.random() < 0.2:
+                area[2] = rng.choice(levels)
+        areas = areas[30:]
+        for code in chosen[300:] + streets[100:]:
+            areas.append(
+                [code, f"地区{code}", rng.choice(levels), today - timedelta(days=20), None]
+            )
+    return [tuple(a) for a in areas]
+
+
+# --- the child: one database ------------------------------------------------------------------
+
+
+def child(rows: int) -> dict:
+    sys.path.insert(0, str(REPO / "bench"))
+    from _setup import django_setup
+
+    django_setup()
+    from django.db import connection
+
+    vendor = connection.vendor
+    log(f"[{vendor}] database ready")
+    today = date.today()
+    ids = load(rows, today)
+    n_places = ids["places"]
+
+    from django.db import transaction
+
+    from firstline.health.screening import rescreen
+
+    def vacuum():
+        with connection.cursor() as cur:
+            if vendor == "postgresql":
+                cur.execute("VACUUM ANALYZE health_declaration")
+                cur.execute("VACUUM ANALYZE health_riskarea")
+            else:
+                cur.execute("ANALYZE")
+
+    use_list(1)
+    with timer() as t:
+        first = rescreen(as_of=today)
+    log(f"[{vendor}] list v1 screened in {t['s']} s: {counts_of(first)}")
+
+    use_list(2)
+    vacuum()
+    with timer() as t:
+        result = rescreen(as_of=today)
+    rescreen_s = t["s"]
+    log(
+        f"[{vendor}] rescreen() after the change: {rescreen_s} s, {result['changed']:,} changed, "
+        f"{result['work_items_opened']:,} items opened, {result['alerts']:,} alerts; "
+        f"steps {result['seconds']}"
+    )
+    expected = checksum()
+
+    use_list(1)
+    with transaction.atomic():
+        rescreen(as_of=today)
+    assert checksum() != expected or result["changed"] == 0
+    use_list(2)
+    vacuum()
+    sql = raw_sql(vendor, today)
+    with timer() as t:
+        changed = raw_execute(sql)
+    raw_s = t["s"]
+    got = checksum()
+    if got != expected:
+        raise SystemExit(f"bench: raw SQL and rescreen() disagree: {got} vs {expected}")
+    log(
+        f"[{vendor}] hand-written UPDATE: {raw_s} s, {changed:,} changed; same result as rescreen()"
+    )
+    return {
+        "db": vendor,
+        "rows": rows,
+        "places": n_places,
+        "areas": ids["areas"],
+        "changed": result["changed"],
+        "red": result["red"],
+        "yellow": result["yellow"],
+        "work_items_opened": result["work_items_opened"],
+        "rescreen_s": rescreen_s,
+        "rescreen_classify_s": result["seconds"]["classify"],
+        "raw_sql_s": raw_s,
+    }
+
+
+@contextmanager
+def timer():
+    out = {}
+    start = time.perf_counter()
+    try:
+        yield out
+    finally:
+        out["s"] = round(time.perf_counter() - start, 3)
+
+
+def counts_of(result: dict) -> str:
+    return f"red {result['red']:,}, yellow {result['yellow']:,}, green {result['green']:,}"
+
+
+def checksum() -> list:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT status, COUNT(*), SUM(id % 1000003) FROM health_declaration "
+            "WHERE current GROUP BY status ORDER BY status"
+        )
+        return [tuple(int(v) if not isinstance(v, str) else v for v in r) for r in cur.fetchall()]
+
+
+def use_list(version: int) -> None:
+    """Make `version` of the bench list the one in force (as the import does)."""
+    from django.db import transaction
+
+    from firstline.health.models import RiskArea, RiskList
+
+    with transaction.atomic():
+        RiskList.objects.update(current=False)
+        RiskArea.objects.update(current=False)
+        RiskList.objects.filter(version=version).update(current=True)
+        RiskArea.objects.filter(risk_list__version=version).update(current=True)
+
+
+def load(rows: int, today: date) -> dict:
+    """Everything the bench needs, the bulk rows by the raw driver."""
+    import uuid
+
+    from _setup import _community, throwaway_company, throwaway_site  # noqa: F401
+    from django.db import connection
+    from django.utils import timezone
+
+    from firstline.estates.models import Resident
+    from firstline.health.models import Consent, Declaration, DeclarationPlace, RiskArea, RiskList
+    from firstline.orgs.models import Company
+
+    rng = random.Random(SEED)
+    community, _made = _community()
+    company = Company.objects.create(
+        name=f"基准测试物业-{uuid.uuid4().hex[:6]}",
+        credit_code=("91" + uuid.uuid4().hex[:16]).upper(),
+        division=community,
+    )
+    site, households = throwaway_site(company, buildings=20, units=2, rooms=50)
+    now = timezone.now()
+    resident = Resident.all_tenants.create(
+        company=company, site=site, household=households[0], name="模板"
+    )
+    # One consent row stands for all: re-screening never reads it.
+    consent = Consent.all_tenants.create(
+        company=company,
+        site=site,
+        resident=resident,
+        text_version="bench",
+        channel="import",
+        given_at=now,
+    )
+
+    for version in (1, 2):
+        lst = RiskList.objects.create(
+            name="基准名单", version=version, published_at=now, current=False
+        )
+        areas = risk_areas(rng, version, today)
+        RiskArea.objects.bulk_create(
+            RiskArea(
+                risk_list=lst,
+                current=False,
+                division_code=c,
+                name=n,
+                level=lv,
+                valid_from=vf,
+                valid_until=vu,
+            )
+            for c, n, lv, vf, vu in areas
+        )
+        lst.area_count = len(areas)
+        lst.save(update_fields=["area_count"])
+
+    base_id = resident.pk + 1
+    res_cols = [f.column for f in Resident._meta.concrete_fields]
+    template = dict(zip(res_cols, _row(Resident, resident.pk, res_cols), strict=True))
+    hh = [h.pk for h in households]
+
+    def residents():
+        for i in range(rows):
+            r = dict(template)
+            r.update(
+                id=base_id + i, household_id=hh[i % len(hh)], name=f"居民{i}", name_initials="jm"
+            )
+            yield tuple(r[c] for c in res_cols)
+
+    with timer() as t:
+        bulk(Resident, res_cols, residents())
+    log(f"[{connection.vendor}] {rows:,} residents inserted in {t['s']} s")
+
+    decl_cols = [f.column for f in Declaration._meta.concrete_fields]
+    temps = [None, None, Decimal("36.5"), Decimal("36.8"), Decimal("37.0")]
+
+    def declarations():
+        r = random.Random(SEED + 1)
+        for i in range(rows):
+            x = r.random()
+            yield (
+                {
+                    "id": i + 1,
+                    "company_id": company.pk,
+                    "site_id": site.pk,
+                    "created_at": now,
+                    "updated_at": now,
+                    "resident_id": base_id + i,
+                    "household_id": hh[i % len(hh)],
+                    "current": True,
+                    "channel": "import",
+                    "consent_id": consent.pk,
+                    "submitted_at": now,
+                    "return_date": None,
+                    "transport": "",
+                    "contact_confirmed": x < 0.005,
+                    "contact_suspected": 0.005 <= x < 0.02,
+                    "symptoms": '["cough"]' if 0.02 <= x < 0.04 else "[]",
+                    "has_symptoms": 0.02 <= x < 0.04,
+                    "temperature": Decimal("37.6") if 0.04 <= x < 0.06 else r.choice(temps),
+                    "status": "green",
+                    "screened_at": None,
+                    "recorded_by_id": None,
+                }
+            )
+
+    with timer() as t:
+        bulk(Declaration, decl_cols, (tuple(d[c] for c in decl_cols) for d in declarations()))
+    log(f"[{connection.vendor}] {rows:,} declarations inserted in {t['s']} s")
+
+    place_cols = [f.column for f in DeclarationPlace._meta.concrete_fields if not f.primary_key]
+    comms = communities(random.Random(SEED + 2))
+    count = 0
+
+    def places():
+        nonlocal count
+        r = random.Random(SEED + 3)
+        for i in range(rows):
+            for _k in range(1 if r.random() < 0.5 else 2):
+                count += 1
+                code, name = comms[int(len(comms) * r.random() ** 1.5)]  # some places are busier
+                if r.random() < 0.001:
+                    code, name = "", r.choice(MARKETS) + "附近"
+                row = {
+                    "company_id": company.pk,
+                    "created_at": now,
+                    "updated_at": now,
+                    "declaration_id": i + 1,
+                    "division_code": code,
+                    "place_name": name,
+                    "visited_on": today - timedelta(days=r.randint(0, 20)),
+                }
+                yield tuple(row[c] for c in place_cols)
+
+    with timer() as t:
+        bulk(DeclarationPlace, place_cols, places())
+    log(f"[{connection.vendor}] {count:,} places inserted in {t['s']} s")
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            for model in (Resident, Declaration):
+                table = model._meta.db_table
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                )
+            cur.execute("ANALYZE")
+        else:
+            cur.execute("ANALYZE")
+    return {"places": count, "areas": RiskArea.objects.filter(risk_list__version=2).count()}
+
+
+def _row(model, pk, cols):
+    from _setup import stored_rows
+
+    [row] = stored_rows(model._meta.db_table, cols, "id = %s", [pk])
+    return row
+
+
+def bulk(model, columns, rows) -> None:
+    """The raw driver on Django's own connection: COPY on PostgreSQL, executemany on SQLite."""
+    from django.db import connection, transaction
+
+    table = model._meta.db_table
+    names = ", ".join(columns)
+    with transaction.atomic(), connection.cursor() as cur:
+        raw = cur.cursor
+        if connection.vendor == "postgresql":
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _c in columns)
+            batch = []
+            for row in rows:
+                batch.append(tuple(_sqlite(v) for v in row))
+                if len(batch) == 50_000:
+                    raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
+                    batch = []
+            if batch:
+                raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
+
+
+def _sqlite(value):
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ").replace("+00:00", "")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+# --- the limit: one hand-written statement ----------------------------------------------------
+
+
+def raw_sql(vendor: str, today: date) -> str:
+    """The classification under the default rules as ONE UPDATE: the place hits of
+    each declaration, joined per code length on equality (a hash join), aggregated
+    to the worst level, then one pass over the current declarations."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT LENGTH(division_code) FROM health_riskarea "
+            "WHERE current AND division_code <> ''"
+        )
+        lengths = sorted(r[0] for r in cur.fetchall())
+    cutoff = (today - timedelta(days=14)).isoformat()
+    position = (
+        "STRPOS(p.place_name, a.name)" if vendor == "postgresql" else "INSTR(p.place_name, a.name)"
+    )
+    window = (
+        f"a.current AND p.visited_on > '{cutoff}' AND a.valid_from <= p.visited_on "
+        "AND (a.valid_until IS NULL OR a.valid_until >= p.visited_on)"
+    )
+    joins = [
+        f"SELECT p.declaration_id, a.level FROM health_declarationplace p "
+        f"JOIN health_riskarea a ON a.division_code = SUBSTR(p.division_code, 1, {n}) "
+        f"WHERE p.division_code <> '' AND {window}"
+        for n in lengths
+    ]
+    joins.append(
+        "SELECT p.declaration_id, a.level FROM health_declarationplace p "
+        f"JOIN health_riskarea a ON a.division_code = '' AND {position} > 0 WHERE {window}"
+    )
+    hits = " UNION ALL ".join(joins)
+    true = "TRUE" if vendor == "postgresql" else "1"
+    return f"""
+WITH ranked AS (
+  SELECT declaration_id,
+         MAX(CASE level WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END) AS rank
+  FROM ({hits}) AS h GROUP BY declaration_id
+), screened AS (
+  SELECT d.id,
+         CASE WHEN d.contact_confirmed OR d.temperature >= 37.3 OR r.rank = 2 THEN 'red'
+              WHEN d.contact_suspected OR d.has_symptoms OR r.rank = 1 THEN 'yellow'
+              ELSE 'green' END AS status
+  FROM health_declaration d LEFT JOIN ranked r ON r.declaration_id = d.id
+  WHERE d.current = {true}
+)
+UPDATE health_declaration SET status = screened.status, screened_at = CURRENT_TIMESTAMP
+FROM screened
+WHERE health_declaration.id = screened.id AND health_declaration.status <> screened.status
+"""
+
+
+def raw_execute(sql: str) -> int:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql)
+        if connection.vendor == "sqlite":  # UPDATE … FROM reports -1 through the driver
+            cur.execute("SELECT changes()")
+            return cur.fetchone()[0]
+        return cur.rowcount
+
+
+# --- the parent ----------------------------------------------------------------------------------
+
+
+def pg_urls() -> tuple[str, str]:
+    """(admin URL to create the bench database with, the bench database's URL)."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        base = DEFAULT_PG
+    parts = urlsplit(base)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    return admin, urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+
+def run_child(env: dict, rows: int) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", "--rows", str(rows)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: the child failed ({proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def with_postgres(rows: int) -> dict:
+    import psycopg
+
+    admin, url = pg_urls()
+    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        c.execute(f"CREATE DATABASE {DB_NAME}")
+    try:
+        env = {**os.environ, "DATABASE_URL": url}
+        return run_child(env, rows)
+    finally:
+        with psycopg.connect(
+            admin.replace("postgres://", "postgresql://", 1), autocommit=True
+        ) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+
+
+def with_sqlite(rows: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="firstline-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["FIRSTLINE_SQLITE_PATH"] = str(Path(tmp) / "rescreen.sqlite3")
+        return run_child(env, rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 declarations")
+    parser.add_argument("--rows", type=int, help="any other number of declarations")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    rows = args.rows or (100_000 if args.quick else 1_000_000)
+    if args.child:
+        print(json.dumps(child(rows), ensure_ascii=False), flush=True)
+        return
+    out: dict = {"rows": rows}
+    if args.only != "postgresql":
+        lite = with_sqlite(rows)
+        out.update({f"sqlite_{k}": v for k, v in lite.items() if k.endswith("_s")})
+    if args.only != "sqlite":
+        pg = with_postgres(rows)
+        out.update({k: v for k, v in pg.items() if k != "db"})
+    else:
+        out.update(
+            {k: v for k, v in lite.items() if k not in ("db", "rows") and not k.endswith("_s")}
+        )
+    if "rescreen_s" in out and out.get("raw_sql_s"):
+        out["ratio"] = round(out["rescreen_s"] / out["raw_sql_s"], 2)
+    if "sqlite_rescreen_s" in out and out.get("sqlite_raw_sql_s"):
+        out["sqlite_ratio"] = round(out["sqlite_rescreen_s"] / out["sqlite_raw_sql_s"], 2)
+    print(json.dumps(out, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()

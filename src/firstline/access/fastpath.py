@@ -1,0 +1,366 @@
+# ruff: noqa: S608 - table and column names come from the models; values are parameters
+"""The SQL of the gate-event hot path (services.events_record), kept lean.
+
+A gate posts hundreds of check-ins a second; each one is a handful of small
+statements, so the ORM's per-query cost (building and compiling a queryset,
+making model instances) is most of the work. This module reads and writes the
+few rows the decision needs with plain SQL through Django's connection, so the
+statements still run in Django's transactions and show in its query log:
+
+- `site_state`: one cheap statement stamping a site's policies and signing keys
+  (count, largest id, latest change). The decoded policy timeline and the public
+  keys are cached per process and reused while the stamp is unchanged, so a
+  published policy or a new key is seen by the very next event in every process.
+  On PostgreSQL the same statement also reserves the ids of a batch's events.
+- `passes`, `residents`, `vehicles`: one joined statement each, with the holder's
+  name and the household label (no model instances).
+- `existing`, `outings`, `lock_households`: the dedup lookup, the quota count and
+  the household locks, as before.
+- `insert_one`: one event, `INSERT … ON CONFLICT (company_id, client_uuid) DO
+  NOTHING RETURNING id` on PostgreSQL (a replay is found by its uuid); the ORM on
+  other databases. `insert_many`: COPY on PostgreSQL with the reserved ids;
+  bulk_create elsewhere.
+
+On PostgreSQL the statements use a server-side-binding cursor (parameters sent
+binary, arrays as one parameter, statements prepared after a few runs) wrapped
+like Django's own cursors, so they are logged and counted in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from contextlib import nullcontext
+from datetime import UTC, datetime
+
+from django.db import connection
+
+from firstline.estates.models import Building, Household, Resident
+
+from .models import AccessEvent, AccessPolicy, Pass, SiteKey, Vehicle
+
+EVENTS = AccessEvent._meta.db_table
+POLICIES = AccessPolicy._meta.db_table
+KEYS = SiteKey._meta.db_table
+PASSES = Pass._meta.db_table
+RESIDENTS = Resident._meta.db_table
+HOUSEHOLDS = Household._meta.db_table
+BUILDINGS = Building._meta.db_table
+VEHICLES = Vehicle._meta.db_table
+
+# The columns an event is inserted with, in the order rows are built (services._row).
+COLUMNS = (
+    "company_id",
+    "created_at",
+    "updated_at",
+    "site_id",
+    "client_uuid",
+    "checkpoint_id",
+    "device_id",
+    "recorded_by_id",
+    "direction",
+    "credential",
+    "pass_ref_id",
+    "resident_id",
+    "household_id",
+    "vehicle_id",
+    "plate",
+    "temperature",
+    "decision",
+    "reasons",
+    "policy_version",
+    "device_time",
+    "server_time",
+)
+REASONS_AT = COLUMNS.index("reasons")
+ATTNAMES = {f.column: f.attname for f in AccessEvent._meta.concrete_fields}
+
+
+def postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def cursor():
+    """A cursor of Django's connection; on PostgreSQL one that binds on the server."""
+    if not postgres():
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+
+
+def _in(column: str, values, kind: str = "") -> tuple[str, list]:
+    """`column IN (…)`: placeholders, or on PostgreSQL one parameter. Ids and uuids
+    (`kind` bigint or uuid) go as one comma-separated text the server splits, which
+    costs far less to send than an array parameter of 1,000 items."""
+    values = list(values)
+    if not postgres():
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+    if kind:
+        return f"{column} = ANY(string_to_array(%s, ',')::{kind}[])", [",".join(map(str, values))]
+    return f"{column} = ANY(%s)", [values]
+
+
+def _uuid_param(value: uuid.UUID):
+    return value if postgres() else value.hex
+
+
+def _dt(value):
+    """A datetime as the raw driver returns it: aware on PostgreSQL, naive UTC (or
+    text) on SQLite."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def household_label(building: str, unit: str, room: str) -> str:
+    """Household.label without the model: 1栋2单元301."""
+    return f"{building}{f'{unit}单元' if unit else ''}{room}"
+
+
+# --- the site's policies and keys ------------------------------------------------------
+
+
+def site_state(site_id: int, *, reserve: int = 0) -> tuple[tuple, tuple, list[int]]:
+    """(policy stamp, key stamp, reserved event ids): one statement. The ids are
+    reserved on PostgreSQL only (elsewhere the insert returns them)."""
+    stamp = (
+        f"SELECT (SELECT COUNT(*) FROM {POLICIES} WHERE site_id = %s),"
+        f" (SELECT MAX(id) FROM {POLICIES} WHERE site_id = %s),"
+        f" (SELECT MAX(updated_at) FROM {POLICIES} WHERE site_id = %s),"
+        f" (SELECT COUNT(*) FROM {KEYS} WHERE site_id = %s),"
+        f" (SELECT MAX(id) FROM {KEYS} WHERE site_id = %s),"
+        f" (SELECT MAX(updated_at) FROM {KEYS} WHERE site_id = %s)"
+    )
+    params: list = [site_id] * 6
+    if reserve and postgres():
+        stamp += (
+            ", ARRAY(SELECT nextval((SELECT pg_get_serial_sequence(%s, 'id')))"
+            " FROM generate_series(1, %s))"
+        )
+        params += [EVENTS, reserve]
+    with cursor() as cur:
+        cur.execute(stamp, params)
+        row = cur.fetchone()
+    ids = list(row[6]) if len(row) > 6 else []
+    return tuple(row[0:3]), tuple(row[3:6]), ids
+
+
+def policies(site_id: int) -> list[AccessPolicy]:
+    return list(
+        AccessPolicy.all_tenants.filter(site_id=site_id).order_by("effective_from", "version")
+    )
+
+
+def public_keys(site_id: int) -> dict[str, str]:
+    return dict(SiteKey.all_tenants.filter(site_id=site_id).values_list("kid", "public_key"))
+
+
+# --- what the decision needs --------------------------------------------------------------------
+
+
+def existing(company_id: int, uuids) -> dict[uuid.UUID, tuple[int, str, list]]:
+    """Events already stored under these client uuids: uuid → (id, decision, reasons)."""
+    where, params = _in("client_uuid", [_uuid_param(u) for u in uuids], "uuid")
+    with cursor() as cur:
+        cur.execute(
+            f"SELECT id, client_uuid, decision, reasons FROM {EVENTS}"
+            f" WHERE company_id = %s AND {where}",
+            [company_id, *params],
+        )
+        rows = cur.fetchall()
+    return {
+        (u if isinstance(u, uuid.UUID) else uuid.UUID(u)): (pk, decision, _json(reasons))
+        for pk, u, decision, reasons in rows
+    }
+
+
+def passes(site_id: int, ids) -> dict[int, dict]:
+    where, params = _in("p.id", ids, "bigint")
+    with cursor() as cur:
+        cur.execute(
+            "SELECT p.id, p.kind, p.revoked_at, p.used_at, p.valid_until, p.household_id,"
+            " p.resident_id, p.holder_name, r.name, b.name, h.unit, h.room"
+            f" FROM {PASSES} p JOIN {HOUSEHOLDS} h ON h.id = p.household_id"
+            f" JOIN {BUILDINGS} b ON b.id = h.building_id"
+            f" LEFT JOIN {RESIDENTS} r ON r.id = p.resident_id"
+            f" WHERE p.site_id = %s AND {where}",
+            [site_id, *params],
+        )
+        rows = cur.fetchall()
+    return {
+        row[0]: {
+            "id": row[0],
+            "kind": row[1],
+            "revoked_at": _dt(row[2]),
+            "used_at": _dt(row[3]),
+            "valid_until": _dt(row[4]),
+            "household_id": row[5],
+            "resident_id": row[6],
+            "holder_name": row[7],
+            "resident_name": row[8],
+            "household": household_label(row[9], row[10], row[11]),
+        }
+        for row in rows
+    }
+
+
+def residents(site_id: int, ids) -> dict[int, dict]:
+    where, params = _in("r.id", ids, "bigint")
+    with cursor() as cur:
+        cur.execute(
+            "SELECT r.id, r.household_id, r.name, b.name, h.unit, h.room"
+            f" FROM {RESIDENTS} r JOIN {HOUSEHOLDS} h ON h.id = r.household_id"
+            f" JOIN {BUILDINGS} b ON b.id = h.building_id"
+            f" WHERE r.site_id = %s AND {where}",
+            [site_id, *params],
+        )
+        rows = cur.fetchall()
+    return {
+        row[0]: {
+            "id": row[0],
+            "household_id": row[1],
+            "name": row[2],
+            "household": household_label(row[3], row[4], row[5]),
+        }
+        for row in rows
+    }
+
+
+def vehicles(site_id: int, plates) -> dict[str, dict]:
+    where, params = _in("v.plate", plates)
+    with cursor() as cur:
+        cur.execute(
+            "SELECT v.id, v.plate, v.household_id, b.name, h.unit, h.room"
+            f" FROM {VEHICLES} v JOIN {HOUSEHOLDS} h ON h.id = v.household_id"
+            f" JOIN {BUILDINGS} b ON b.id = h.building_id"
+            f" WHERE v.site_id = %s AND {where}",
+            [site_id, *params],
+        )
+        rows = cur.fetchall()
+    return {
+        row[1]: {
+            "id": row[0],
+            "plate": row[1],
+            "household_id": row[2],
+            "household": household_label(row[3], row[4], row[5]),
+        }
+        for row in rows
+    }
+
+
+def lock_households(ids: list[int]) -> None:
+    """Row locks on the households, in id order (no deadlock between two batches).
+    FOR NO KEY UPDATE: two counters of one household's outings exclude each other,
+    but the foreign-key checks of events inserted meanwhile (FOR KEY SHARE, at
+    commit) are not blocked, so a batch holding some households cannot deadlock
+    with another whose events merely refer to them. SQLite has no row locks: it
+    serialises writers anyway."""
+    if not postgres():
+        return
+    with cursor() as cur:
+        cur.execute(
+            f"SELECT id FROM {HOUSEHOLDS} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [ids]
+        )
+        cur.fetchall()
+
+
+def outings(
+    company_id: int, site_id: int, households: list[int], since: datetime
+) -> list[tuple[int, datetime]]:
+    """Admitted exits on foot (not by car) of these households since `since`."""
+    where, params = _in("household_id", households, "bigint")
+    since_param = since if postgres() else connection.ops.adapt_datetimefield_value(since)
+    with cursor() as cur:
+        cur.execute(
+            f"SELECT household_id, device_time FROM {EVENTS}"
+            f" WHERE company_id = %s AND site_id = %s AND {where}"
+            " AND direction = 'out' AND decision = 'admit' AND device_time >= %s"
+            " AND credential <> 'plate'",
+            [company_id, site_id, *params, since_param],
+        )
+        return [(h, _dt(at)) for h, at in cur.fetchall()]
+
+
+def outings_count(
+    company_id: int, site_id: int, households: list[int], since: datetime
+) -> list[tuple[int, int]]:
+    """The same exits as `outings`, counted per household by the database."""
+    where, params = _in("household_id", households, "bigint")
+    since_param = since if postgres() else connection.ops.adapt_datetimefield_value(since)
+    with cursor() as cur:
+        cur.execute(
+            f"SELECT household_id, COUNT(*) FROM {EVENTS}"
+            f" WHERE company_id = %s AND site_id = %s AND {where}"
+            " AND direction = 'out' AND decision = 'admit' AND device_time >= %s"
+            " AND credential <> 'plate' GROUP BY household_id",
+            [company_id, site_id, *params, since_param],
+        )
+        return cur.fetchall()
+
+
+# --- storing events ------------------------------------------------------------------------
+
+
+def _logged(cur, sql: str):
+    """COPY is not an execute(): log it like one where Django logs queries."""
+    debug = getattr(cur, "debug_sql", None)
+    return debug(sql) if debug is not None and connection.queries_logged else nullcontext()
+
+
+def insert_one(row: tuple) -> int | None:
+    """Store one event; None when its client uuid is already stored (a replay)."""
+    if not postgres():
+        return insert_many([row], ids=[])[0]
+    from psycopg.types.json import Jsonb
+
+    values = list(row)
+    values[REASONS_AT] = Jsonb(values[REASONS_AT])
+    with cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {EVENTS} ({', '.join(COLUMNS)})"
+            f" VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+            " ON CONFLICT (company_id, client_uuid) DO NOTHING RETURNING id",
+            values,
+        )
+        found = cur.fetchone()
+    return found[0] if found else None
+
+
+def insert_many(rows: list[tuple], *, ids: list[int]) -> list[int]:
+    """Store new events (their uuids checked absent: a concurrent writer of the same
+    uuid raises IntegrityError). PostgreSQL: COPY with the ids reserved by
+    site_state; elsewhere bulk_create, which returns the ids."""
+    if not rows:
+        return []
+    if postgres() and len(ids) >= len(rows):
+        ids = ids[: len(rows)]
+        sql = f"COPY {EVENTS} (id, {', '.join(COLUMNS)}) FROM STDIN"
+        at = REASONS_AT + 1
+        with (
+            cursor() as cur,
+            connection.wrap_database_errors,
+            _logged(cur, sql),
+            cur.cursor.copy(sql) as copy,
+        ):
+            texts: dict[tuple, str] = {}  # a batch repeats a few reason lists
+            for pk, row in zip(ids, rows, strict=True):
+                reasons = tuple(row[REASONS_AT])
+                text = texts.get(reasons)
+                if text is None:
+                    text = texts[reasons] = json.dumps(row[REASONS_AT])
+                copy.write_row((pk, *row[:REASONS_AT], text, *row[at:]))
+        return ids
+    objs = [
+        AccessEvent(**{ATTNAMES[c]: v for c, v in zip(COLUMNS, row, strict=True)}) for row in rows
+    ]
+    AccessEvent.all_tenants.bulk_create(objs, batch_size=1000)
+    return [o.pk for o in objs]

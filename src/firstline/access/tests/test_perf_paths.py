@@ -1,0 +1,366 @@
+"""The fast paths of gate recording (access/fastpath.py and the lean batch check in
+api.py): they must behave exactly as the plain paths they replace."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from firstline.access import devices, fastpath, services
+from firstline.access.api import EventItem, _plain_item
+from firstline.access.models import AccessEvent, Alert, FollowUp, SiteKey
+from firstline.access.services import GateInput
+from firstline.estates.models import Household
+from firstline.testing.world import make_id_number, make_resident
+
+from .test_devices import make_gate
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's COPY and row locks"
+)
+
+
+def gate(**kw) -> GateInput:
+    base = {
+        "client_uuid": uuid.uuid4(),
+        "direction": "in",
+        "device_time": timezone.now(),
+        "temperature": Decimal("36.4"),
+    }
+    return GateInput(**{**base, **kw})
+
+
+def closed(site, *, quota: int | None = 1, **extra):
+    return services.policy_publish(
+        actor=None,
+        site=site,
+        data={
+            "mode": "closed",
+            "outing_quota": quota,
+            "outing_period_days": 1,
+            "effective_from": timezone.now() - timedelta(days=1),
+            **extra,
+        },
+    )
+
+
+# --- what fastpath writes and reads is what the models say -----------------------------------
+
+
+def test_inserted_columns_are_the_models(db):
+    columns = {f.column for f in AccessEvent._meta.concrete_fields if not f.primary_key}
+    assert set(fastpath.COLUMNS) == columns
+    assert len(fastpath.COLUMNS) == len(columns)
+
+
+def test_household_labels_are_the_models(world):
+    household = world.a.household
+    assert (
+        fastpath.household_label(household.building.name, household.unit, household.room)
+        == household.label
+    )
+    assert fastpath.household_label("2栋", "", "101") == "2栋101"
+
+
+def test_stored_rows_read_back_as_the_orm_writes_them(world):
+    """Every column of an event stored by the fast path, read back through the ORM."""
+    closed(world.a.site, quota=None)
+    resident = world.a.residents[0]
+    at = timezone.now() - timedelta(minutes=5)
+    [single] = services.events_record(
+        site=world.a.site,
+        inputs=[gate(resident_id=resident.pk, device_time=at, temperature=Decimal("38.0"))],
+    )
+    batch = services.events_record(
+        site=world.a.site,
+        inputs=[gate(resident_id=resident.pk, device_time=at), gate(direction="out")],
+    )
+    for result in [single, *batch]:
+        event = AccessEvent.all_tenants.get(pk=result.event_id)
+        assert (event.client_uuid, event.decision, event.reasons) == (
+            result.client_uuid,
+            result.decision,
+            result.reasons,
+        )
+    event = AccessEvent.all_tenants.get(pk=single.event_id)
+    assert (event.device_time, event.temperature, event.resident_id, event.household_id) == (
+        at,
+        Decimal("38.0"),
+        resident.pk,
+        resident.household_id,
+    )
+    assert (event.policy_version, event.credential, event.site_id) == (1, "lookup", world.a.site.pk)
+    assert (single.resident_name, single.household_label) == (resident.name, "1栋1单元301")
+    assert Alert.all_tenants.get().event_id == FollowUp.all_tenants.get().event_id == event.pk
+
+
+# --- the per-process caches see every change at once -------------------------------------------
+
+
+def test_a_published_policy_is_used_by_the_very_next_event(world):
+    site, resident = world.a.site, world.a.residents[0]
+    closed(site, quota=5)
+    first = services.events_record(
+        site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
+    )
+    assert first[0].decision == "admit"
+    # Unchanged policies and keys: no policy query, whatever the process saw before.
+    with CaptureQueriesContext(connection) as captured:
+        services.events_record(site=site, inputs=[gate(resident_id=resident.pk)])
+    assert not any("access_accesspolicy" in q["sql"] and "COUNT" not in q["sql"] for q in captured)
+
+    closed(site, quota=1)  # the household has used its one outing now
+
+    [again] = services.events_record(
+        site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
+    )
+    assert again.decision == "deny"
+    assert "1/1" in " ".join(again.reasons)
+
+
+def test_a_policy_changed_behind_the_services_back_is_seen(world):
+    """Another process (or a direct edit) changes a policy row: the stamp (count,
+    largest id, latest change) differs, so the cached timeline is dropped."""
+    site, resident = world.a.site, world.a.residents[0]
+    policy = closed(site, quota=None)
+    assert (
+        services.events_record(site=site, inputs=[gate(resident_id=resident.pk, direction="out")])[
+            0
+        ].decision
+        == "admit"
+    )
+    policy.outing_quota = 0
+    policy.save()  # updated_at moves
+    [denied] = services.events_record(
+        site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
+    )
+    assert denied.decision == "deny"
+
+
+def test_a_new_signing_key_verifies_at_once(world):
+    site, resident = world.a.site, world.a.residents[0]
+    closed(site, quota=None)
+    old = services.pass_issue(actor=None, resident=resident)
+    [admitted] = services.events_record(site=site, inputs=[gate(token=services.pass_token(old))])
+    assert admitted.decision == "admit"  # the site's keys are cached now
+
+    SiteKey.all_tenants.filter(site=site).update(active=False)  # rotate: a new key signs
+    new = services.pass_issue(actor=None, resident=world.a.residents[1])
+    key = SiteKey.all_tenants.get(site=site, active=True)
+    assert services.pass_token(new).count(".") == 2 and key.kid.endswith("k2")
+
+    [both] = services.events_record(site=site, inputs=[gate(token=services.pass_token(new))])
+    assert both.decision == "admit"
+
+
+def test_a_deleted_signing_key_stops_verifying_at_once(world):
+    site, resident = world.a.site, world.a.residents[0]
+    closed(site, quota=None)
+    token = services.pass_token(services.pass_issue(actor=None, resident=resident))
+    assert services.events_record(site=site, inputs=[gate(token=token)])[0].decision == "admit"
+    SiteKey.all_tenants.filter(site=site).delete()  # a compromised key withdrawn
+    [refused] = services.events_record(site=site, inputs=[gate(token=token)])
+    assert refused.decision == "deny"
+
+
+def test_a_switched_off_token_is_refused_within_the_cache_period(world, monkeypatch):
+    """Switched off by another process (the row changes, this process's cache does
+    not know): refused once CACHE_SECONDS have passed."""
+    g = make_gate(world.a)
+    clock = [1000.0]
+    monkeypatch.setattr(devices.time, "monotonic", lambda: clock[0])
+    assert devices.device_for_token(g.token) is not None
+    devices.Device.all_tenants.filter(pk=g.device.pk).update(active=False)
+    assert devices.device_for_token(g.token) is not None  # cached, at most CACHE_SECONDS
+    clock[0] += devices.CACHE_SECONDS
+    assert devices.device_for_token(g.token) is None
+
+
+# --- storing -----------------------------------------------------------------------------------
+
+
+def test_a_replayed_single_event_returns_the_stored_result(world):
+    site, resident = world.a.site, world.a.residents[0]
+    item = gate(resident_id=resident.pk, temperature=Decimal("38.5"))
+    [first] = services.events_record(site=site, inputs=[item])
+    [again] = services.events_record(site=site, inputs=[item])
+    assert (again.event_id, again.decision, again.reasons, again.duplicate) == (
+        first.event_id,
+        first.decision,
+        first.reasons,
+        True,
+    )
+    assert (AccessEvent.all_tenants.count(), Alert.all_tenants.count()) == (1, 1)
+
+
+@postgres_only
+def test_a_batch_is_copied_with_reserved_ids(world):
+    site, (r0, r1) = world.a.site, world.a.residents
+    closed(site, quota=None)
+    items = [gate(resident_id=r0.pk), gate(resident_id=r1.pk, temperature=Decimal("39.0"))]
+    with CaptureQueriesContext(connection) as captured:
+        results = services.events_record(site=site, inputs=items)
+    assert any(q["sql"].startswith("COPY access_accessevent") for q in captured)
+    assert [r.decision for r in results] == ["admit", "refer"]
+    stored = {e.pk: e for e in AccessEvent.all_tenants.all()}
+    assert sorted(stored) == sorted(r.event_id for r in results)
+    assert stored[results[1].event_id].reasons == results[1].reasons
+    assert Alert.all_tenants.get().event_id == results[1].event_id
+    # The identity sequence moved past the reserved ids: the ORM inserts after them.
+    later = services.events_record(site=site, inputs=[gate(resident_id=r0.pk)])
+    assert later[0].event_id > max(stored)
+
+
+# --- the lean check of batch items -------------------------------------------------------------
+
+
+def _via_pydantic(raw, default):
+    try:
+        item = EventItem.model_validate(raw)
+    except ValidationError:
+        return None
+    return item.gate_input(item.checkpoint_id or default)
+
+
+def test_plain_items_are_what_event_item_makes(db):
+    base = {
+        "client_uuid": str(uuid.uuid4()),
+        "direction": "out",
+        "device_time": "2020-02-14T08:00:00.5+08:00",
+        "temperature": 37.25,
+        "token": "FL1.x.y",
+        "plate": " 鄂A12345 ",
+        "resident_id": 7,
+    }
+    assert _plain_item(base, 3) == _via_pydantic(base, 3)
+    assert _plain_item(base, 3).temperature == Decimal("37.3")
+    # Anything unusual, valid or not, is left to EventItem.
+    for change in [
+        {"device_time": "2020-02-14T08:00:00"},  # no offset
+        {"device_time": "2020-02-14 08:00:00+08:00"},
+        {"direction": "sideways"},
+        {"temperature": "36.5"},
+        {"temperature": 45.1},
+        {"temperature": True},
+        {"resident_id": 0},
+        {"resident_id": True},
+        {"client_uuid": uuid.uuid4().hex},
+        {"temprature": 36.6},
+    ]:
+        assert _plain_item({**base, **change}, 3) is None, change
+    assert _plain_item(["in"], 3) is None
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    temperature=st.one_of(
+        st.none(),
+        st.integers(25, 50),
+        st.floats(29.0, 46.0, allow_nan=False),
+        st.decimals("29.9", "45.1", places=2).map(float),
+    ),
+    offset=st.sampled_from(["Z", "+08:00", "-05:30", "+00:00"]),
+    micro=st.sampled_from(["", ".1", ".123456"]),
+    checkpoint=st.one_of(st.none(), st.integers(-1, 3)),
+)
+def test_plain_items_agree_with_event_item(db, temperature, offset, micro, checkpoint):
+    raw = {
+        "client_uuid": str(uuid.uuid4()),
+        "direction": "in",
+        "device_time": f"2020-02-14T23:59:59{micro}{offset}",
+    }
+    if temperature is not None:
+        raw["temperature"] = temperature
+    if checkpoint is not None:
+        raw["checkpoint_id"] = checkpoint
+    plain = _plain_item(raw, None)
+    if plain is not None:
+        assert plain == _via_pydantic(raw, None)
+        assert plain.device_time == datetime.fromisoformat(raw["device_time"]).astimezone(UTC)
+
+
+# --- concurrency on PostgreSQL ------------------------------------------------------------------
+
+
+def _in_threads(jobs):
+    """Run each job in its own thread and connection; their results in order."""
+    results: list = [None] * len(jobs)
+    errors: list = []
+    barrier = threading.Barrier(len(jobs))
+
+    def run(n, job):
+        try:
+            barrier.wait()
+            results[n] = job()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n, job)) for n, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_exits_of_one_household_cannot_both_take_its_last_outing(world):
+    site, (r0, r1) = world.a.site, world.a.residents  # one household
+    closed(site, quota=1)
+    for _round in range(3):
+        AccessEvent.all_tenants.filter(site=site).delete()
+        results = _in_threads(
+            [
+                lambda r=r: (
+                    services.events_record(
+                        site=site, inputs=[gate(resident_id=r.pk, direction="out")]
+                    )[0].decision
+                )
+                for r in (r0, r1)
+            ]
+        )
+        assert sorted(results) == ["admit", "deny"]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_sharing_households_do_not_deadlock(world):
+    """Batch A counts exits of household 1 (locks it) and lets people of household 2
+    in; batch B the other way round. Each one's entries refer to the household the
+    other locked (foreign-key checks at commit): FOR NO KEY UPDATE lets both
+    through, where FOR UPDATE deadlocked."""
+    site, first = world.a.site, world.a.residents[0]
+    other = Household.all_tenants.create(
+        company=world.a.company, site=site, building=world.a.building, unit="1", room="302"
+    )
+    second = make_resident(
+        household=other, name="王芳", phone="13800009999", id_number=make_id_number(99)
+    )
+    closed(site, quota=1000)
+
+    def batch(out, inside):
+        return services.events_record(
+            site=site,
+            inputs=[gate(resident_id=out.pk, direction="out") for _ in range(50)]
+            + [gate(resident_id=inside.pk, direction="in") for _ in range(50)],
+        )
+
+    for _round in range(3):
+        a, b = _in_threads([lambda: batch(first, second), lambda: batch(second, first)])
+        assert len(a) == len(b) == 100
+    assert AccessEvent.all_tenants.filter(site=site).count() == 600

@@ -1,0 +1,115 @@
+"""The health status feeds the gate: isolated and red residents are refused with the
+reason, a green one is admitted (through access.services.events_record)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from firstline.access import services
+from firstline.access.decision import Health, Person
+from firstline.access.services import GateInput
+from firstline.access.status import person_status
+from firstline.estates.models import Resident
+from firstline.health.declarations import (
+    DeclarationInput,
+    consent_record,
+    declaration_submit,
+)
+from firstline.health.models import IsolationCase
+
+
+@pytest.fixture
+def policy(world):
+    return services.policy_publish(
+        actor=None,
+        site=world.a.site,
+        data={"mode": "closed", "effective_from": timezone.now() - timedelta(days=1)},
+    )
+
+
+def isolate(resident: Resident, *, start: date, state: str = "active") -> IsolationCase:
+    return IsolationCase.all_tenants.create(
+        company_id=resident.company_id,
+        site_id=resident.site_id,
+        resident=resident,
+        household_id=resident.household_id,
+        reason="密切接触者",
+        start_date=start,
+        planned_end=start + timedelta(days=14),
+        state=state,
+    )
+
+
+def declare(resident: Resident, **data):
+    consent = consent_record(resident=resident, channel="staff")
+    return declaration_submit(
+        resident=resident, data=DeclarationInput(**data), channel="staff", consent=consent
+    )
+
+
+def enter(site, resident: Resident):
+    [result] = services.events_record(
+        site=site,
+        inputs=[
+            GateInput(
+                client_uuid=uuid.uuid4(),
+                direction="in",
+                device_time=timezone.now(),
+                resident_id=resident.pk,
+                temperature=Decimal("36.5"),
+            )
+        ],
+    )
+    return result
+
+
+def test_isolated_and_red_are_refused_with_the_reason_green_admitted(world, policy):
+    site = world.a.site
+    isolated, red = world.a.residents
+    isolate(isolated, start=timezone.localdate())
+    declare(red, contact_confirmed=True)
+
+    refused = enter(site, isolated)
+    assert refused.decision == "deny"
+    assert "居家隔离期间不得出入" in refused.reasons
+
+    refused = enter(site, red)
+    assert refused.decision == "deny"
+    assert "健康状态为红码" in refused.reasons
+
+    green = Resident.all_tenants.create(
+        company=world.a.company, site=site, household=world.a.household, name="a王芳"
+    )
+    declare(green)  # a green declaration
+    admitted = enter(site, green)
+    assert admitted.decision == "admit", admitted.reasons
+
+
+def test_person_status_reads_current_declaration_and_open_isolation(world):
+    r1, r2 = world.a.residents
+    r3, _ = world.b.residents
+    today = timezone.localdate()
+    declare(r1, symptoms=("cough",))
+    isolate(r2, start=today + timedelta(days=1))  # not started yet
+    isolate(r3, start=today - timedelta(days=20), state="released")
+    statuses = person_status([r1.pk, r2.pk, r3.pk, 10**9])
+    assert statuses == {
+        r1.pk: Person(health=Health.YELLOW, isolated=False),
+        r2.pk: Person(health=Health.GREEN, isolated=False),
+        r3.pk: Person(health=Health.GREEN, isolated=False),
+        10**9: Person(),
+    }
+    IsolationCase.all_tenants.filter(resident=r2).update(start_date=today, state="escalated")
+    assert person_status([r2.pk])[r2.pk].isolated
+    assert person_status([]) == {}
+
+
+def test_person_status_is_one_query(world, django_assert_num_queries):
+    ids = [r.pk for r in (*world.a.residents, *world.b.residents)]
+    with django_assert_num_queries(1):
+        person_status(ids)
