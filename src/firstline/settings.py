@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "firstline.estates",
     "firstline.access",
     "firstline.health",
+    "firstline.sanitation",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("firstline.estates.urls")),
     path("access/", include("firstline.access.urls")),
     path("health/", include("firstline.health.urls")),
+    path("sanitation/", include("firstline.sanitation.urls")),
 ]
 
 handler403 = "firstline.core.views.error_403"

@@ -233,7 +233,9 @@ class Vehicle(SiteModel):
 
 
 class Device(SiteModel):
-    """A gate device at a checkpoint, with its own token (stored hashed)."""
+    """A device with its own token (stored hashed): a gate device at a checkpoint, or a
+    disinfection device (UV lamp, drone) that reports its runs to the sanitation app
+    through the same device API and has no checkpoint."""
 
     class Kind(models.TextChoices):
         FACE = "face", _("人脸识别终端")
@@ -241,9 +243,16 @@ class Device(SiteModel):
         QR = "qr", _("二维码读头")
         PLATE = "plate", _("车牌识别相机")
         TURNSTILE = "turnstile", _("闸机")
+        UV_LAMP = "uv_lamp", _("紫外线消毒灯")
+        DRONE = "drone", _("消毒无人机")
 
     checkpoint = models.ForeignKey(
-        Checkpoint, on_delete=models.CASCADE, related_name="+", verbose_name=_("出入口")
+        Checkpoint,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("出入口"),
     )
     name = models.CharField(_("名称"), max_length=64)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)

@@ -96,6 +96,16 @@ _HEALTH_WORK = _HEALTH_VIEW | {
 }
 _HEALTH_ADMIN = _HEALTH_WORK | {"health.change_config", "health.manage_facility"}
 
+# Disinfection (issue #5). Guides are the association's; overrides the company's.
+_SANITATION_DO = {"sanitation.view_task", "sanitation.do_task"}
+_SANITATION_ADMIN = _SANITATION_DO | {
+    "sanitation.change_plan",
+    "sanitation.view_compliance",
+    "sanitation.export_compliance",
+    "sanitation.view_alert",
+    "sanitation.change_alert",
+}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_ADMIN: frozenset(
         {
@@ -104,10 +114,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "orgs.add_company",
             "orgs.view_association",
             "health.change_risklist",
+            "sanitation.change_guide",
         }
     ),
     Role.ASSOCIATION_STAFF: frozenset(
-        {"orgs.view_company", "orgs.view_association", "health.change_risklist"}
+        {
+            "orgs.view_company",
+            "orgs.view_association",
+            "health.change_risklist",
+            "sanitation.change_guide",
+        }
     ),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES
@@ -115,7 +131,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _EDIT_ESTATES
         | _GATE_ADMIN
         | _HEALTH_ADMIN
+        | _SANITATION_ADMIN
         | {
+            "sanitation.change_override",
             "estates.add_site",
             "people.reveal",
             "core.view_accesslog",
@@ -129,6 +147,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _EDIT_ESTATES
         | _GATE_ADMIN
         | _HEALTH_ADMIN
+        | _SANITATION_ADMIN
         | {"people.reveal", "core.view_accesslog"}
     ),
     Role.HEALTH_OFFICER: frozenset(
@@ -144,7 +163,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _HEALTH_WORK
     ),
     Role.GUARD: frozenset(_VIEW_ESTATES | _GATE | {"estates.view_resident"}),
-    Role.CLEANER: frozenset({"estates.view_site", "estates.view_building"}),
+    Role.CLEANER: frozenset({"estates.view_site", "estates.view_building"} | _SANITATION_DO),
     # Flagged cases of its own division, masked, every read logged.
     Role.AUTHORITY_VIEWER: frozenset({"health.view_flagged"}),
     Role.RESIDENT: frozenset(

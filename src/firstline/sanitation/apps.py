@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SanitationConfig(AppConfig):
+    name = "firstline.sanitation"
+    label = "sanitation"
