@@ -1,36 +1,48 @@
 """A person's status at the gate, as the health app records it: the screening status
 of the resident's current declaration (green without one) and whether an isolation
-case holds them today (not released, started on or before today). One query for any
-number of residents, on the indexed resident columns; the gate decision
-(decision.py) turns isolated and red into DENY reasons."""
+case holds them today (not released, started on or before today). The gate decision
+(decision.py) turns isolated and red into DENY reasons.
+
+This runs for every check-in, so it is one hand-written statement on the indexed
+resident columns (the ORM's Subquery/Exists version cost ~2 ms of CPU per call to
+build); tests/test_gate_status.py and the access tests pin its behaviour."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import connection
 from django.utils import timezone
 
-from firstline.estates.models import Resident
 from firstline.health.models import Declaration, IsolationCase
 
 from .decision import Health, Person
+
+
+def _sql(n: int) -> str:
+    marks = ", ".join(["%s"] * n)
+    return (
+        f"SELECT resident_id, status, 0 FROM {Declaration._meta.db_table}"  # noqa: S608
+        f" WHERE current = %s AND resident_id IN ({marks})"
+        f" UNION ALL SELECT resident_id, NULL, 1 FROM {IsolationCase._meta.db_table}"
+        f" WHERE resident_id IN ({marks}) AND state <> %s AND start_date <= %s"
+    )
 
 
 def person_status(resident_ids: list[int]) -> dict[int, Person]:
     ids = sorted(set(resident_ids))
     if not ids:
         return {}
-    current = Declaration.all_tenants.filter(resident_id=OuterRef("pk"), current=True)
-    isolation = IsolationCase.all_tenants.filter(
-        resident_id=OuterRef("pk"), start_date__lte=timezone.localdate()
-    ).exclude(state=IsolationCase.State.RELEASED)
+    health: dict[int, str] = {}
+    isolated: set[int] = set()
+    params = [True, *ids, *ids, IsolationCase.State.RELEASED, timezone.localdate()]
     # The gate resolved these residents within its own site: a system read, not a user's.
-    rows = (
-        Resident.all_tenants.filter(pk__in=ids)
-        .order_by()
-        .annotate(health=Subquery(current.values("status")[:1]), isolated=Exists(isolation))
-        .values_list("pk", "health", "isolated")
-    )
-    found = {
-        pk: Person(health=Health(health or Health.GREEN), isolated=iso) for pk, health, iso in rows
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(len(ids)), params)
+        for resident_id, status, is_case in cursor.fetchall():
+            if is_case:
+                isolated.add(resident_id)
+            else:
+                health[resident_id] = status
+    return {
+        rid: Person(health=Health(health.get(rid) or Health.GREEN), isolated=rid in isolated)
+        for rid in resident_ids
     }
-    return {rid: found.get(rid, Person()) for rid in resident_ids}
