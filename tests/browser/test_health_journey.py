@@ -4,7 +4,7 @@ is screened red; at the gate the guard looks the resident up and is told to refu
 with the reason; the health officer finds the resident on the worklist."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 
 from firstline.access import services as access_services
 from firstline.core.personal import get_personal
-from firstline.health.models import Declaration, RiskArea, RiskList, WorkItem
+from firstline.health.models import Declaration, WorkItem
+from firstline.health.tests.helpers import high_risk_list
 from firstline.health.views_declare import declare_path
 from firstline.testing.world import build_world
 
@@ -32,16 +33,7 @@ def world(transactional_db):
         site=world.a.site,
         data={"mode": "closed", "effective_from": timezone.now() - timedelta(days=1)},
     )
-    risk = RiskList.objects.create(
-        name="湖北省卫健委 风险地区", version=1, published_at=timezone.now(), area_count=1
-    )
-    RiskArea.objects.create(
-        risk_list=risk,
-        division_code="420103",
-        name="武汉市江汉区",
-        level="high",
-        valid_from=date.today() - timedelta(days=30),
-    )
+    high_risk_list("湖北省卫健委 风险地区")
     return world
 
 

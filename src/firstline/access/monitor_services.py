@@ -25,36 +25,21 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from firstline.core.services import audit_record
+# Acknowledging is the same for every alert model (core); re-exported for the views.
+from firstline.core.services import (
+    alert_acknowledge,  # noqa: F401
+    audit_record,
+)
 from firstline.estates.exporting import ExportFile
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
 
-from .models import AccessEvent, Alert, Decision, Direction, FollowUp
+from .models import AccessEvent, Decision, Direction, FollowUp
 
 OUTCOME_MAX_LENGTH = 2000
 
 
 # --- alerts and follow-ups ---------------------------------------------------------------
-
-
-@transaction.atomic
-def alert_acknowledge(*, actor, alert: Alert) -> bool:
-    """Mark an open alert seen by `actor`. False (and nothing written) when it was
-    already acknowledged."""
-    now = timezone.now()
-    updated = Alert.all_tenants.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=now, acknowledged_by=actor, updated_at=now
-    )
-    if updated:
-        audit_record(
-            actor=actor,
-            company_id=alert.company_id,
-            action="acknowledge",
-            obj=alert,
-            changes={"acknowledged_at": [None, now.isoformat()]},
-        )
-    return bool(updated)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from firstline.core.site_filter import SiteFilterMixin, scoped_sites
 from firstline.core.views import ScopedListView, ScopedViewMixin
 from firstline.estates.models import Household, Site
 
@@ -33,11 +34,6 @@ CONTENT_TYPES = {
 HELD = (Decision.DENY, Decision.REFER)  # the denied and referred lists
 # The htmx event an acknowledgement sends; base.html's alert badge listens for it.
 ALERTS_CHANGED = "fl:alerts-changed"
-
-
-def scoped_sites(scope) -> list[tuple[int, str]]:
-    """The sites a scope reaches, for the site filters: one query."""
-    return list(Site.objects.for_scope(scope).order_by("name", "id").values_list("id", "name"))
 
 
 class LogFilterForm(forms.Form):
@@ -292,22 +288,6 @@ def hourly_chart(stats: selectors.DayStats) -> dict:
 # --- alerts -------------------------------------------------------------------------------
 
 
-class SiteFilterMixin:
-    """?site= on the alert and follow-up lists: one of the scope's sites, or 404."""
-
-    @cached_property
-    def sites(self) -> list[tuple[int, str]]:
-        return scoped_sites(self.scope)
-
-    def site_filter(self, qs):
-        value = self.request.GET.get("site", "")
-        if not value:
-            return qs
-        if value not in {str(pk) for pk, _name in self.sites}:
-            raise Http404
-        return qs.filter(site_id=int(value))
-
-
 class AlertList(SiteFilterMixin, ScopedListView):
     """Fevers at the gate, open ones first, each with its acknowledge button."""
 
@@ -327,9 +307,7 @@ class AlertList(SiteFilterMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            sites=self.sites,
             state=self.request.GET.get("state", ""),
-            site_value=self.request.GET.get("site", ""),
         )
         return ctx
 
@@ -396,9 +374,7 @@ class FollowUpList(SiteFilterMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            sites=self.sites,
             state=self.state(),
-            site_value=self.request.GET.get("site", ""),
             can_change=self.request.scope.has_perm("access.change_followup"),
         )
         return ctx

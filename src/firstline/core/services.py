@@ -1,11 +1,12 @@
-"""Writes of the core app: the audit row every service writes, and revealing a
-person's sensitive field with a stated purpose."""
+"""Writes of the core app: the audit row every service writes, acknowledging an
+alert, and revealing a person's sensitive field with a stated purpose."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import AccessLog, AuditEvent
@@ -17,13 +18,19 @@ REVEALABLE = ("id_number", "phone")
 PURPOSE_MIN_LENGTH = 4
 
 
+def stored_actor(actor):
+    """The user to store as having done something: None for the system (no actor)
+    and for an anonymous visitor (a resident on the public declaration pages)."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def audit_record(
     *, actor, company_id: int | None, action: str, obj: models.Model, changes: dict | None = None
 ) -> AuditEvent:
     """One audit row; call it inside the service's transaction."""
     return AuditEvent.objects.create(
         company_id=company_id,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=stored_actor(actor),
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -55,6 +62,31 @@ def _json_safe(value):
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def alert_acknowledge(*, actor, alert: models.Model) -> bool:
+    """Mark an open alert seen by `actor`, with its audit row. False (and nothing
+    written) when it was already acknowledged: the conditional UPDATE makes two
+    officers clicking at once write one acknowledgement, not two.
+
+    For any alert model with acknowledged_at, acknowledged_by and updated_at (the
+    gate's alerts, the health alerts)."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = (
+            type(alert)
+            .all_tenants.filter(pk=alert.pk, acknowledged_at__isnull=True)
+            .update(acknowledged_at=now, acknowledged_by=actor, updated_at=now)
+        )
+        if updated:
+            audit_record(
+                actor=actor,
+                company_id=alert.company_id,
+                action="acknowledge",
+                obj=alert,
+                changes={"acknowledged_at": [None, now.isoformat()]},
+            )
+    return bool(updated)
 
 
 def personal_reveal(

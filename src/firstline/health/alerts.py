@@ -7,11 +7,11 @@ to look first and the periodic job can run as often as the scheduler likes."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
-from firstline.core.services import audit_record
+# Acknowledging is the same for every alert model: one conditional update and its
+# audit row, in core. Re-exported so the health pages and API call it from here.
+from firstline.core.services import alert_acknowledge  # noqa: F401
 
 from .models import HealthAlert
 
@@ -23,24 +23,6 @@ def alerts_raise(alerts: list[HealthAlert]) -> int:
     if alerts:
         HealthAlert.all_tenants.bulk_create(alerts, ignore_conflicts=True, batch_size=BATCH)
     return len(alerts)
-
-
-def alert_acknowledge(*, actor, alert: HealthAlert) -> bool:
-    """Mark an open alert seen. False (nothing written) when already acknowledged."""
-    now = timezone.now()
-    with transaction.atomic():
-        updated = HealthAlert.all_tenants.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=actor, updated_at=now
-        )
-        if updated:
-            audit_record(
-                actor=actor,
-                company_id=alert.company_id,
-                action="acknowledge",
-                obj=alert,
-                changes={"acknowledged_at": [None, now.isoformat()]},
-            )
-    return bool(updated)
 
 
 def alert_list(qs):

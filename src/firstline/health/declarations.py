@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from firstline.core.services import audit_record
+from firstline.core.services import audit_record, stored_actor
 from firstline.estates.models import Resident
 
 from . import rules
@@ -113,7 +113,7 @@ def consent_record(*, resident: Resident, channel: str, actor=None, now=None) ->
             text_version=TEXT_VERSION,
             channel=channel,
             given_at=now or timezone.now(),
-            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            recorded_by=stored_actor(actor),
         )
         audit_record(
             actor=actor,
@@ -268,7 +268,7 @@ def declaration_submit(
             temperature=clean.temperature,
             status=result.status,
             screened_at=now,
-            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            recorded_by=stored_actor(actor),
         )
         DeclarationPlace.all_tenants.bulk_create(
             DeclarationPlace(

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from firstline.core.services import audit_record, changes_of
+from firstline.core.services import audit_record, changes_of, stored_actor
 from firstline.estates.models import Resident
 
 from .alerts import alerts_raise
@@ -124,7 +124,7 @@ def isolation_open(
             reason=reason[:200],
             start_date=start_date,
             planned_end=planned_end,
-            opened_by=actor if getattr(actor, "is_authenticated", False) else None,
+            opened_by=stored_actor(actor),
         )
         try:
             with transaction.atomic():  # a concurrent opening for the same resident
@@ -188,7 +188,7 @@ def isolation_release(*, actor, case: IsolationCase, note: str, now=None) -> Iso
         case.state = IsolationCase.State.RELEASED
         case.released_at = now
         case.release_note = note[:500]
-        case.released_by = actor if getattr(actor, "is_authenticated", False) else None
+        case.released_by = stored_actor(actor)
         case.save(
             update_fields=["state", "released_at", "release_note", "released_by", "updated_at"]
         )
@@ -273,7 +273,7 @@ def check_record(
             temperature=temperature,
             symptoms=symptoms,
             by=by,
-            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            recorded_by=stored_actor(actor),
         )
         try:
             with transaction.atomic():

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from firstline.core.services import audit_record
+from firstline.core.services import audit_record, stored_actor
 
 from .models import Level, RiskArea, RiskList
 
@@ -249,7 +249,7 @@ def risklist_import(
             version=last + 1,
             source=(source or "").strip()[:100],
             published_at=published_at,
-            imported_by=actor if getattr(actor, "is_authenticated", False) else None,
+            imported_by=stored_actor(actor),
             file_name=(file_name or "")[:200],
             area_count=len(areas),
             current=True,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from firstline.core.services import audit_record, changes_of
+from firstline.core.services import audit_record, changes_of, stored_actor
 from firstline.estates.models import Household
 
 from .alerts import alerts_raise
@@ -68,7 +68,7 @@ def request_create(
             urgency=urgency,
             details=details[:500],
             requested_at=now,
-            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+            requested_by=stored_actor(actor),
         )
         audit_record(
             actor=actor,

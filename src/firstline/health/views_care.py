@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from firstline.core.roles import Target
+from firstline.core.site_filter import SiteFilterMixin
 from firstline.core.views import (
     HistoryMixin,
     ScopedDetailView,
@@ -28,7 +29,7 @@ from firstline.core.views import (
     ScopedViewMixin,
     apply_errors,
 )
-from firstline.estates.models import Household, Resident, Site
+from firstline.estates.models import Household, Resident
 from firstline.estates.selectors import resident_search_q
 
 from . import alerts as alert_services
@@ -54,71 +55,26 @@ from .models import (
     SupportRequest,
     Symptom,
 )
+from .views_base import ObjectFormView, ResidentPickMixin, ServiceFormView, id_param
 
 # The htmx event an acknowledgement sends, so a badge can count again.
 ALERTS_CHANGED = "fl:health-alerts-changed"
 
 
-def scoped_sites(scope) -> list[tuple[int, str]]:
-    return list(Site.objects.for_scope(scope).order_by("name", "id").values_list("id", "name"))
-
-
-class SiteFilterMixin:
-    """?site= on a list: one of the scope's sites, or 404 (as for a site that does not exist)."""
-
-    @cached_property
-    def sites(self) -> list[tuple[int, str]]:
-        return scoped_sites(self.scope)
-
-    def site_filter(self, qs):
-        value = self.request.GET.get("site", "")
-        if not value:
-            return qs
-        if value not in {str(pk) for pk, _name in self.sites}:
-            raise Http404
-        return qs.filter(site_id=int(value))
+def state_filter(qs, request, open_states, states):
+    """?state= on a list: "open" (the default) is any of `open_states`, one of
+    `states` is that state, anything else ("all") every state."""
+    state = request.GET.get("state", "open")
+    if state == "open":
+        return qs.filter(state__in=open_states)
+    if state in states.values:
+        return qs.filter(state=state)
+    return qs
 
 
 def choice_filter(qs, request, name: str, choices, field: str | None = None):
     value = request.GET.get(name, "")
     return qs.filter(**{field or name: value}) if value in dict(choices) else qs
-
-
-class ObjectFormView(ScopedViewMixin, generic.FormView):
-    """GET shows a form about one scoped object, POST calls the service. The object
-    is looked up in the scope of the view's permission: outside it, 404."""
-
-    template_name = "core/form.html"
-    title = ""
-    success_message = gettext_lazy("已保存。")
-
-    def refine(self, qs):
-        return qs
-
-    @cached_property
-    def object(self):
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "scope": self.scope}
-
-    def act(self, form):
-        """Call the service; return where to go next."""
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            target = self.act(form)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(target)
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(object=self.object, title=self.title, cancel_url=self.object.get_absolute_url())
-        return ctx
 
 
 # --- isolation ----------------------------------------------------------------------------
@@ -136,11 +92,7 @@ class IsolationList(SiteFilterMixin, ScopedListView):
 
     def refine_list(self, qs):
         qs = isolation.case_list(qs)
-        state = self.request.GET.get("state", "open")
-        if state == "open":
-            qs = qs.filter(state__in=isolation.OPEN_STATES)
-        elif state in IsolationCase.State.values:
-            qs = qs.filter(state=state)
+        qs = state_filter(qs, self.request, isolation.OPEN_STATES, IsolationCase.State)
         qs = choice_filter(qs, self.request, "kind", IsolationCase.Kind.choices)
         return self.site_filter(qs)
 
@@ -159,8 +111,6 @@ class IsolationList(SiteFilterMixin, ScopedListView):
             case.today = today_slots(case, done[case.pk], today, now)
         ctx.update(
             object_list=cases,
-            sites=self.sites,
-            site_value=self.request.GET.get("site", ""),
             state=self.request.GET.get("state", "open"),
             kind=self.request.GET.get("kind", ""),
             state_choices=IsolationCase.State.choices,
@@ -248,7 +198,7 @@ def temperature_chart(checks: list[IsolationCheck], threshold) -> dict:
     }
 
 
-class IsolationCreate(ScopedViewMixin, generic.FormView):
+class IsolationCreate(ResidentPickMixin, ServiceFormView):
     """?resident=<id> opens the form for that resident; without it, a search for the
     resident first (name, room, last four of the phone)."""
 
@@ -256,73 +206,42 @@ class IsolationCreate(ScopedViewMixin, generic.FormView):
     permission = "health.change_isolation"
     template_name = "health/isolation_create.html"
     form_class = IsolationOpenForm
+    title = gettext_lazy("开启隔离观察")
+    success_message = gettext_lazy("已开启隔离观察。")
 
     @cached_property
     def resident(self) -> Resident | None:
-        value = self.request.GET.get("resident") or self.request.POST.get("resident")
-        if not value:
+        pk = id_param(self.request, "resident")
+        if pk is None:
             return None
-        if not str(value).isdigit():
-            raise Http404
         return get_object_or_404(
             self.get_queryset().select_related("site", "household", "household__building"),
-            pk=int(value),
+            pk=pk,
         )
 
-    def get(self, request, *args, **kwargs):
-        if self.resident is None:
-            term = request.GET.get("q", "").strip()
-            found = (
-                list(
-                    self.get_queryset()
-                    .filter(resident_search_q(term))
-                    .select_related("site", "household", "household__building")
-                    .order_by("name", "id")[:20]
-                )
-                if term
-                else []
-            )
-            return render(
-                request,
-                "health/isolation_pick.html",
-                {"title": _("开启隔离观察"), "query": term, "found": found},
-            )
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        if self.resident is None:
-            raise Http404
-        return super().post(request, *args, **kwargs)
+    def chosen(self):
+        return self.resident
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "scope": self.scope,
-            "company_id": self.resident.company_id,
-        }
+        return {**super().get_form_kwargs(), "company_id": self.resident.company_id}
 
-    def form_valid(self, form):
+    def act(self, form):
         data = form.cleaned_data
-        try:
-            case = isolation.isolation_open(
-                actor=self.request.user,
-                resident=self.resident,
-                kind=data["kind"],
-                facility=data.get("facility"),
-                reason=data["reason"],
-                start_date=data["start_date"],
-                planned_end=data.get("planned_end"),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("已开启隔离观察。"))
-        return redirect(case.get_absolute_url())
+        case = isolation.isolation_open(
+            actor=self.request.user,
+            resident=self.resident,
+            kind=data["kind"],
+            facility=data.get("facility"),
+            reason=data["reason"],
+            start_date=data["start_date"],
+            planned_end=data.get("planned_end"),
+        )
+        return case.get_absolute_url()
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            title=_("开启隔离观察"),
+            title=self.title,
             resident=self.resident,
             cancel_url=reverse("health:isolation_list"),
         )
@@ -508,10 +427,9 @@ class FacilityList(ScopedViewMixin, generic.TemplateView):
         return ctx
 
 
-class FacilityFormView(ScopedViewMixin, generic.FormView):
+class FacilityFormView(ServiceFormView):
     model = IsolationFacility
     permission = "health.manage_facility"
-    template_name = "core/form.html"
     form_class = FacilityForm
 
     @cached_property
@@ -529,21 +447,16 @@ class FacilityFormView(ScopedViewMixin, generic.FormView):
         return companies[0]
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "scope": self.scope, "instance": self.facility}
+        return {**super().get_form_kwargs(), "instance": self.facility}
 
-    def form_valid(self, form):
-        try:
-            isolation.facility_save(
-                actor=self.request.user,
-                company_id=self.company_id(),
-                data=form.cleaned_data,
-                facility=self.facility,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("已保存。"))
-        return redirect("health:facility_list")
+    def act(self, form):
+        isolation.facility_save(
+            actor=self.request.user,
+            company_id=self.company_id(),
+            data=form.cleaned_data,
+            facility=self.facility,
+        )
+        return "health:facility_list"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -571,11 +484,7 @@ class SupportList(SiteFilterMixin, ScopedListView):
 
     def refine_list(self, qs):
         qs = support.request_list(qs)
-        state = self.request.GET.get("state", "open")
-        if state == "open":
-            qs = qs.filter(state__in=support.OPEN_STATES)
-        elif state in SupportRequest.State.values:
-            qs = qs.filter(state=state)
+        qs = state_filter(qs, self.request, support.OPEN_STATES, SupportRequest.State)
         qs = choice_filter(qs, self.request, "kind", SupportRequest.Kind.choices)
         qs = choice_filter(qs, self.request, "urgency", SupportRequest.Urgency.choices)
         return self.site_filter(qs).order_by("state", "-urgency", "-requested_at", "-id")
@@ -602,8 +511,6 @@ class SupportList(SiteFilterMixin, ScopedListView):
         first, last = self.period()
         figures_qs = self.site_filter(self.model.objects.for_scope(self.scope))
         ctx.update(
-            sites=self.sites,
-            site_value=self.request.GET.get("site", ""),
             state=self.request.GET.get("state", "open"),
             kind=self.request.GET.get("kind", ""),
             urgency=self.request.GET.get("urgency", ""),
@@ -650,7 +557,7 @@ class SupportDetail(HistoryMixin, ScopedDetailView):
         return ctx
 
 
-class SupportCreate(ScopedViewMixin, generic.FormView):
+class SupportCreate(ResidentPickMixin, ServiceFormView):
     """Staff register a request for a household: ?resident=<id> or ?household=<id>
     (optionally &case=<id>) names it; without one, a search for the resident first."""
 
@@ -658,84 +565,52 @@ class SupportCreate(ScopedViewMixin, generic.FormView):
     permission = "health.change_support"
     template_name = "health/support_create.html"
     form_class = SupportForm
-
-    def _param(self, name):
-        value = self.request.GET.get(name) or self.request.POST.get(name)
-        if value and not str(value).isdigit():
-            raise Http404
-        return int(value) if value else None
+    title = gettext_lazy("登记帮扶需求")
+    success_message = gettext_lazy("已登记帮扶需求。")
 
     @cached_property
     def resident(self):
-        pk = self._param("resident")
+        pk = id_param(self.request, "resident")
         if pk is None:
             return None
         return get_object_or_404(Resident.objects.for_scope(self.scope), pk=pk)
 
     @cached_property
     def household(self):
-        pk = self._param("household") or (self.resident.household_id if self.resident else None)
+        pk = id_param(self.request, "household") or (
+            self.resident.household_id if self.resident else None
+        )
         if pk is None:
             return None
         return get_object_or_404(self.get_queryset().select_related("site", "building"), pk=pk)
 
     @cached_property
     def case(self):
-        pk = self._param("case")
+        pk = id_param(self.request, "case")
         if pk is None:
             return None
         return get_object_or_404(IsolationCase.objects.for_scope(self.scope), pk=pk)
 
-    def get(self, request, *args, **kwargs):
-        if self.household is None:
-            term = request.GET.get("q", "").strip()
-            found = (
-                list(
-                    Resident.objects.for_scope(self.scope)
-                    .filter(resident_search_q(term))
-                    .select_related("site", "household", "household__building")
-                    .order_by("name", "id")[:20]
-                )
-                if term
-                else []
-            )
-            return render(
-                request,
-                "health/support_pick.html",
-                {"title": _("登记帮扶需求"), "query": term, "found": found},
-            )
-        return super().get(request, *args, **kwargs)
+    def chosen(self):
+        return self.household
 
-    def post(self, request, *args, **kwargs):
-        if self.household is None:
-            raise Http404
-        return super().post(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "scope": self.scope}
-
-    def form_valid(self, form):
+    def act(self, form):
         data = form.cleaned_data
-        try:
-            req = support.request_create(
-                actor=self.request.user,
-                household=self.household,
-                resident=self.resident,
-                case=self.case,
-                kind=data["kind"],
-                urgency=data["urgency"],
-                details=data["details"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("已登记帮扶需求。"))
-        return redirect(req.get_absolute_url())
+        req = support.request_create(
+            actor=self.request.user,
+            household=self.household,
+            resident=self.resident,
+            case=self.case,
+            kind=data["kind"],
+            urgency=data["urgency"],
+            details=data["details"],
+        )
+        return req.get_absolute_url()
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            title=_("登记帮扶需求"),
+            title=self.title,
             household=self.household,
             resident=self.resident,
             case=self.case,
@@ -836,13 +711,14 @@ class SupportPhoto(ScopedViewMixin, generic.View):
         return response
 
 
-class MySupport(ScopedViewMixin, generic.FormView):
+class MySupport(ServiceFormView):
     """The resident's page: ask for help for their household, see their requests."""
 
     model = SupportRequest
     permission = "health.request_support"
     template_name = "health/support_my.html"
     form_class = SupportForm
+    success_message = gettext_lazy("已提交，工作人员会尽快处理。")
 
     @cached_property
     def households(self):
@@ -854,9 +730,6 @@ class MySupport(ScopedViewMixin, generic.FormView):
             .order_by("id")
         )
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "scope": self.scope}
-
     def household(self):
         value = self.request.POST.get("household")
         for h in self.households:
@@ -864,7 +737,7 @@ class MySupport(ScopedViewMixin, generic.FormView):
                 return h
         raise Http404
 
-    def form_valid(self, form):
+    def act(self, form):
         household = self.household()
         case = (
             IsolationCase.objects.for_scope(self.scope)
@@ -872,20 +745,15 @@ class MySupport(ScopedViewMixin, generic.FormView):
             .order_by("id")
             .first()
         )
-        try:
-            support.request_create(
-                actor=self.request.user,
-                household=household,
-                case=case,
-                kind=form.cleaned_data["kind"],
-                urgency=form.cleaned_data["urgency"],
-                details=form.cleaned_data["details"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("已提交，工作人员会尽快处理。"))
-        return redirect("health:support_my")
+        support.request_create(
+            actor=self.request.user,
+            household=household,
+            case=case,
+            kind=form.cleaned_data["kind"],
+            urgency=form.cleaned_data["urgency"],
+            details=form.cleaned_data["details"],
+        )
+        return "health:support_my"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -926,8 +794,6 @@ class VulnerableList(SiteFilterMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            sites=self.sites,
-            site_value=self.request.GET.get("site", ""),
             flag=self.request.GET.get("flag", ""),
             due=self.request.GET.get("due", ""),
             flags=[
@@ -990,8 +856,6 @@ class AlertList(SiteFilterMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            sites=self.sites,
-            site_value=self.request.GET.get("site", ""),
             state=self.request.GET.get("state", "open"),
             kind=self.request.GET.get("kind", ""),
             kind_choices=HealthAlert.Kind.choices,

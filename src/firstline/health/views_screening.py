@@ -19,12 +19,12 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from firstline.core.models import TaskProgress
+from firstline.core.site_filter import SiteFilterMixin
 from firstline.core.views import (
     HistoryMixin,
     ScopedDetailView,
@@ -57,6 +57,7 @@ from .models import (
 )
 from .risklists import risklist_import
 from .tasks import rescreen_enqueue
+from .views_base import resident_matches
 from .views_declare import declare_path, submit_with_consent
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,29 +73,10 @@ def prefixed(q: Q, prefix: str) -> Q:
     return Q(*children, _connector=q.connector, _negated=q.negated)
 
 
-class SiteChoicesMixin:
-    """The scope's sites for the site filter (one query), and ?site= checked: a site
-    outside the scope is a 404 like any other."""
-
-    @cached_property
-    def sites(self) -> list[tuple[int, str]]:
-        return list(
-            Site.objects.for_scope(self.scope).order_by("name", "id").values_list("id", "name")
-        )
-
-    def site_filter(self, qs):
-        value = self.request.GET.get("site", "")
-        if not value:
-            return qs
-        if value not in {str(pk) for pk, _name in self.sites}:
-            raise Http404
-        return qs.filter(site_id=int(value))
-
-
 # --- declarations -------------------------------------------------------------------------
 
 
-class DeclarationList(SiteChoicesMixin, ScopedListView):
+class DeclarationList(SiteFilterMixin, ScopedListView):
     """Declarations, current ones by default; filter by site and status, search by
     resident name, room, the last four of a phone or a full phone or ID number."""
 
@@ -121,8 +103,6 @@ class DeclarationList(SiteChoicesMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            sites=self.sites,
-            site_value=self.request.GET.get("site", ""),
             status_choices=Status.choices,
             history=self.show_all(),
             can_create=self.request.scope.has_perm("health.add_declaration"),
@@ -188,7 +168,6 @@ class DeclarationCreate(ScopedViewMixin, generic.TemplateView):
     model = Resident
     permission = "health.add_declaration"
     template_name = "health/declaration_create.html"
-    SEARCH_LIMIT = 20
 
     def resident(self) -> Resident | None:
         value = self.request.POST.get("resident") or self.request.GET.get("resident", "")
@@ -209,16 +188,7 @@ class DeclarationCreate(ScopedViewMixin, generic.TemplateView):
         if resident is None:
             term = self.request.GET.get("q", "").strip()
             ctx["query"] = term
-            ctx["matches"] = (
-                list(
-                    self.get_queryset()
-                    .filter(resident_search_q(term))
-                    .select_related("household", "household__building", "site")
-                    .order_by("name", "id")[: self.SEARCH_LIMIT]
-                )
-                if term
-                else []
-            )
+            ctx["matches"] = resident_matches(self.get_queryset(), term)
         else:
             form, places = declaration_forms()
             ctx.setdefault("consent_form", ConsentForm(prefix="consent"))
@@ -472,7 +442,7 @@ def _own_progress(request, progress_id: str) -> TaskProgress:
 OPEN_STATES = (WorkItem.State.OPEN, WorkItem.State.FOLLOWING, WorkItem.State.REFERRED)
 
 
-class WorkItemList(SiteChoicesMixin, ScopedListView):
+class WorkItemList(SiteFilterMixin, ScopedListView):
     """New reds and yellows first: open items before those in hand, red before
     yellow, newest first."""
 
@@ -519,8 +489,6 @@ class WorkItemList(SiteChoicesMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            sites=self.sites,
-            site_value=self.request.GET.get("site", ""),
             state=self.state(),
             level_choices=[(Status.RED, Status.RED.label), (Status.YELLOW, Status.YELLOW.label)],
         )

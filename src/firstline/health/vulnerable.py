@@ -11,7 +11,7 @@ from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Value, W
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from firstline.core.services import audit_record
+from firstline.core.services import audit_record, stored_actor
 from firstline.estates.models import Resident
 
 from .models import VulnerableCheck
@@ -67,7 +67,7 @@ def check_record(*, actor, resident: Resident, outcome: str, notes: str = "", no
             called_at=now or timezone.now(),
             outcome=outcome,
             notes=notes[:500],
-            caller=actor if getattr(actor, "is_authenticated", False) else None,
+            caller=stored_actor(actor),
         )
         audit_record(
             actor=actor,

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from firstline.core.services import audit_record
+from firstline.core.services import audit_record, stored_actor
 
 from .models import FollowUpCall, WorkItem
 
@@ -48,7 +48,7 @@ def _add_call(*, actor, item: WorkItem, outcome: str, notes: str, now) -> Follow
         called_at=now,
         outcome=outcome,
         notes=notes,
-        caller=actor if getattr(actor, "is_authenticated", False) else None,
+        caller=stored_actor(actor),
     )
 
 

@@ -9,13 +9,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from firstline.estates.models import Building, Household
 from firstline.health import isolation, support
 from firstline.health.models import (
     HealthAlert,
@@ -24,18 +21,14 @@ from firstline.health.models import (
     SupportRequest,
     VulnerableCheck,
 )
-from firstline.testing.world import PASSWORD, make_id_number, make_resident
 
+from .helpers import another_household_resident, count_queries, login
 from .test_care_tenancy import case_of, furnished, request_of
 
 
 @pytest.fixture
 def world(world, settings):
     return furnished(world, settings)
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
 
 
 def test_open_case_from_the_page_with_prefill(client, world):
@@ -250,19 +243,8 @@ EXPECTED = {
 def grow(tenant, n: int) -> None:
     """n more households with a vulnerable resident, an open case and a request each."""
     for i in range(n):
-        building = Building.all_tenants.create(
-            company=tenant.company, site=tenant.site, name=f"{i + 2}栋"
-        )
-        household = Household.all_tenants.create(
-            company=tenant.company, site=tenant.site, building=building, room=f"{i}01"
-        )
-        resident = make_resident(
-            household=household,
-            name=f"住户{i}",
-            phone=f"1370000{i:04d}",
-            id_number=make_id_number(500 + i),
-            disabled=True,
-        )
+        resident = another_household_resident(tenant, i, id_seed=500, disabled=True)
+        household = resident.household
         case = isolation.isolation_open(
             actor=None,
             resident=resident,
@@ -280,17 +262,10 @@ def grow(tenant, n: int) -> None:
         )
 
 
-def count(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_list_query_count_is_pinned(client, world, name):
     login(client, world.a.users["company_admin"])
     url = reverse(name)
-    assert count(client, url) == EXPECTED[name]
+    assert count_queries(client, url) == EXPECTED[name]
     grow(world.a, 12)
-    assert count(client, url) == EXPECTED[name]
+    assert count_queries(client, url) == EXPECTED[name]

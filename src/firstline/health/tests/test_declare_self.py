@@ -15,28 +15,19 @@ from django.utils import timezone
 from firstline.core.personal import set_personal
 from firstline.estates.models import Resident
 from firstline.health import otp
-from firstline.health.models import Consent, Declaration, PhoneCode, RiskArea, RiskList, WorkItem
+from firstline.health.models import Consent, Declaration, PhoneCode, WorkItem
 from firstline.health.sms import SmsBackend
 from firstline.health.views_declare import site_token
-from firstline.testing.world import PASSWORD, make_id_number, make_resident
+from firstline.testing.world import make_id_number, make_resident
+
+from .helpers import high_risk_list, login
 
 PHONE_A = "13800000101"  # world.a.residents[0]
 
 
 @pytest.fixture
 def high_risk(world):
-    """江汉区 high risk since a month ago."""
-    lst = RiskList.objects.create(
-        name="湖北省中高风险地区", version=1, published_at=timezone.now(), area_count=1
-    )
-    RiskArea.objects.create(
-        risk_list=lst,
-        division_code="420103",
-        name="武汉市江汉区",
-        level="high",
-        valid_from=timezone.localdate() - timedelta(days=30),
-    )
-    return lst
+    return high_risk_list()
 
 
 def url(name: str, site) -> str:
@@ -288,10 +279,6 @@ def test_rate_limit_one_a_minute_five_an_hour(client, world):
 
 
 # --- a signed-in resident ---------------------------------------------------------------------
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
 
 
 def test_resident_user_declares_for_a_household_member(client, world, high_risk):

@@ -8,50 +8,32 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.estates.models import Building, Household
-from firstline.health.declarations import (
-    DeclarationInput,
-    PlaceInput,
-    consent_record,
-    declaration_submit,
-)
+from firstline.health.declarations import PlaceInput
 from firstline.health.models import Consent, Declaration, RiskArea, RiskList, WorkItem
 from firstline.health.views_declare import site_token
-from firstline.testing.world import PASSWORD, make_id_number, make_resident
+
+from .helpers import (
+    another_household_resident,
+    count_queries,
+    high_risk_list,
+    high_risk_visit,
+    login,
+    staff_declare,
+)
 
 
 @pytest.fixture
 def areas(world):
-    lst = RiskList.objects.create(
-        name="湖北省中高风险地区", version=1, published_at=timezone.now(), area_count=1
-    )
-    RiskArea.objects.create(
-        risk_list=lst,
-        division_code="420103",
-        name="武汉市江汉区",
-        level="high",
-        valid_from=timezone.localdate() - timedelta(days=30),
-    )
-    return lst
+    return high_risk_list()
 
 
 def declare(resident, *, high_risk=False, **data):
-    consent = consent_record(resident=resident, channel="staff")
     if high_risk:
-        day = timezone.localdate() - timedelta(days=2)
-        data["places"] = (PlaceInput("武汉市江汉区", day, "420103"),)
-    return declaration_submit(
-        resident=resident, data=DeclarationInput(**data), channel="staff", consent=consent
-    )
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+        data["places"] = (high_risk_visit(),)
+    return staff_declare(resident, **data)
 
 
 def form_data(**extra) -> dict:
@@ -311,29 +293,11 @@ def grow(tenant, n: int) -> None:
     """n more households with a resident each, every one declared (yellow) — and
     so on the worklist too."""
     for i in range(n):
-        building = Building.all_tenants.create(
-            company=tenant.company, site=tenant.site, name=f"{i + 2}栋"
-        )
-        household = Household.all_tenants.create(
-            company=tenant.company, site=tenant.site, building=building, room=f"{i}01"
-        )
-        resident = make_resident(
-            household=household,
-            name=f"住户{i}",
-            phone=f"1370000{i:04d}",
-            id_number=make_id_number(600 + i),
-        )
+        resident = another_household_resident(tenant, i, id_seed=600)
         declare(resident, symptoms=("cough",))
         RiskList.objects.create(
             name=f"名单{tenant.company.pk}-{i}", version=1, published_at=timezone.now()
         )
-
-
-def count(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
@@ -344,9 +308,9 @@ def test_list_query_counts_are_pinned(client, world, name):
     RiskList.objects.create(name="名单", version=1, published_at=timezone.now())
     login(client, world.a.users[role])
     url = reverse(name)
-    assert count(client, url) == expected
+    assert count_queries(client, url) == expected
     grow(world.a, 8)
-    assert count(client, url) == expected
+    assert count_queries(client, url) == expected
 
 
 # --- import of declarations -----------------------------------------------------------------------

@@ -3,57 +3,30 @@ closing, no duplicates, and the link to an isolation case."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from firstline.core.models import AuditEvent
 from firstline.health import worklist
-from firstline.health.declarations import (
-    DeclarationInput,
-    PlaceInput,
-    consent_record,
-    declaration_submit,
-)
-from firstline.health.models import FollowUpCall, RiskArea, RiskList, WorkItem
-from firstline.testing.world import PASSWORD
+from firstline.health.models import FollowUpCall, WorkItem
+
+from .helpers import high_risk_list, high_risk_visit, login, staff_declare
 
 
 @pytest.fixture
 def areas(world):
-    lst = RiskList.objects.create(name="名单", version=1, published_at=timezone.now())
-    RiskArea.objects.create(
-        risk_list=lst,
-        division_code="420103",
-        name="武汉市江汉区",
-        level="high",
-        valid_from=timezone.localdate() - timedelta(days=30),
-    )
-    return lst
-
-
-def declare(resident, **data):
-    consent = consent_record(resident=resident, channel="staff")
-    return declaration_submit(
-        resident=resident, data=DeclarationInput(**data), channel="staff", consent=consent
-    )
+    return high_risk_list("名单", area_count=0)
 
 
 def red(resident):
-    day = timezone.localdate() - timedelta(days=2)
-    return declare(resident, places=(PlaceInput("武汉市江汉区", day, "420103"),))
+    return staff_declare(resident, places=(high_risk_visit(),))
 
 
 def yellow(resident):
-    return declare(resident, symptoms=("cough",), temperature=Decimal("36.8"))
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    return staff_declare(resident, symptoms=("cough",), temperature=Decimal("36.8"))
 
 
 def item_of(resident) -> WorkItem:
