@@ -36,6 +36,8 @@ from firstline.health.models import (
 )
 from firstline.health.vulnerable import DUE_AFTER_DAYS
 from firstline.orgs.models import Association, Company, Membership
+from firstline.sanitation import compliance
+from firstline.sanitation.models import Task
 
 from .roles import Role, Target
 from .scope import Scope
@@ -294,6 +296,40 @@ def _health(scope: Scope) -> dict | None:
     }
 
 
+def _sanitation(scope: Scope) -> dict | None:
+    """Today's disinfection compliance and the tasks overdue now, over the scope: two
+    aggregate queries. None (and no query) without the compliance permission."""
+    if not scope.has_perm("sanitation.view_compliance"):
+        return None
+    now = timezone.now()
+    today = timezone.localdate()
+    figure = compliance.total(
+        Task.objects.for_scope(scope.for_perm("sanitation.view_compliance")), day=today, now=now
+    )
+    overdue = (
+        Task.objects.for_scope(scope.for_perm("sanitation.view_alert"))
+        .filter(state=Task.State.PENDING, due_at__lt=now)
+        .count()
+    )
+    return {"today": figure, "overdue": overdue}
+
+
+def _cleaner_tasks(scope: Scope) -> dict | None:
+    """The cleaner's day: tasks to do today, of which due already, and done: one query."""
+    if not scope.has_perm("sanitation.view_task"):
+        return None
+    now = timezone.now()
+    return (
+        Task.objects.for_scope(scope.for_perm("sanitation.view_task"))
+        .filter(day=timezone.localdate())
+        .aggregate(
+            to_do=Count("id", filter=Q(state=Task.State.PENDING)),
+            due_now=Count("id", filter=Q(state=Task.State.PENDING, due_at__lte=now)),
+            done=Count("id", filter=Q(state=Task.State.DONE)),
+        )
+    )
+
+
 def _flagged(sites) -> dict:
     """Flagged cases (current reds and yellows, open isolation cases) of `sites`:
     counts only, for the authority viewer (see `_division_sites`)."""
@@ -425,6 +461,7 @@ def _company(request):
         "type_chart": _type_chart(type_rows),
         "has_types": bool(type_rows),
         "health": _health(scope),
+        "sanitation": _sanitation(scope),
     }
 
 
@@ -460,6 +497,7 @@ def _site_manager(request):
         "resident_count": residents["total"],
         "vulnerable_count": residents["vulnerable"],
         "health": _health(scope),
+        "sanitation": _sanitation(scope),
     }
 
 
@@ -479,7 +517,10 @@ def _guard(request):
 
 
 def _cleaner(request):
-    return "cleaner", {"sites": _my_sites(request.scope)}
+    return "cleaner", {
+        "sites": _my_sites(request.scope),
+        "tasks": _cleaner_tasks(request.scope),
+    }
 
 
 # --- authority: sites of its divisions, counts only -----------------------------------

@@ -20,11 +20,12 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -71,11 +72,20 @@ COLUMNS = (
 HEADER = {field: header for field, header, _example in COLUMNS}
 YES = frozenset({"是", "y", "yes", "true", "1", "√", "✓"})
 NO = frozenset({"否", "", "n", "no", "false", "0", "×"})
-SYMPTOMS = {
-    **{str(s.label): s.value for s in Symptom},
-    **{s.value: s.value for s in Symptom},
-    "咳嗽": Symptom.COUGH.value,
-}
+
+
+@cache
+def symptom_names() -> dict[str, str]:
+    """Symptom names accepted in a file: codes, and the labels in either language (the
+    help sheet lists them in the language of whoever downloaded the template)."""
+    names = {s.value: s.value for s in Symptom} | {"咳嗽": Symptom.COUGH.value}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            names |= {str(s.label): s.value for s in Symptom}
+            names |= {str(s.label).lower(): s.value for s in Symptom}
+    return names
+
+
 PLACE = re.compile(r"^(?:(\d{2,12})[\s:：]+)?(.+?)@(.+)$")
 
 
@@ -282,10 +292,11 @@ def _row_input(cells: dict[str, object], error) -> DeclarationInput:
     for label in re.split(r"[、,，;；\s]+", text.get("symptoms", "")):
         if not label or label in ("无", "否"):
             continue
-        if label not in SYMPTOMS:
+        value = symptom_names().get(label) or symptom_names().get(label.lower())
+        if value is None:
             error("symptoms", _("未知的症状：%(v)s") % {"v": label})
         else:
-            symptoms.append(SYMPTOMS[label])
+            symptoms.append(value)
     temperature = None
     if text.get("temperature"):
         try:

@@ -306,7 +306,22 @@ class WorldBuilder:
                 self.build_access(step)
             with self.step("health") as step:
                 self.build_health(step)
+            with self.step("sanitation") as step:
+                self.build_sanitation(step)
         return self.report
+
+    def build_sanitation(self, step: Step) -> None:
+        """The checklist library, every site's areas and plan, a month of disinfection
+        tasks with device runs and overdue alerts (issue #5). A stream of its own."""
+        from .sanitation import build_sanitation
+
+        sites = list(Site.all_tenants.filter(pk__in=[p.pk for p in self.plans]))
+        order = {p.pk: i for i, p in enumerate(self.plans)}
+        sites.sort(key=lambda s: order[s.pk])  # plans[0] is the demo logins' site
+        report = build_sanitation(
+            rng=random.Random(self.report.seed + 3), now=timezone.now(), sites=sites
+        )
+        step.rows = report.figures()
 
     def build_health(self, step: Step) -> None:
         """Risk lists, declarations, the worklist, isolation cases, support requests
@@ -979,7 +994,9 @@ def reset_world() -> dict[str, int]:
             if model is User:
                 qs = qs.filter(is_superuser=False)
             elif model in user_only:
-                qs = qs.filter(_points_at_ordinary_user(model))
+                # Rows that point at an ordinary user directly or through a parent
+                # (a guide's items, a risk list's areas); shared rows stay.
+                qs = qs.filter(_points_at_ordinary_user(model, user_only))
             # _raw_delete: one DELETE per table; children are already gone, so
             # the collector's per-row cascade bookkeeping would only cost time.
             count = qs._raw_delete(connection.alias)
@@ -1026,9 +1043,13 @@ def _children_first(chosen: set) -> list:
     return order
 
 
-def _points_at_ordinary_user(model) -> models.Q:
-    q = models.Q()
+def _points_at_ordinary_user(model, user_only: set, prefix: str = "") -> models.Q:
+    q = models.Q(pk__in=[])  # matches nothing unless a path to an ordinary user is found
     for f in _fks(model):
         if f.related_model is User:
-            q |= models.Q(**{f"{f.name}__is_superuser": False})
+            q |= models.Q(**{f"{prefix}{f.name}__is_superuser": False})
+        elif (
+            f.related_model in user_only and f.related_model is not model and prefix.count("__") < 3
+        ):
+            q |= _points_at_ordinary_user(f.related_model, user_only, f"{prefix}{f.name}__")
     return q

@@ -20,13 +20,15 @@ QUERIES = {
     "association_admin": 3
     + 5,  # associations, members, sites by type, sites by district, divisions
     # + 6 health figures: statuses, work items, isolation, support, vulnerable, alerts
+    # + 2 sanitation figures: today's compliance, overdue tasks (not the health officer's)
     "company_admin": 3
     + 7  # companies, sites by type, buildings, households, residents, staff, site rows
-    + 6,
-    "site_manager": 3 + 4 + 6,  # site rows, site count, households, residents
+    + 6
+    + 2,
+    "site_manager": 3 + 4 + 6 + 2,  # site rows, site count, households, residents
     "health_officer": 3 + 4 + 6,
     "guard": 3 + 1,  # site names
-    "cleaner": 3 + 1,
+    "cleaner": 3 + 1 + 1,  # site names, today's tasks
     "authority_viewer": 3 + 2 + 2,  # division names, sites by district and type, flagged
     "resident": 3 + 2 + 1,  # household, members (with statuses), open isolation checks
     "donor": 3,
@@ -324,12 +326,13 @@ def test_guard_gets_a_resident_search(client, company, site):
     assert response.context["sites"] == [{"id": site.pk, "name": "友谊花园"}]
 
 
-def test_cleaner_sees_the_tasks_placeholder(client, company, site):
+def test_cleaner_without_tasks_today_is_told_so(client, company, site):
     user = make_user("cleaner", "cleaner", company=company, site=site)
 
     response = dashboard(client, user)
 
-    assert "今日消杀任务将在此显示" in response.content.decode()
+    assert "今日没有消杀任务" in response.content.decode()
+    assert response.context["tasks"] == {"to_do": 0, "due_now": 0, "done": 0}
     assert response.context["sites"] == [{"id": site.pk, "name": "友谊花园"}]
 
 

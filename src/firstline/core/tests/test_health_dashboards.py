@@ -34,9 +34,10 @@ pytestmark = pytest.mark.django_db
 # Queries per dashboard request: 3 before the dashboard (session, user, scope), the
 # dashboard's own (test_dashboards.QUERIES), then the health figures.
 HEALTH = 6  # declarations, worklist, isolation, alerts, support, vulnerable due
+SANITATION = 2  # today's disinfection compliance, overdue tasks (issue #5)
 QUERIES = {
-    "company_admin": 3 + 7 + HEALTH,
-    "site_manager": 3 + 4 + HEALTH,
+    "company_admin": 3 + 7 + HEALTH + SANITATION,
+    "site_manager": 3 + 4 + HEALTH + SANITATION,
     "health_officer": 3 + 4 + HEALTH,
     "authority_viewer": 3 + 2 + 2,  # + flagged declarations, open isolation cases
     "resident": 3 + 2 + 1,  # + open isolation cases with today's checks

@@ -1,0 +1,62 @@
+"""The cleaner's pages through the shared tenancy checks: another company's area QR
+code or task answers 404, a guard may not complete a task."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from firstline.sanitation import urls_cleaner
+from firstline.sanitation.models import Area, Task
+from firstline.testing.tenancy import Api, Page, TenancyCases
+from firstline.testing.world import World
+
+from .test_completion import furnish
+
+
+@pytest.fixture
+def world(world: World) -> World:
+    for tenant in (world.a, world.b):
+        furnish(tenant)
+    return world
+
+
+def area_token(t):
+    # The QR page is addressed by the area's token, not its id: Page.url reverses `.pk`.
+    return SimpleNamespace(pk=Area.all_tenants.get(company=t.company).qr_token)
+
+
+def first_task(t):
+    return Task.all_tenants.filter(company=t.company).order_by("due_at").first()
+
+
+class TestCleanerTenancy(TenancyCases):
+    routes = [
+        Page("sanitation:today", viewer="cleaner"),
+        Page("sanitation:area_tasks", obj=area_token, viewer="cleaner"),
+        Page(
+            "sanitation:task_complete",
+            obj=first_task,
+            viewer="cleaner",
+            method="post",
+            write={"batch": "B1"},
+        ),
+    ]
+    api = [
+        Api("/api/v1/sanitation/tasks", viewer="cleaner"),
+        Api("/api/v1/sanitation/tasks", viewer="site_manager"),
+        Api(
+            "/api/v1/sanitation/tasks/{id}/complete",
+            obj=first_task,
+            viewer="cleaner",
+            method="post",
+            body={"batch": "B1"},
+        ),
+    ]
+
+
+def test_every_cleaner_route_is_covered():
+    """A new page of the cleaner's must join the tenancy checks above."""
+    declared = {f"sanitation:{pattern.name}" for pattern in urls_cleaner.urlpatterns}
+    assert declared == {page.name for page in TestCleanerTenancy.routes}
