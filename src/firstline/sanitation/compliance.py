@@ -10,8 +10,8 @@ Every figure is one aggregate query over a scoped Task queryset (values + Count)
 so what a page costs does not grow with the number of tasks or days. Callers pass
 the queryset they got from `Task.objects.for_scope(...)`; nothing here widens it.
 
-The overdue alerts' acknowledgement lives here too: it is the one write of the
-compliance pages.
+The overdue alerts are acknowledged with core.services.alert_acknowledge, the
+same conditional write as the gate's and the health alerts'.
 """
 
 from __future__ import annotations
@@ -19,13 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from firstline.core.services import audit_record
-
-from .models import OverdueAlert, Task
+from .models import Task
 
 DEFAULT_DAYS = 14  # the compliance pages' default range: the last two weeks
 MAX_DAYS = 92  # a quarter: the longest range a page or an export accepts
@@ -141,21 +138,3 @@ def alert_list(alerts: QuerySet) -> QuerySet:
     return alerts.select_related(
         "site", "task", "task__area", "task__entry", "acknowledged_by"
     ).order_by(F("acknowledged_at").asc(nulls_first=True), "-created_at", "-id")
-
-
-def alert_acknowledge(*, actor, alert: OverdueAlert) -> bool:
-    """Mark an open alert seen. False (nothing written) when it already was."""
-    now = timezone.now()
-    with transaction.atomic():
-        updated = OverdueAlert.all_tenants.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=actor, updated_at=now
-        )
-        if updated:
-            audit_record(
-                actor=actor,
-                company_id=alert.company_id,
-                action="acknowledge",
-                obj=alert,
-                changes={"acknowledged_at": [None, now.isoformat()]},
-            )
-    return bool(updated)

@@ -19,6 +19,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from firstline.core.services import alert_acknowledge
+from firstline.core.site_filter import SiteFilterMixin
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin
 from firstline.estates.models import Site
 
@@ -284,24 +286,6 @@ class ComplianceExport(RangeMixin, ScopedViewMixin, generic.View):
 # --- overdue tasks and alerts ------------------------------------------------------------
 
 
-class SiteFilterMixin:
-    """?site= on a list: one of the scope's sites, or 404 (as for one that does not exist)."""
-
-    @cached_property
-    def sites(self) -> list[tuple[int, str]]:
-        return list(
-            Site.objects.for_scope(self.scope).order_by("name", "id").values_list("id", "name")
-        )
-
-    def site_filter(self, qs):
-        value = self.request.GET.get("site", "")
-        if not value:
-            return qs
-        if value not in {str(pk) for pk, _name in self.sites}:
-            raise Http404
-        return qs.filter(site_id=int(value))
-
-
 class OverdueList(SiteFilterMixin, ScopedListView):
     """Pending tasks past their due time, oldest first."""
 
@@ -314,11 +298,6 @@ class OverdueList(SiteFilterMixin, ScopedListView):
 
     def refine_list(self, qs):
         return self.site_filter(compliance.overdue(qs))
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(sites=self.sites, site_value=self.request.GET.get("site", ""))
-        return ctx
 
 
 class AlertList(SiteFilterMixin, ScopedListView):
@@ -344,10 +323,7 @@ class AlertList(SiteFilterMixin, ScopedListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            sites=self.sites,
-            site_value=self.request.GET.get("site", ""),
-            state=self.state(),
-            can_ack=self.request.scope.has_perm("sanitation.change_alert"),
+            state=self.state(), can_ack=self.request.scope.has_perm("sanitation.change_alert")
         )
         return ctx
 
@@ -360,7 +336,7 @@ class AlertAck(ScopedViewMixin, generic.View):
 
     def post(self, request, pk: int):
         alert = get_object_or_404(self.get_queryset().only("id", "company_id"), pk=pk)
-        compliance.alert_acknowledge(actor=request.user, alert=alert)
+        alert_acknowledge(actor=request.user, alert=alert)
         alert = compliance.alert_list(self.get_queryset()).get(pk=pk)
         response = render(request, "sanitation/_alert_row.html", {"a": alert, "can_ack": True})
         response["HX-Trigger"] = ALERTS_CHANGED

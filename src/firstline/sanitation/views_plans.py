@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import cached_property
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 
+from firstline.core.site_filter import SiteFilterMixin
 from firstline.core.views import (
     HistoryMixin,
     ScopedDetailView,
@@ -268,25 +268,7 @@ class OverrideFormView(ObjectFormMixin, generic.FormView):
 # --- areas ------------------------------------------------------------------------------------
 
 
-class SiteChoiceMixin:
-    """?site= narrows a list to one of the scope's sites (404 for any other)."""
-
-    @cached_property
-    def sites(self) -> list[tuple[int, str]]:
-        return list(
-            Site.objects.for_scope(self.scope).order_by("name", "id").values_list("id", "name")
-        )
-
-    def site_filter(self, qs):
-        value = self.request.GET.get("site", "")
-        if not value:
-            return qs
-        if value not in {str(pk) for pk, _name in self.sites}:
-            raise Http404
-        return qs.filter(site_id=int(value))
-
-
-class AreaList(SiteChoiceMixin, ScopedListView):
+class AreaList(SiteFilterMixin, ScopedListView):
     model = Area
     permission = PLAN_PERMISSION
     template_name = "sanitation/area_list.html"
@@ -304,15 +286,11 @@ class AreaList(SiteChoiceMixin, ScopedListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(
-            sites=self.sites,
-            site_value=self.request.GET.get("site", ""),
-            kind_choices=Area._meta.get_field("kind").choices,
-        )
+        ctx["kind_choices"] = Area._meta.get_field("kind").choices
         return ctx
 
 
-class AreaQRSheet(SiteChoiceMixin, ScopedListView):
+class AreaQRSheet(SiteFilterMixin, ScopedListView):
     """A printable sheet: each area's name and the QR code of its cleaner page."""
 
     model = Area
@@ -332,7 +310,7 @@ class AreaQRSheet(SiteChoiceMixin, ScopedListView):
         for area in ctx["object_list"]:
             url = area_url(self.request, area)
             cards.append({"area": area, "url": url, "svg": qr_svg(url)})
-        ctx.update(cards=cards, sites=self.sites, site_value=self.request.GET.get("site", ""))
+        ctx["cards"] = cards
         return ctx
 
 

@@ -13,7 +13,8 @@ from firstline.access.models import Device
 from firstline.sanitation.models import DeviceRun, Task
 from firstline.testing.world import PASSWORD
 
-from .test_completion import at, furnish, make_entry, make_task
+from .rows import at, make_entry, make_task
+from .test_completion import furnish
 from .test_device_runs import make_device
 
 TASKS = "/api/v1/sanitation/tasks"

@@ -14,7 +14,8 @@ from firstline.estates.services import name_initials
 from firstline.sanitation.models import Task
 from firstline.testing.world import PASSWORD
 
-from .test_completion import furnish, make_area, make_entry, make_task
+from .rows import make_area, make_entry, make_task
+from .test_completion import furnish
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

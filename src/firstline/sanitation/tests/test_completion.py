@@ -1,15 +1,14 @@
 """A cleaner's tap: done once, idempotent on the phone's UUID, photo cleaned of its
 metadata, batch kept; done stays done, cancelled refuses.
 
-The helpers at the top make areas, entries and tasks directly (the generator is
-another module's); the other test modules of the cleaner's part import them."""
+The areas, entries and tasks are made directly (rows.py); `furnish` and the photo
+helpers at the top are shared by the other test modules of the cleaner's part."""
 
 from __future__ import annotations
 
 import io
-import secrets
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -19,53 +18,11 @@ from PIL import Image
 
 from firstline.core.models import AuditEvent
 from firstline.sanitation.completion import task_complete
-from firstline.sanitation.models import Area, PlanEntry, Task
+from firstline.sanitation.models import Task
+
+from .rows import make_area, make_entry, make_task
 
 # --- helpers (shared by the cleaner's test modules) -------------------------------------------
-
-
-def make_area(tenant, name="1栋1号电梯", kind="lift", device=None) -> Area:
-    return Area.all_tenants.create(
-        company=tenant.company,
-        site=tenant.site,
-        name=name,
-        kind=kind,
-        building=tenant.building,
-        qr_token=secrets.token_hex(16),
-        device=device,
-    )
-
-
-def make_entry(area: Area, code="lift-car", title="电梯轿厢及按钮消毒", times=3) -> PlanEntry:
-    return PlanEntry.all_tenants.create(
-        company_id=area.company_id,
-        site_id=area.site_id,
-        area=area,
-        code=code,
-        title=title,
-        method="含氯消毒剂擦拭按钮及轿厢内壁",
-        disinfectant="含氯消毒剂",
-        concentration="500 mg/L",
-        times_per_day=times,
-    )
-
-
-def at(day, hour: int, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
-
-
-def make_task(entry: PlanEntry, day=None, slot=1, hour=10, **extra) -> Task:
-    day = day or timezone.localdate()
-    return Task.all_tenants.create(
-        company_id=entry.company_id,
-        site_id=entry.site_id,
-        entry=entry,
-        area_id=entry.area_id,
-        day=day,
-        slot=slot,
-        due_at=at(day, hour),
-        **extra,
-    )
 
 
 def furnish(tenant, day=None) -> dict:

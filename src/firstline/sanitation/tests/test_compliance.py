@@ -1,10 +1,9 @@
 """Compliance figures: done ÷ due, on-time and late apart, per site, area and day,
-each one aggregate query over a scoped queryset. Rows are made directly here, so the
-figures are known exactly; `furnish` is shared by the page and tenancy tests."""
+each one aggregate query over a scoped queryset. Rows are made directly (rows.py), so
+the figures are known exactly; `furnish` is shared by the page and tenancy tests."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,8 +12,10 @@ import pytest
 from firstline.core.selectors import scope_for_user
 from firstline.sanitation import compliance
 from firstline.sanitation.compliance import Figure
-from firstline.sanitation.models import Area, OverdueAlert, PlanEntry, Task
+from firstline.sanitation.models import OverdueAlert, Task
 from firstline.testing.world import Tenant
+
+from .rows import make_area, make_entry, make_task
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY = date(2020, 2, 10)
@@ -23,50 +24,6 @@ NOW = datetime(2020, 2, 10, 12, 0, tzinfo=ZONE)  # noon of TODAY
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE)
-
-
-def make_area(tenant: Tenant, name: str, kind: str = "lift", *, site=None) -> Area:
-    site = site or tenant.site
-    return Area.all_tenants.create(
-        company_id=site.company_id, site=site, name=name, kind=kind, qr_token=secrets.token_hex(8)
-    )
-
-
-def make_entry(area: Area, code: str = "lift-wipe", times: int = 4) -> PlanEntry:
-    return PlanEntry.all_tenants.create(
-        company_id=area.company_id,
-        site_id=area.site_id,
-        area=area,
-        code=code,
-        title="电梯轿厢及按钮擦拭消毒",
-        method="含氯消毒液擦拭按钮、扶手及轿厢内壁",
-        disinfectant="含氯消毒剂",
-        concentration="500 mg/L",
-        times_per_day=times,
-    )
-
-
-def make_task(
-    entry: PlanEntry,
-    *,
-    day: date,
-    slot: int,
-    due_at: datetime,
-    state: str = Task.State.PENDING,
-    done_at: datetime | None = None,
-) -> Task:
-    return Task.all_tenants.create(
-        company_id=entry.company_id,
-        site_id=entry.site_id,
-        entry=entry,
-        area_id=entry.area_id,
-        day=day,
-        slot=slot,
-        due_at=due_at,
-        state=state,
-        done_at=done_at,
-        source=Task.Source.CLEANER if state == Task.State.DONE else "",
-    )
 
 
 def furnish(tenant: Tenant, *, today: date = TODAY) -> dict:
@@ -197,11 +154,12 @@ def test_overdue_lists_pending_past_due_only(world, furnished):
 
 def test_alert_acknowledge_once_and_audited(world, furnished):
     from firstline.core.models import AuditEvent
+    from firstline.core.services import alert_acknowledge
 
     alert = furnished["a"]["alert"]
     user = world.a.users["site_manager"]
-    assert compliance.alert_acknowledge(actor=user, alert=alert) is True
-    assert compliance.alert_acknowledge(actor=user, alert=alert) is False
+    assert alert_acknowledge(actor=user, alert=alert) is True
+    assert alert_acknowledge(actor=user, alert=alert) is False
     alert.refresh_from_db()
     assert alert.acknowledged_by_id == user.pk and alert.acknowledged_at is not None
     events = AuditEvent.objects.filter(object_type="sanitation.overduealert", action="acknowledge")

@@ -16,7 +16,8 @@ from firstline.core.models import AuditEvent
 from firstline.estates.models import Site
 from firstline.sanitation.models import OverdueAlert, Task
 
-from .test_compliance import NOW, TODAY, furnish, make_area, make_entry, make_task
+from .rows import make_area, make_entry, make_task
+from .test_compliance import NOW, TODAY, furnish
 
 # Every request pays 3 before the page: the session, the user, the role assignments.
 QUERIES = {

@@ -24,7 +24,7 @@ from firstline.sanitation.completion import (
 )
 from firstline.sanitation.models import DeviceRun, Task
 
-from .test_completion import at, make_area, make_entry, make_task
+from .rows import at, make_area, make_entry, make_task
 
 
 def make_device(tenant, kind=Device.Kind.UV_LAMP, name="1号电梯紫外灯") -> tuple[Device, str]:

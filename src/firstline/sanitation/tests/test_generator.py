@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from firstline.sanitation import generator
 from firstline.sanitation.generator import slot_offsets, tasks_generate
 from firstline.sanitation.models import AreaKind, Task
 from firstline.sanitation.plans import plan_entry_edit
@@ -17,6 +21,11 @@ from .planning import entry, planned
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2020, 2, 10)
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks across connections"
+)
 
 
 def at(hour, minute=0, day=DAY):
@@ -133,3 +142,108 @@ def test_deactivated_entry_loses_its_future_pending_tasks(world):
         Task.State.CANCELLED,
     ]
     assert timezone.is_aware(tasks_of(toilet)[0][3])
+
+
+@pytest.mark.django_db
+def test_rows_hold_what_a_model_instance_would(world):
+    """The raw insert stores the same values bulk_create stored: every column but the
+    id and the timestamps equal to an unsaved Task's; the timestamps the insert's
+    wall-clock time (auto_now_add / auto_now), aware, not the `now` argument."""
+    areas = planned(world.a)
+    car = entry(areas[AreaKind.LIFT], "lift-car")
+    with time_machine.travel(at(7), tick=False):
+        tasks_generate(day=DAY, now=at(0))
+    task = Task.all_tenants.get(entry=car, slot=1)
+    like = Task(
+        company_id=car.company_id,
+        site_id=car.site_id,
+        entry_id=car.pk,
+        area_id=car.area_id,
+        day=DAY,
+        slot=1,
+        revision=car.revision,
+        due_at=at(14),
+        state=Task.State.PENDING,
+    )
+    skip = {"id", "created_at", "updated_at"}
+    fields = [f.attname for f in Task._meta.concrete_fields if f.name not in skip]
+    assert [getattr(task, f) for f in fields] == [getattr(like, f) for f in fields]
+    assert task.photo.name == "" and task.source == "" and task.client_uuid is None
+    assert task.created_at == task.updated_at == at(7)
+
+
+@pytest.mark.django_db
+def test_small_chunks_take_the_bulk_path_and_stay_idempotent(world, monkeypatch):
+    """Several chunks: the COPY staging path on PostgreSQL, several executemany calls
+    on SQLite; the same rows as one chunk, twice in one transaction (the temporary
+    table is dropped after each run)."""
+    planned(world.a)
+    whole = tasks_generate(day=DAY, now=at(0))
+    expected = set(Task.all_tenants.values_list("entry_id", "day", "slot", "revision", "due_at"))
+    Task.all_tenants.all().delete()
+    monkeypatch.setattr(generator, "CHUNK", 3)
+    with transaction.atomic():
+        first = tasks_generate(day=DAY, now=at(0))
+        # The keys already read are skipped; what is left is offered, and the conflict
+        # clause drops it.
+        Task.all_tenants.filter(slot=1).delete()
+        again = tasks_generate(day=DAY, now=at(0))
+    assert first == whole
+    assert again["offered"] == len([k for k in expected if k[2] == 1])
+    got = list(Task.all_tenants.values_list("entry_id", "day", "slot", "revision", "due_at"))
+    assert len(got) == len(set(got)) and set(got) == expected
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("chunk", [5_000, 3])  # executemany, COPY + INSERT … SELECT
+def test_two_runs_at_once_make_no_duplicate(world, monkeypatch, chunk):
+    """Run A inserts and holds its transaction open; run B, started meanwhile, has
+    read no existing keys, offers every row and waits on A's; A commits once B is
+    seen waiting. B's rows all conflict and are skipped: no duplicate, no error."""
+    planned(world.a)
+    monkeypatch.setattr(generator, "CHUNK", chunk)
+    results: dict = {}
+    errors: list = []
+    a_inserted, b_started = threading.Event(), threading.Event()
+
+    def run_a():
+        with transaction.atomic():
+            results["a"] = tasks_generate(day=DAY, now=at(0))
+            a_inserted.set()
+            b_started.wait(10)
+            with connection.cursor() as cursor:
+                for _n in range(200):  # until B blocks on A's rows (10 s at most)
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                    )
+                    if cursor.fetchone()[0]:
+                        break
+                    time.sleep(0.05)
+                results["waited"] = bool(_n < 199)
+
+    def run_b():
+        a_inserted.wait(10)
+        b_started.set()
+        results["b"] = tasks_generate(day=DAY, now=at(0))
+
+    def guard(job):
+        try:
+            job()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guard, args=(job,)) for job in (run_a, run_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    assert results["waited"], "run B never waited on run A's rows"
+    assert results["a"]["offered"] == results["b"]["offered"] > 0
+    keys = list(Task.all_tenants.values_list("entry_id", "day", "slot", "revision"))
+    assert len(keys) == len(set(keys)) == results["a"]["offered"]

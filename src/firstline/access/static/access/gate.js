@@ -10,6 +10,8 @@
  * Queued events are replayed with their original UUID and device time when the
  * browser comes back online, and on a timer with backoff. The server stores a UUID
  * once and answers a replay with the original result, so retrying is always safe.
+ * The UUIDs, the storage and the replay loop are firstline/offline-queue.js
+ * (window.FirstlineOffline), shared with the cleaner's page; the template loads it first.
  *
  * Storage is per user, and the local history keeps at most 10 entries for 24 hours:
  * the browser holds as little personal data as the job needs.
@@ -34,6 +36,8 @@
   var MAX_MATCHES = 20;
   var PREFS_KEY = "firstline-gate:prefs:" + OWNER + ":s" + SITE_ID;
 
+  var Offline = window.FirstlineOffline; // firstline/offline-queue.js
+
   function $(id) { return document.getElementById(id); }
 
   function fmt(text, values) {
@@ -49,15 +53,7 @@
 
   // --- identifiers and times ----------------------------------------------------
 
-  function newUuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    // randomUUID needs a secure context; getRandomValues does not (a LAN deployment on http).
-    var b = window.crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  var newUuid = Offline.newUuid;
 
   function pad(n, width) { return String(n).padStart(width || 2, "0"); }
 
@@ -77,87 +73,11 @@
     return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
   }
 
-  // --- storage: two stores keyed by client_uuid ---------------------------------
+  // --- storage: two stores keyed by client_uuid (queue, history) ------------------
 
-  var store = (function () {
-    var STORES = ["queue", "history"];
-    var dbPromise = null;
+  var store = Offline.store("firstline-gate", ["queue", "history"]);
 
-    function openDb() {
-      if (!dbPromise) {
-        dbPromise = new Promise(function (resolve, reject) {
-          var req = window.indexedDB.open("firstline-gate", 1);
-          req.onupgradeneeded = function () {
-            STORES.forEach(function (name) {
-              if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name, { keyPath: "client_uuid" });
-            });
-          };
-          req.onsuccess = function () { resolve(req.result); };
-          req.onerror = function () { reject(req.error); };
-          req.onblocked = function () { reject(new Error("blocked")); };
-        });
-      }
-      return dbPromise;
-    }
-
-    function idb(name, mode, work) {
-      return openDb().then(function (db) {
-        return new Promise(function (resolve, reject) {
-          var tx = db.transaction(name, mode);
-          var result;
-          var req = work(tx.objectStore(name));
-          if (req) req.onsuccess = function () { result = req.result; };
-          // Resolve on commit, not on the request: "written before sending" must mean written.
-          tx.oncomplete = function () { resolve(result); };
-          tx.onerror = function () { reject(tx.error); };
-          tx.onabort = function () { reject(tx.error); };
-        });
-      });
-    }
-
-    var local = {
-      read: function (name) { return JSON.parse(window.localStorage.getItem("firstline-gate:" + name) || "{}"); },
-      write: function (name, map) { window.localStorage.setItem("firstline-gate:" + name, JSON.stringify(map)); },
-    };
-
-    var useLocal = !window.indexedDB;
-
-    function withFallback(idbWork, localWork) {
-      if (useLocal) return Promise.resolve().then(localWork);
-      return idbWork().catch(function () {
-        useLocal = true; // private modes that refuse IndexedDB still have localStorage
-        return localWork();
-      });
-    }
-
-    return {
-      put: function (name, item) {
-        return withFallback(
-          function () { return idb(name, "readwrite", function (s) { return s.put(item); }); },
-          function () { var m = local.read(name); m[item.client_uuid] = item; local.write(name, m); });
-      },
-      remove: function (name, key) {
-        return withFallback(
-          function () { return idb(name, "readwrite", function (s) { return s.delete(key); }); },
-          function () { var m = local.read(name); delete m[key]; local.write(name, m); });
-      },
-      get: function (name, key) {
-        return withFallback(
-          function () { return idb(name, "readonly", function (s) { return s.get(key); }); },
-          function () { return local.read(name)[key]; });
-      },
-      all: function (name) {
-        return withFallback(
-          function () { return idb(name, "readonly", function (s) { return s.getAll(); }); },
-          function () { var m = local.read(name); return Object.keys(m).map(function (k) { return m[k]; }); });
-      },
-    };
-  })();
-
-  function mine(items) {
-    return (items || []).filter(function (item) { return item.owner === OWNER; })
-      .sort(function (a, b) { return a.created - b.created; });
-  }
+  function mine(items) { return Offline.mine(items, OWNER); }
 
   // --- preferences (no personal data): direction, checkpoint, last temperature ------
 
@@ -198,10 +118,7 @@
 
   // --- sending ---------------------------------------------------------------------
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : root.dataset.csrf;
-  }
+  function csrfToken() { return Offline.csrfToken(root.dataset.csrf); }
 
   var inFlight = {};
   var live = {}; // events this page is checking in right now: theirs to settle, not the replay loop's
@@ -214,38 +131,37 @@
   function send(entry) {
     var uuid = entry.client_uuid;
     if (inFlight[uuid]) return inFlight[uuid];
-    var controller = window.AbortController ? new AbortController() : null;
-    var timer = controller ? window.setTimeout(function () { controller.abort(); }, SEND_TIMEOUT_MS) : null;
-    var request = window.fetch(API + "access/events", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(entry.payload),
-      signal: controller ? controller.signal : undefined,
-    }).then(function (response) {
-      if (response.ok) {
-        return response.json().then(function (data) {
-          setReachable(true);
-          return store.remove("queue", uuid).then(function () { return { status: "done", data: data }; });
+    var request = Offline.timed(SEND_TIMEOUT_MS, function (signal) {
+      return window.fetch(API + "access/events", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify(entry.payload),
+        signal: signal,
+      }).then(function (response) {
+        if (response.ok) {
+          return response.json().then(function (data) {
+            setReachable(true);
+            return store.remove("queue", uuid).then(function () { return { status: "done", data: data }; });
+          });
+        }
+        setReachable(true);
+        var status = Offline.outcome(response.status);
+        if (status !== "answered") return { status: status }; // auth or offline
+        return response.text().then(function (text) {
+          var detail = text;
+          try { detail = errorText(JSON.parse(text)); } catch (e) { /* not JSON: keep the text */ }
+          return store.remove("queue", uuid).then(function () { return { status: "rejected", detail: detail }; });
         });
-      }
-      setReachable(true);
-      if (response.status === 401 || response.status === 403) return { status: "auth" };
-      if (response.status >= 500 || response.status === 408 || response.status === 429) return { status: "offline" };
-      return response.text().then(function (text) {
-        var detail = text;
-        try { detail = errorText(JSON.parse(text)); } catch (e) { /* not JSON: keep the text */ }
-        return store.remove("queue", uuid).then(function () { return { status: "rejected", detail: detail }; });
+      }, function () {
+        setReachable(false);
+        return { status: "offline" };
+      }).catch(function () {
+        // A body cut off mid-way (or the timeout firing while reading it): no answer, so
+        // the entry stays queued and the replay asks again.
+        return { status: "offline" };
       });
-    }, function () {
-      setReachable(false);
-      return { status: "offline" };
-    }).catch(function () {
-      // A body cut off mid-way (or the timeout firing while reading it): no answer, so
-      // the entry stays queued and the replay asks again.
-      return { status: "offline" };
     }).then(function (outcome) {
-      if (timer) window.clearTimeout(timer);
       delete inFlight[uuid];
       return outcome;
     });
@@ -361,39 +277,22 @@
 
   // --- replaying the queue --------------------------------------------------------------
 
-  var draining = false;
-  var retryDelay = RETRY_MIN_MS;
-  var retryTimer = null;
-
-  function scheduleRetry(n) {
-    if (retryTimer) window.clearTimeout(retryTimer);
-    retryTimer = null;
-    if (n > 0) retryTimer = window.setTimeout(drain, retryDelay);
-  }
-
-  function drain() {
-    if (draining) return Promise.resolve();
-    draining = true;
-    var stalled = false;
-    return store.all("queue").then(function (items) {
-      var pending = mine(items);
-      // One at a time, oldest first: quotas on the server count earlier events first.
-      return pending.reduce(function (chain, entry) {
-        return chain.then(function () {
-          if (stalled || live[entry.client_uuid]) return;
-          return send(entry).then(function (outcome) {
-            return settle(entry, outcome, true).then(function () {
-              if (outcome.status === "offline" || outcome.status === "auth") stalled = true;
-            });
-          });
+  var replayer = Offline.replayer({
+    pending: function () { return store.all("queue").then(mine); },
+    busy: function (entry) { return !!live[entry.client_uuid]; }, // checkIn settles its own
+    replay: function (entry) {
+      return send(entry).then(function (outcome) {
+        return settle(entry, outcome, true).then(function () {
+          return outcome.status !== "offline" && outcome.status !== "auth";
         });
-      }, Promise.resolve());
-    }).catch(function () { stalled = true; }).then(function () {
-      draining = false;
-      retryDelay = stalled ? Math.min(retryDelay * 2, RETRY_MAX_MS) : RETRY_MIN_MS;
-      return refreshQueueCount().then(scheduleRetry);
-    });
-  }
+      });
+    },
+    refresh: refreshQueueCount,
+    minMs: RETRY_MIN_MS,
+    maxMs: RETRY_MAX_MS,
+  });
+  var drain = replayer.drain;
+  var scheduleRetry = replayer.scheduleRetry;
 
   // What an outcome means for the history and, if it is on screen, the panel.
   function settle(entry, outcome, replay) {
@@ -776,19 +675,7 @@
 
   // --- start ------------------------------------------------------------------------------------
 
-  $("gate-queue").addEventListener("click", function () {
-    retryDelay = RETRY_MIN_MS;
-    drain();
-  });
-  window.addEventListener("online", function () {
-    setReachable(true);
-    retryDelay = RETRY_MIN_MS;
-    drain();
-  });
-  window.addEventListener("offline", function () { setReachable(false); });
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") drain();
-  });
+  replayer.listen({ button: $("gate-queue"), onReachable: setReachable });
 
   setReachable(reachable);
   showLastTemperature();

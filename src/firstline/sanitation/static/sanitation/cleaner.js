@@ -10,8 +10,8 @@
  *   - the queue is replayed with the same UUID when the browser is back online, on a
  *     timer with backoff, and when the page is shown again. The server stores a UUID
  *     once and answers a replay with the original result, so a replay never doubles.
- * The storage and UUID helpers follow gate.js (kept inside each page's script: the two
- * pages load one file each); a shared offline module would be the next step.
+ * The UUIDs, the storage and the replay loop are firstline/offline-queue.js
+ * (window.FirstlineOffline), shared with the gate page; the templates load it first.
  */
 (function () {
   "use strict";
@@ -26,6 +26,7 @@
   var RETRY_MAX_MS = 60000;
   var SEND_TIMEOUT_MS = 20000;
   var BATCH_KEY = "firstline-cleaner:batch:" + OWNER;
+  var Offline = window.FirstlineOffline; // firstline/offline-queue.js
 
   function $(id) { return document.getElementById(id); }
 
@@ -33,89 +34,13 @@
     return String(text).replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
   }
 
-  function newUuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    // randomUUID needs a secure context; getRandomValues does not (a LAN deployment on http).
-    var b = window.crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
   // --- the queue: IndexedDB keyed by client_uuid, localStorage as the fallback --------------
 
-  var queue = (function () {
-    var dbPromise = null;
-    var useLocal = !window.indexedDB;
-    var LOCAL_KEY = DB_NAME + ":queue";
+  var store = Offline.store(DB_NAME, ["queue"], {
+    toLocal: function (item) { return Object.assign({}, item, { photo: null, photoDropped: !!item.photo }); }, // a Blob is not JSON
+  });
 
-    function openDb() {
-      if (!dbPromise) {
-        dbPromise = new Promise(function (resolve, reject) {
-          var req = window.indexedDB.open(DB_NAME, 1);
-          req.onupgradeneeded = function () { req.result.createObjectStore("queue", { keyPath: "client_uuid" }); };
-          req.onsuccess = function () { resolve(req.result); };
-          req.onerror = function () { reject(req.error); };
-          req.onblocked = function () { reject(new Error("blocked")); };
-        });
-      }
-      return dbPromise;
-    }
-
-    function idb(mode, work) {
-      return openDb().then(function (db) {
-        return new Promise(function (resolve, reject) {
-          var tx = db.transaction("queue", mode);
-          var result;
-          var req = work(tx.objectStore("queue"));
-          if (req) req.onsuccess = function () { result = req.result; };
-          tx.oncomplete = function () { resolve(result); }; // written means committed
-          tx.onerror = function () { reject(tx.error); };
-          tx.onabort = function () { reject(tx.error); };
-        });
-      });
-    }
-
-    function localRead() { return JSON.parse(window.localStorage.getItem(LOCAL_KEY) || "{}"); }
-    function localWrite(map) { window.localStorage.setItem(LOCAL_KEY, JSON.stringify(map)); }
-
-    function withFallback(idbWork, localWork) {
-      if (useLocal) return Promise.resolve().then(localWork);
-      return idbWork().catch(function () {
-        useLocal = true; // private modes that refuse IndexedDB still have localStorage
-        return localWork();
-      });
-    }
-
-    return {
-      put: function (item) {
-        return withFallback(
-          function () { return idb("readwrite", function (s) { return s.put(item); }); },
-          function () {
-            var m = localRead();
-            var copy = Object.assign({}, item, { photo: null, photoDropped: !!item.photo }); // a Blob is not JSON
-            m[item.client_uuid] = copy;
-            localWrite(m);
-          });
-      },
-      remove: function (key) {
-        return withFallback(
-          function () { return idb("readwrite", function (s) { return s.delete(key); }); },
-          function () { var m = localRead(); delete m[key]; localWrite(m); });
-      },
-      all: function () {
-        return withFallback(
-          function () { return idb("readonly", function (s) { return s.getAll(); }); },
-          function () { var m = localRead(); return Object.keys(m).map(function (k) { return m[k]; }); });
-      },
-    };
-  })();
-
-  function mine(items) {
-    return (items || []).filter(function (i) { return i.owner === OWNER; })
-      .sort(function (a, b) { return a.created - b.created; });
-  }
+  function mine(items) { return Offline.mine(items, OWNER); }
 
   // --- status bar -----------------------------------------------------------------------------
 
@@ -129,7 +54,7 @@
   }
 
   function refreshQueue() {
-    return queue.all().then(function (items) {
+    return store.all("queue").then(function (items) {
       var own = mine(items);
       var button = $("cleaner-queue");
       if (button) {
@@ -191,7 +116,7 @@
     var form = event.target;
     if (!form.classList || !form.classList.contains("fl-clean-form") || !root.contains(form)) return;
     var input = form.querySelector("input[name=client_uuid]");
-    if (!input.value) input.value = newUuid();
+    if (!input.value) input.value = Offline.newUuid();
     var batch = (form.querySelector("input[name=batch]") || {}).value || "";
     rememberBatch(batch.trim());
     var fileInput = form.querySelector("input[name=photo]");
@@ -199,7 +124,7 @@
       client_uuid: input.value, owner: OWNER, created: Date.now(), task_id: taskIdOf(form),
       url: form.getAttribute("action"), batch: batch, photo: fileInput && fileInput.files[0] ? fileInput.files[0] : null,
     };
-    writes[entry.client_uuid] = queue.put(entry).catch(function () { return "failed"; });
+    writes[entry.client_uuid] = store.put("queue", entry).catch(function () { return "failed"; });
   }, true);
 
   function uuidOf(event) {
@@ -224,11 +149,11 @@
     var taskId = taskIdOf(form);
     var written = writes[uuid] || Promise.resolve();
     delete writes[uuid];
-    var answered = status >= 200 && status < 500 && status !== 401 && status !== 403 && status !== 408 && status !== 429;
+    var answered = status >= 200 && Offline.outcome(status) === "answered";
     written.then(function (result) {
       if (answered) {
         setReachable(true);
-        return queue.remove(uuid);
+        return store.remove("queue", uuid);
       }
       if (status) setReachable(true); else setReachable(false);
       if (result === "failed") {
@@ -236,25 +161,13 @@
         form.querySelector("input[name=client_uuid]").value = ""; // not stored: the next tap is a new one
         return;
       }
-      markQueued(taskId, status === 401 || status === 403 ? T.auth : T.queued);
+      markQueued(taskId, Offline.outcome(status) === "auth" ? T.auth : T.queued);
     }).then(refreshQueue).then(function (n) { scheduleRetry(n); });
   });
 
   // --- replaying the queue -------------------------------------------------------------------
 
-  var draining = false;
-  var retryDelay = RETRY_MIN_MS;
-  var retryTimer = null;
-
-  function scheduleRetry(n) {
-    if (retryTimer) window.clearTimeout(retryTimer);
-    retryTimer = n > 0 ? window.setTimeout(drain, retryDelay) : null;
-  }
-
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : root.dataset.csrf;
-  }
+  function csrfToken() { return Offline.csrfToken(root.dataset.csrf); }
 
   /* One queued tap, as the form sent it. Resolves to "done" (answered: removed from the
    * queue, card refreshed), "offline" (no answer) or "auth" (log in again). */
@@ -263,55 +176,41 @@
     body.append("client_uuid", entry.client_uuid);
     body.append("batch", entry.batch || "");
     if (entry.photo) body.append("photo", entry.photo, "photo.jpg");
-    var controller = window.AbortController ? new AbortController() : null;
-    var timer = controller ? window.setTimeout(function () { controller.abort(); }, SEND_TIMEOUT_MS) : null;
-    return window.fetch(entry.url, {
-      method: "POST", credentials: "same-origin", body: body,
-      headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
-      signal: controller ? controller.signal : undefined,
-    }).then(function (response) {
-      setReachable(true);
-      if (response.status === 401 || response.status === 403) return "auth";
-      if (response.status >= 500 || response.status === 408 || response.status === 429) return "offline";
-      return response.text().then(function (html) {
-        // 200 done or already done; 422 refused for good; 404 the task is gone: all final.
-        return queue.remove(entry.client_uuid).then(function () {
-          if (response.status !== 404) replaceCard(entry.task_id, html);
-          return "done";
+    return Offline.timed(SEND_TIMEOUT_MS, function (signal) {
+      return window.fetch(entry.url, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
+        signal: signal,
+      }).then(function (response) {
+        setReachable(true);
+        var outcome = Offline.outcome(response.status);
+        if (outcome !== "answered") return outcome; // auth or offline
+        return response.text().then(function (html) {
+          // 200 done or already done; 422 refused for good; 404 the task is gone: all final.
+          return store.remove("queue", entry.client_uuid).then(function () {
+            if (response.status !== 404) replaceCard(entry.task_id, html);
+            return "done";
+          });
         });
+      }, function () {
+        setReachable(false);
+        return "offline";
       });
-    }, function () {
-      setReachable(false);
-      return "offline";
-    }).then(function (outcome) {
-      if (timer) window.clearTimeout(timer);
-      return outcome;
     });
   }
 
-  function drain() {
-    if (draining) return Promise.resolve();
-    draining = true;
-    var stalled = false;
-    return queue.all().then(function (items) {
-      return mine(items).reduce(function (chain, entry) {
-        return chain.then(function () {
-          if (stalled || writes[entry.client_uuid]) return; // the live tap settles its own
-          return send(entry).then(function (outcome) { if (outcome !== "done") stalled = true; });
-        });
-      }, Promise.resolve());
-    }).catch(function () { stalled = true; }).then(function () {
-      draining = false;
-      retryDelay = stalled ? Math.min(retryDelay * 2, RETRY_MAX_MS) : RETRY_MIN_MS;
-      return refreshQueue().then(scheduleRetry);
-    });
-  }
+  var replayer = Offline.replayer({
+    pending: function () { return store.all("queue").then(mine); },
+    busy: function (entry) { return !!writes[entry.client_uuid]; }, // the live tap settles its own
+    replay: function (entry) { return send(entry).then(function (outcome) { return outcome === "done"; }); },
+    refresh: refreshQueue,
+    minMs: RETRY_MIN_MS,
+    maxMs: RETRY_MAX_MS,
+  });
+  var drain = replayer.drain;
+  var scheduleRetry = replayer.scheduleRetry;
 
-  var queueButton = $("cleaner-queue");
-  if (queueButton) queueButton.addEventListener("click", function () { retryDelay = RETRY_MIN_MS; drain(); });
-  window.addEventListener("online", function () { setReachable(true); retryDelay = RETRY_MIN_MS; drain(); });
-  window.addEventListener("offline", function () { setReachable(false); });
-  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") drain(); });
+  replayer.listen({ button: $("cleaner-queue"), onReachable: setReachable });
   document.body.addEventListener("htmx:afterSwap", function (event) { fillBatch(event.detail.elt); });
 
   setReachable(navigator.onLine !== false);
