@@ -182,7 +182,11 @@ def rescreen(
         new_status = status_case(
             config=config, as_of=as_of, lengths=lengths, named=named, companies=companies
         )
-        changed += _classify(companies=companies, new_status=new_status, now=now)
+        changed += (
+            Declaration.all_tenants.filter(companies, current=True)
+            .exclude(status=new_status)
+            .update(status=new_status, screened_at=now)
+        )
         step("classify")
     opened = worklist_open(scope=scope, now=now)
     step("worklist_open")
@@ -209,28 +213,6 @@ def rescreen(
         "alerts": alerts,
         "seconds": seconds,  # per step, for the bench and the logs
     }
-
-
-def _classify(*, companies: Q, new_status: Case, now) -> int:
-    """One UPDATE … FROM (SELECT id, <status case> …): the case runs once per row and
-    only changed rows are written. (Django's `.exclude(status=case).update(status=case)`
-    puts the case in both WHERE and SET, so every place scan ran twice; PostgreSQL and
-    SQLite ≥ 3.33 both have UPDATE … FROM.)"""
-    source = (
-        Declaration.all_tenants.filter(companies, current=True)
-        .order_by()
-        .annotate(decl_id=F("pk"), new_status=new_status)
-        .values_list("decl_id", "new_status")
-    )
-    sql, params = source.query.sql_with_params()
-    table = connection.ops.quote_name(Declaration._meta.db_table)
-    statement = (
-        f"UPDATE {table} SET status = s.new_status, screened_at = %s "  # noqa: S608
-        f"FROM ({sql}) AS s WHERE {table}.id = s.decl_id AND {table}.status <> s.new_status"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [connection.ops.adapt_datetimefield_value(now), *params])
-        return max(cursor.rowcount, 0)
 
 
 # --- worklist and alerts, set-based -------------------------------------------------------
