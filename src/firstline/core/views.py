@@ -219,3 +219,29 @@ def error_500(request):
     from django.template import loader
 
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+
+class ServiceFormView(ScopedViewMixin, generic.FormView):
+    """GET shows the form, POST calls the service (`act`). A ValidationError from the
+    service lands on the form and nothing is saved; on success the page flashes
+    `success_message` and goes where `act` says. The form gets the user's scope."""
+
+    template_name = "core/form.html"
+    title = ""
+    success_message = _("已保存。")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "scope": self.scope}
+
+    def act(self, form):
+        """Call the service; return where to go next (a URL or a URL name)."""
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            target = self.act(form)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect(target)

@@ -1,48 +1,18 @@
-"""Building blocks of the health staff pages (care and screening): the form view
-whose valid form calls one service, its variant about one scoped object, and the
+"""Building blocks of the health staff pages (care and screening): the service form
+view (core's) about one scoped object, and the
 resident search that the "for a resident" create pages start from."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
-from django.utils.translation import gettext_lazy
-from django.views import generic
 
-from firstline.core.views import ScopedViewMixin, apply_errors
+from firstline.core.views import ServiceFormView
 from firstline.estates.models import Resident
 from firstline.estates.selectors import resident_search_q
 
 RESIDENT_MATCHES = 20  # a search for a resident shows at most this many
-
-
-class ServiceFormView(ScopedViewMixin, generic.FormView):
-    """GET shows the form, POST calls the service (`act`). A ValidationError from the
-    service lands on the form and nothing is saved; on success the page flashes
-    `success_message` and goes where `act` says."""
-
-    template_name = "core/form.html"
-    title = ""
-    success_message = gettext_lazy("已保存。")
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "scope": self.scope}
-
-    def act(self, form):
-        """Call the service; return where to go next (a URL or a URL name)."""
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            target = self.act(form)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(target)
 
 
 class ObjectFormView(ServiceFormView):

@@ -24,6 +24,7 @@ from firstline.core.views import (
     ScopedDetailView,
     ScopedListView,
     ScopedViewMixin,
+    ServiceFormView,
     apply_errors,
 )
 from firstline.estates.models import Site
@@ -183,11 +184,8 @@ class OverrideList(ScopedListView):
         return ctx
 
 
-class ObjectFormMixin(ScopedViewMixin):
-    """A form about one scoped object (or none, when creating); POST calls the service."""
-
-    template_name = "core/form.html"
-    title = ""
+class ObjectFormMixin(ServiceFormView):
+    """A service form about one scoped object (or none, when creating)."""
 
     def refine(self, qs):
         return qs
@@ -199,19 +197,7 @@ class ObjectFormMixin(ScopedViewMixin):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "scope": self.scope, "instance": self.object}
-
-    def act(self, form):
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            target = self.act(form)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, _("已保存。"))
-        return redirect(target)
+        return {**super().get_form_kwargs(), "instance": self.object}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
