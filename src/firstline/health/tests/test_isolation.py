@@ -79,8 +79,12 @@ def test_released_case_frees_its_bed_and_allows_a_new_case(world):
     point = facility(world.a, capacity=1)
     case = open_case(world.a, kind="central", facility=point)
     isolation_release(actor=None, case=case, note="两次核酸阴性")
-    open_case(world.a, resident=world.a.residents[1], kind="central", facility=point)
-    open_case(world.a)  # the first resident again, now at home
+    second = open_case(world.a, resident=world.a.residents[1], kind="central", facility=point)
+    again = open_case(world.a)  # the first resident again, now at home
+    case.refresh_from_db()
+    assert case.state == "released" and case.released_at is not None
+    assert (second.facility_id, second.state) == (point.pk, "active")
+    assert (again.resident_id, again.kind, again.state) == (case.resident_id, "home", "active")
 
 
 def test_facility_of_another_company_is_refused(world):
