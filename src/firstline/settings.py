@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "firstline.access",
     "firstline.health",
     "firstline.sanitation",
+    "firstline.reports",
+    "firstline.supplies",
 ]
 
 MIDDLEWARE = [

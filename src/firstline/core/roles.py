@@ -106,6 +106,37 @@ _SANITATION_ADMIN = _SANITATION_DO | {
     "sanitation.change_alert",
 }
 
+# Daily reports and the command centre (issue #6). Authorities read reports of their
+# division; the association sees aggregates only (reports.view_overview).
+_REPORTS_SITE = {
+    "reports.view_dailyreport",
+    "reports.submit_report",
+    "reports.export_report",
+    "reports.view_rollup",
+    "reports.view_command",
+    "reports.act_alert",
+}
+_REPORTS_AUTHORITY = {
+    "reports.view_dailyreport",
+    "reports.export_report",
+    "reports.view_rollup",
+    "reports.view_command",
+}
+_REPORTS_ASSOCIATION = {"reports.view_overview", "reports.manage_webhook"}
+
+# Protective supplies (issue #7). The association coordinates; companies and sites
+# request, receive and record use; a donor sees where its own gifts went.
+_SUPPLIES_COORDINATE = {
+    "supplies.view_all",
+    "supplies.coordinate",
+}
+_SUPPLIES_SITE = {
+    "supplies.view_stock",
+    "supplies.request_supplies",
+    "supplies.receive_shipment",
+    "supplies.record_consumption",
+}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_ADMIN: frozenset(
         {
@@ -116,6 +147,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "health.change_risklist",
             "sanitation.change_guide",
         }
+        | _REPORTS_ASSOCIATION
+        | _SUPPLIES_COORDINATE
     ),
     Role.ASSOCIATION_STAFF: frozenset(
         {
@@ -123,7 +156,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "orgs.view_association",
             "health.change_risklist",
             "sanitation.change_guide",
+            "reports.view_overview",
         }
+        | _SUPPLIES_COORDINATE
     ),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES
@@ -132,6 +167,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _GATE_ADMIN
         | _HEALTH_ADMIN
         | _SANITATION_ADMIN
+        | _REPORTS_SITE
+        | _SUPPLIES_SITE
         | {
             "sanitation.change_override",
             "estates.add_site",
@@ -148,6 +185,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _GATE_ADMIN
         | _HEALTH_ADMIN
         | _SANITATION_ADMIN
+        | _REPORTS_SITE
+        | _SUPPLIES_SITE
         | {"people.reveal", "core.view_accesslog"}
     ),
     Role.HEALTH_OFFICER: frozenset(
@@ -161,11 +200,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "access.change_followup",
         }
         | _HEALTH_WORK
+        | {"reports.view_command", "reports.act_alert"}
     ),
     Role.GUARD: frozenset(_VIEW_ESTATES | _GATE | {"estates.view_resident"}),
     Role.CLEANER: frozenset({"estates.view_site", "estates.view_building"} | _SANITATION_DO),
     # Flagged cases of its own division, masked, every read logged.
-    Role.AUTHORITY_VIEWER: frozenset({"health.view_flagged"}),
+    Role.AUTHORITY_VIEWER: frozenset({"health.view_flagged"} | _REPORTS_AUTHORITY),
     Role.RESIDENT: frozenset(
         {
             "estates.view_household",
@@ -178,7 +218,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "health.request_support",
         }
     ),
-    Role.DONOR: frozenset(),
+    Role.DONOR: frozenset({"supplies.view_own_donations"}),
 }
 
 # Roles whose accounts hold other people's data: they must use 2FA when required.

@@ -460,6 +460,16 @@ class HealthAlert(SiteModel):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The command centre assigns an alert to someone to deal with it.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    assigned_at = models.DateTimeField(_("分派时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("健康告警")

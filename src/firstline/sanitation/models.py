@@ -293,6 +293,16 @@ class OverdueAlert(SiteModel):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The command centre assigns an alert to someone to deal with it.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    assigned_at = models.DateTimeField(_("分派时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("消杀超时告警")
