@@ -17,10 +17,14 @@ from firstline.access.api import router as access_router  # noqa: E402
 from firstline.estates.api import router as estates_router  # noqa: E402
 from firstline.health.api import router as health_router  # noqa: E402
 from firstline.orgs.api import router as orgs_router  # noqa: E402
+from firstline.reports.api import router as reports_router  # noqa: E402
 from firstline.sanitation.api import router as sanitation_router  # noqa: E402
+from firstline.supplies.api import router as supplies_router  # noqa: E402
 
 api.add_router("/auth", orgs_router)
 api.add_router("/", estates_router)
 api.add_router("/access", access_router)
 api.add_router("/health", health_router)
 api.add_router("/sanitation", sanitation_router)
+api.add_router("/reports", reports_router)
+api.add_router("/supplies", supplies_router)

@@ -140,6 +140,9 @@ else:
 HEALTH_RETENTION_DAYS = int(os.environ.get("FIRSTLINE_HEALTH_RETENTION_DAYS", "30"))
 # Where one-time sign-in codes go. The console backend logs the code and lets the
 # page show it (demo and tests); a deployment plugs in its SMS gateway's class.
+# A site's daily report for a day is due on the next day at this local time.
+FIRSTLINE_REPORT_CUTOFF = os.environ.get("FIRSTLINE_REPORT_CUTOFF", "09:00")
+
 FIRSTLINE_SMS_BACKEND = os.environ.get(
     "FIRSTLINE_SMS_BACKEND", "firstline.health.sms.ConsoleBackend"
 )

@@ -11,6 +11,9 @@ urlpatterns = [
     path("access/", include("firstline.access.urls")),
     path("health/", include("firstline.health.urls")),
     path("sanitation/", include("firstline.sanitation.urls")),
+    path("reports/", include("firstline.reports.urls")),
+    path("supplies/", include("firstline.supplies.urls")),
+    path("ledger/", include("firstline.supplies.urls_public")),
 ]
 
 handler403 = "firstline.core.views.error_403"

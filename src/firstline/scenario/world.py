@@ -308,7 +308,43 @@ class WorldBuilder:
                 self.build_health(step)
             with self.step("sanitation") as step:
                 self.build_sanitation(step)
+        # Supplies at both scales: at wuhan scale it is the article's 140 batches.
+        with self.step("supplies") as step:
+            self.build_supplies(step)
+        if self.report.scale == "demo":
+            with self.step("reports") as step:
+                self.build_reports(step)
         return self.report
+
+    def ordered_sites(self) -> list[Site]:
+        """This world's sites, plans[0] (the demo logins' site) first."""
+        sites = list(Site.all_tenants.filter(pk__in=[p.pk for p in self.plans]))
+        order = {p.pk: i for i, p in enumerate(self.plans)}
+        sites.sort(key=lambda s: order[s.pk])
+        return sites
+
+    def build_supplies(self, step: Step) -> None:
+        """The item catalogue, donors, inbound batches, needs, allocations, shipments
+        and receipts, all through the hash-chained ledger (issue #7). Own stream."""
+        from .supplies import build_supplies
+
+        report = build_supplies(
+            rng=random.Random(self.report.seed + 4),
+            now=timezone.now(),
+            sites=self.ordered_sites(),
+            scale=self.report.scale,
+        )
+        step.rows = report.figures()
+
+    def build_reports(self, step: Step) -> None:
+        """30 days of daily reports, prefilled from the records the steps before
+        made, most submitted on time, some late, a few missing (issue #6). Own stream."""
+        from .reports import build_reports
+
+        report = build_reports(
+            rng=random.Random(self.report.seed + 5), now=timezone.now(), sites=self.ordered_sites()
+        )
+        step.rows = report.figures()
 
     def build_sanitation(self, step: Step) -> None:
         """The checklist library, every site's areas and plan, a month of disinfection

@@ -69,6 +69,8 @@ def test_tiny_world_has_the_requested_size(tiny_world):
         "access",
         "health",
         "sanitation",
+        "supplies",
+        "reports",
     ]
     assert tiny_world.steps[3].rows["residents"] == 400
     from firstline.access.models import Pass

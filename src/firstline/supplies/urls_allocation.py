@@ -1,0 +1,3 @@
+"""Placeholder until its helper writes it."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Placeholder until its helper writes it."""
+
+app_name = "ledger"
+urlpatterns: list = []
