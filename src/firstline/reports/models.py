@@ -148,7 +148,10 @@ class Webhook(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     url = models.URLField(_("接收地址"), max_length=500)
     division_code = models.CharField(
-        _("行政区划代码"), max_length=12, blank=True, help_text=_("只推送该区划内项目的报告；留空为全部。")
+        _("行政区划代码"),
+        max_length=12,
+        blank=True,
+        help_text=_("只推送该区划内项目的报告；留空为全部。"),
     )
     # The signing secret, sealed with the data key ring (core.crypto); shown once.
     secret_enc = models.BinaryField(editable=False)
@@ -161,7 +164,9 @@ class Webhook(models.Model):
         verbose_name_plural = _("报告推送地址")
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["association", "name"], name="reports_webhook_name_uniq")
+            models.UniqueConstraint(
+                fields=["association", "name"], name="reports_webhook_name_uniq"
+            )
         ]
 
     def __str__(self) -> str:
@@ -180,9 +185,7 @@ class WebhookDelivery(TenantModel):
     report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="+")
     version = models.PositiveIntegerField()
     payload = models.JSONField()
-    state = models.CharField(
-        _("状态"), max_length=10, choices=State.choices, default=State.PENDING
-    )
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     last_status = models.PositiveSmallIntegerField(_("最近响应码"), null=True, blank=True)

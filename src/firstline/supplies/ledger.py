@@ -133,7 +133,9 @@ def post(
     at = at or timezone.now()
     with transaction.atomic():
         head = _lock_head(association_id)
-        locations = Location.objects.in_bulk({m.from_location_id for m in moves} | {m.to_location_id for m in moves})
+        locations = Location.objects.in_bulk(
+            {m.from_location_id for m in moves} | {m.to_location_id for m in moves}
+        )
         batches = InboundBatch.objects.in_bulk({m.batch_id for m in moves})
         items = Item.objects.in_bulk({m.item_id for m in moves})
         _check(moves, locations, batches, items, association_id)

@@ -192,7 +192,9 @@ class Direction(models.Model):
 
     @property
     def directed(self) -> bool:
-        return bool(self.directed_company_id or self.directed_site_id or self.directed_division_code)
+        return bool(
+            self.directed_company_id or self.directed_site_id or self.directed_division_code
+        )
 
 
 class Pledge(Direction):
@@ -218,6 +220,9 @@ class Pledge(Direction):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="supplies_pledge_qty_positive")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.donor_id}: {self.item_id} × {self.quantity}"
 
 
 class InboundBatch(Direction):
@@ -265,8 +270,13 @@ class BatchLine(models.Model):
         verbose_name_plural = _("入库明细")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="supplies_batchline_qty"),
-            models.UniqueConstraint(fields=["batch", "item", "lot"], name="supplies_batchline_uniq"),
+            models.UniqueConstraint(
+                fields=["batch", "item", "lot"], name="supplies_batchline_uniq"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.batch_id} {self.item_id} × {self.quantity}"
 
 
 class QualityDocument(models.Model):
@@ -287,8 +297,10 @@ class QualityDocument(models.Model):
         verbose_name = _("质量文件")
         verbose_name_plural = _("质量文件")
 
+    # --- the ledger -----------------------------------------------------------------------
 
-# --- the ledger -----------------------------------------------------------------------
+    def __str__(self) -> str:
+        return self.title
 
 
 class Location(models.Model):
@@ -403,6 +415,9 @@ class LedgerEntry(models.Model):
             models.Index(fields=["from_location", "item"], name="supplies_entry_from_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.seq} {self.kind} {self.item_id} × {self.quantity}"
+
 
 class LedgerHead(models.Model):
     """The chain's tip, one row per association: appending locks it, so entries get
@@ -413,6 +428,9 @@ class LedgerHead(models.Model):
     )
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"{self.association_id} @ {self.seq}"
 
 
 class Balance(models.Model):
@@ -439,8 +457,10 @@ class Balance(models.Model):
             ),
         ]
 
+    # --- the companies' side ------------------------------------------------------------
 
-# --- the companies' side ------------------------------------------------------------
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.item_id}/{self.batch_id}: {self.quantity}"
 
 
 class Need(TenantModel):
@@ -480,6 +500,9 @@ class Need(TenantModel):
         ]
         permissions = [("request_supplies", "Can request supplies for a site or company")]
 
+    def __str__(self) -> str:
+        return f"need {self.pk} ({self.state})"
+
 
 class NeedLine(TenantModel):
     """One item of a need. committed = approved in an allocation, not yet dispatched;
@@ -517,6 +540,9 @@ class NeedLine(TenantModel):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item_id} × {self.quantity}"
+
 
 class AllocationPlan(models.Model):
     """The coordinator's proposal of who gets what (association-level; its lines name
@@ -545,6 +571,9 @@ class AllocationPlan(models.Model):
         verbose_name_plural = _("分配方案")
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"plan {self.pk} ({self.state})"
+
 
 class AllocationLine(models.Model):
     plan = models.ForeignKey(AllocationPlan, on_delete=models.CASCADE, related_name="lines")
@@ -566,6 +595,9 @@ class AllocationLine(models.Model):
                 fields=["plan", "need_line", "batch"], name="supplies_allocline_uniq"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}/{self.item_id} × {self.quantity}"
 
 
 class Shipment(TenantModel):
@@ -616,6 +648,9 @@ class Shipment(TenantModel):
         ]
         permissions = [("receive_shipment", "Can confirm receipt of a shipment")]
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class ShipmentLine(TenantModel):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
@@ -641,3 +676,6 @@ class ShipmentLine(TenantModel):
                 name="supplies_shipline_received_le_sent",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} × {self.quantity}"
