@@ -8,8 +8,6 @@ click, or two people clicking at once, changes the row once and audits it once.
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
@@ -20,12 +18,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 # Acknowledging is the same for every alert model (core); re-exported for the views.
+from firstline.core import exporting
 from firstline.core.services import (
     alert_acknowledge,  # noqa: F401
     audit_record,
@@ -107,7 +102,6 @@ EXPORT_FIELDS = (
     "household__room",
     "household__building__name",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def mask_name(name: str) -> str:
@@ -124,9 +118,7 @@ def mask_plate(plate: str) -> str:
     )
 
 
-def _text(value: str) -> str:
-    # A cell that starts like a formula would run as one in a spreadsheet.
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+_text = exporting.formula_safe
 
 
 def export_queryset(events: QuerySet) -> QuerySet:
@@ -181,7 +173,12 @@ def events_export(
         with transaction.atomic():
             rows = export_queryset(events).iterator(chunk_size=CHUNK_SIZE)
             counted = _counting(rows, per_company)
-            (_write_csv if fmt == "csv" else _write_xlsx)(counted, out)
+            if fmt == "csv":
+                exporting.csv_write(HEADERS, counted, out)
+            else:
+                exporting.xlsx_write(
+                    counted, out, sheet=_("出入记录"), header=HEADERS, widths=WIDTHS
+                )
             _audit(
                 actor=actor,
                 site=site,
@@ -203,32 +200,6 @@ def _counting(events: Iterable[AccessEvent], per_company: Counter) -> Iterable[l
     for event in events:
         per_company[event.company_id] += 1
         yield _row(event)
-
-
-def _write_xlsx(rows: Iterable[list], out) -> None:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("出入记录"))
-    for index, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(ws, value=str(title))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    wb.save(out)
-
-
-def _write_csv(rows: Iterable[list], out) -> None:
-    # UTF-8 with a byte-order mark: Excel then opens the Chinese text correctly.
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
-    writer.writerow([str(title) for title in HEADERS])
-    writer.writerows(rows)
-    text.flush()
-    text.detach()  # keep the binary file open for the response
 
 
 def _audit(

@@ -36,6 +36,8 @@ from firstline.health.models import (
 )
 from firstline.health.vulnerable import DUE_AFTER_DAYS
 from firstline.orgs.models import Association, Company, Membership
+from firstline.reports import charts as report_charts
+from firstline.reports import feed as command_feed
 from firstline.sanitation import compliance
 from firstline.sanitation.models import Task
 
@@ -152,6 +154,7 @@ def _association(request):
         "districts": districts,
         "district_chart": _district_chart(districts),
         "threshold": SUPPRESSION_THRESHOLD,
+        "charts": report_charts.charts(report_charts.for_association(association_ids)),
     }
 
 
@@ -213,6 +216,20 @@ def _district_chart(districts: list[dict]) -> dict:
             }
         ],
     }
+
+
+# --- daily reports and the command centre (issue #6) ---------------------------------
+
+
+def _reports(scope: Scope) -> dict:
+    """The 30-day charts (two queries, with reports.view_dailyreport) and the command
+    centre's open alerts (one query, with reports.view_command); nothing and no
+    query for a role without the permission."""
+    out = {"charts": report_charts.charts(report_charts.for_scope(scope)), "command": None}
+    if scope.has_perm(command_feed.COMMAND_PERM):
+        counts = command_feed.open_counts(scope)
+        out["command"] = {"total": sum(c["count"] for c in counts), "counts": counts}
+    return out
 
 
 # --- health figures (issue #4) --------------------------------------------------------
@@ -462,6 +479,7 @@ def _company(request):
         "has_types": bool(type_rows),
         "health": _health(scope),
         "sanitation": _sanitation(scope),
+        **_reports(scope),
     }
 
 
@@ -498,6 +516,7 @@ def _site_manager(request):
         "vulnerable_count": residents["vulnerable"],
         "health": _health(scope),
         "sanitation": _sanitation(scope),
+        **_reports(scope),
     }
 
 
@@ -581,6 +600,7 @@ def _authority(request):
             if codes and request.scope.has_perm("health.view_flagged")
             else None
         ),
+        **_reports(request.scope),
     }
 
 

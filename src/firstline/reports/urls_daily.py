@@ -1,3 +1,12 @@
-"""Placeholder until its helper writes it."""
+"""Daily report pages (included into the "reports" namespace under /reports/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_daily as views
+
+urlpatterns = [
+    path("daily/", views.DailyList.as_view(), name="daily_list"),
+    path("daily/today/", views.DailyToday.as_view(), name="daily_today"),
+    path("daily/<int:pk>/", views.DailyDetail.as_view(), name="daily_detail"),
+    path("daily/<int:pk>/submit/", views.DailySubmit.as_view(), name="daily_submit"),
+]

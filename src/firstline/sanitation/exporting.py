@@ -1,5 +1,6 @@
 """Exporting compliance: one row per site and day over a range, in a fixed layout,
-as CSV (streamed) or an Excel workbook (openpyxl write-only, into a temporary file).
+as CSV (streamed) or an Excel workbook (openpyxl write-only, into a temporary file),
+both written by core/exporting.py.
 
 It holds no personal data (sites, days and counts), so nothing is masked; every
 export is audited, one row per company the exporter's scope touches, before the
@@ -9,7 +10,6 @@ id), each chunk's figures in one aggregate query.
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -21,11 +21,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from firstline.core import exporting
 from firstline.core.services import audit_record
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
@@ -33,10 +30,7 @@ from firstline.orgs.models import Company
 from . import compliance
 
 CHUNK_SITES = 500
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FORMATS = exporting.CONTENT_TYPES
 # The fixed layout: (header, column width in the workbook).
 COLUMNS = (
     (gettext_lazy("项目"), 24),
@@ -124,46 +118,22 @@ def compliance_export(
     rows = compliance_rows(sites, tasks, start=start, end=end)
     filename = f"{_('消杀完成率')}-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv_stream(rows), content_type=FORMATS["csv"])
+        response = StreamingHttpResponse(
+            exporting.csv_stream(headers(), rows), content_type=FORMATS["csv"]
+        )
         response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes (and so deletes) it
     try:
-        _write_xlsx(rows, out)
+        exporting.xlsx_write(
+            rows,
+            out,
+            sheet=_("消杀完成率"),
+            header=headers(),
+            widths=[width for _title, width in COLUMNS],
+        )
     except BaseException:
         out.close()
         raise
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=filename, content_type=FORMATS["xlsx"])
-
-
-class _Line:
-    """A file-like object whose write returns what was written: csv.writer then
-    yields one line at a time instead of holding the file."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_stream(rows: Iterable[list]) -> Iterator[bytes]:
-    writer = csv.writer(_Line())
-    # UTF-8 with a byte-order mark: Excel then opens the Chinese text correctly.
-    yield "\ufeff".encode() + writer.writerow(headers()).encode()
-    for row in rows:
-        yield writer.writerow(row).encode()
-
-
-def _write_xlsx(rows: Iterable[list], out) -> None:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("消杀完成率"))
-    for index, (_title, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    header = []
-    for title in headers():
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    wb.save(out)

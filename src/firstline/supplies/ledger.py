@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from .models import Balance, InboundBatch, Item, LedgerEntry, LedgerHead, Location
 
 GENESIS = "0" * 64
+BALANCE_CHUNK = 300  # balance keys per statement
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ def post(
             digest = chain_hash(prev, text)
             entries.append(
                 LedgerEntry(
+                    association_id=association_id,
                     seq=seq,
                     at=at,
                     kind=m.kind,
@@ -215,7 +217,11 @@ def _check(moves, locations, batches, items, association_id) -> None:
 
 def _apply_balances(deltas, locations, items) -> None:
     """Lock the balances touched in key order, refuse a real location going below
-    zero, then move each by F(). Missing rows are created first (at zero)."""
+    zero, then move each by F(). Missing rows are created first (at zero).
+
+    The keys are read in chunks (one OR condition per key: SQLite allows 1,000 terms
+    in an expression) and moved with one CASE update per chunk of rows, so a post of
+    thousands of moves is a handful of statements, not one per balance."""
     keys = sorted(k for k, d in deltas.items() if d)
     if not keys:
         return
@@ -225,16 +231,19 @@ def _apply_balances(deltas, locations, items) -> None:
             for loc, item, batch in keys
         ],
         ignore_conflicts=True,
+        batch_size=BALANCE_CHUNK,
     )
-    condition = Q()
-    for loc, item, batch in keys:
-        condition |= Q(location_id=loc, item_id=item, batch_id=batch)
-    rows = {
-        (b.location_id, b.item_id, b.batch_id): b
-        for b in Balance.objects.select_for_update()
-        .filter(condition)
-        .order_by("location_id", "item_id", "batch_id")
-    }
+    rows: dict[tuple[int, int, int], Balance] = {}
+    for start in range(0, len(keys), BALANCE_CHUNK):
+        condition = Q()
+        for loc, item, batch in keys[start : start + BALANCE_CHUNK]:
+            condition |= Q(location_id=loc, item_id=item, batch_id=batch)
+        locked = (
+            Balance.objects.select_for_update()
+            .filter(condition)
+            .order_by("location_id", "item_id", "batch_id")
+        )
+        rows.update(((b.location_id, b.item_id, b.batch_id), b) for b in locked)
     for key in keys:
         row, delta = rows[key], deltas[key]
         if not row.virtual and row.quantity + delta < 0:
@@ -248,8 +257,12 @@ def _apply_balances(deltas, locations, items) -> None:
                     "need": -delta,
                 }
             )
+    moved = []
     for key in keys:
-        Balance.objects.filter(pk=rows[key].pk).update(quantity=F("quantity") + deltas[key])
+        row = rows[key]
+        row.quantity = F("quantity") + deltas[key]
+        moved.append(row)
+    Balance.objects.bulk_update(moved, ["quantity"], batch_size=BALANCE_CHUNK)
 
 
 # --- reading back ------------------------------------------------------------------------
@@ -269,7 +282,7 @@ def verify(association_id: int, *, chunk: int = 10_000) -> list[Problem]:
     problems: list[Problem] = []
     prev, expected = GENESIS, 1
     entries = (
-        LedgerEntry.objects.filter(from_location__association_id=association_id)
+        LedgerEntry.objects.filter(association_id=association_id)
         .order_by("seq")
         .values_list(
             "seq",

@@ -381,7 +381,9 @@ class LedgerEntry(models.Model):
         CONSUME = "consume", _("使用")
         ADJUST = "adjust", _("盘点调整")
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    # Each association keeps its own chain: seq is unique within it.
+    association = models.ForeignKey("orgs.Association", on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField()
     at = models.DateTimeField(_("时间"))
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
@@ -402,8 +404,9 @@ class LedgerEntry(models.Model):
     class Meta:
         verbose_name = _("台账分录")
         verbose_name_plural = _("台账分录")
-        ordering = ["seq"]
+        ordering = ["association", "seq"]
         constraints = [
+            models.UniqueConstraint(fields=["association", "seq"], name="supplies_entry_seq_uniq"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="supplies_entry_qty_positive"),
             models.CheckConstraint(
                 condition=~Q(from_location=F("to_location")), name="supplies_entry_two_sides"

@@ -1,3 +1,10 @@
-"""Placeholder until its helper writes it."""
+"""A donor's own pages (included into the "supplies" namespace under /supplies/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_donor as views
+
+urlpatterns = [
+    path("donor/", views.home, name="donor_home"),
+    path("donor/batches/<int:pk>/", views.batch_detail, name="donor_batch"),
+]

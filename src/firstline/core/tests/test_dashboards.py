@@ -18,18 +18,24 @@ pytestmark = pytest.mark.django_db
 # the session, the user and the user's role assignments (the scope).
 QUERIES = {
     "association_admin": 3
-    + 5,  # associations, members, sites by type, sites by district, divisions
+    + 5  # associations, members, sites by type, sites by district, divisions
+    + 2,  # issue #6 charts: members' reports by day, members' sites
     # + 6 health figures: statuses, work items, isolation, support, vulnerable, alerts
     # + 2 sanitation figures: today's compliance, overdue tasks (not the health officer's)
+    # + 2 issue #6 charts (reports by day, sites in scope) + 1 open alerts of the command
+    #   centre (the health officer: the command centre only)
     "company_admin": 3
     + 7  # companies, sites by type, buildings, households, residents, staff, site rows
     + 6
-    + 2,
-    "site_manager": 3 + 4 + 6 + 2,  # site rows, site count, households, residents
-    "health_officer": 3 + 4 + 6,
+    + 2
+    + 2
+    + 1,
+    "site_manager": 3 + 4 + 6 + 2 + 2 + 1,  # site rows, site count, households, residents
+    "health_officer": 3 + 4 + 6 + 1,
     "guard": 3 + 1,  # site names
     "cleaner": 3 + 1 + 1,  # site names, today's tasks
-    "authority_viewer": 3 + 2 + 2,  # division names, sites by district and type, flagged
+    "authority_viewer": 3 + 2 + 2 + 2 + 1,  # division names, sites by district and type,
+    # flagged, + issue #6 charts and command centre
     "resident": 3 + 2 + 1,  # household, members (with statuses), open isolation checks
     "donor": 3,
     "no_role": 3,
@@ -378,12 +384,13 @@ def test_resident_sees_own_household_with_masked_phones(client, company, site, d
     assert "隔壁花园" not in html
 
 
-def test_donor_sees_an_empty_state(client, association):
+def test_donor_is_led_to_where_the_gifts_went(client, association):
     user = make_user("donor", "donor", association=association)
 
-    response = dashboard(client, user)
+    content = dashboard(client, user).content.decode()
 
-    assert "您的捐赠记录将在此显示" in response.content.decode()
+    assert reverse("supplies:donor_home") in content
+    assert reverse("ledger:home") in content
 
 
 def test_user_without_role_is_told_so(client):

@@ -35,11 +35,15 @@ pytestmark = pytest.mark.django_db
 # dashboard's own (test_dashboards.QUERIES), then the health figures.
 HEALTH = 6  # declarations, worklist, isolation, alerts, support, vulnerable due
 SANITATION = 2  # today's disinfection compliance, overdue tasks (issue #5)
+# Issue #6: the 30-day charts (reports by day, sites in scope) and the command
+# centre's open alerts, for the roles with reports.view_dailyreport / view_command.
+CHARTS = 2
+COMMAND = 1
 QUERIES = {
-    "company_admin": 3 + 7 + HEALTH + SANITATION,
-    "site_manager": 3 + 4 + HEALTH + SANITATION,
-    "health_officer": 3 + 4 + HEALTH,
-    "authority_viewer": 3 + 2 + 2,  # + flagged declarations, open isolation cases
+    "company_admin": 3 + 7 + HEALTH + SANITATION + CHARTS + COMMAND,
+    "site_manager": 3 + 4 + HEALTH + SANITATION + CHARTS + COMMAND,
+    "health_officer": 3 + 4 + HEALTH + COMMAND,
+    "authority_viewer": 3 + 2 + 2 + CHARTS + COMMAND,  # + flagged declarations, open isolation
     "resident": 3 + 2 + 1,  # + open isolation cases with today's checks
 }
 

@@ -1,0 +1,81 @@
+"""Two coordinators approve the same plan at the same moment, and two plans over the
+same stock are approved at once (PostgreSQL, real connections): one approval each
+time, nothing committed twice, no more promised than the warehouse holds."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from firstline.supplies.allocation import plan_approve, plan_propose
+from firstline.supplies.models import AllocationPlan, NeedLine, Shipment, ShipmentLine
+from firstline.testing.world import build_world
+
+from .allocating import ask, depot, receive
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def race(*jobs) -> list[str]:
+    barrier = threading.Barrier(len(jobs))
+    results: list[str] = []
+
+    def run(job):
+        try:
+            barrier.wait()
+            job()
+            results.append("ok")
+        except ValidationError:
+            results.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(results)
+
+
+def test_same_plan_approved_twice_at_once_is_one_approval():
+    world = build_world()
+    d = depot(world)
+    receive(world, d, [("PPE-N95", 1000)])
+    ask(world, world.a, d, [("PPE-N95", 200)])
+    ask(world, world.b, d, [("PPE-N95", 200)])
+    plan = plan_propose(actor=None, association_id=world.association.pk, warehouse=d.warehouse)
+    assert race(
+        lambda: plan_approve(actor=None, plan=plan), lambda: plan_approve(actor=None, plan=plan)
+    ) == [
+        "ok",
+        "refused",
+    ]
+    assert AllocationPlan.objects.get(pk=plan.pk).state == "approved"
+    assert Shipment.all_tenants.count() == 2
+    assert sorted(NeedLine.all_tenants.values_list("committed", flat=True)) == [200, 200]
+
+
+def test_two_plans_over_the_same_stock_never_promise_more_than_is_there():
+    world = build_world()
+    d = depot(world)
+    receive(world, d, [("PPE-N95", 300)])
+    ask(world, world.a, d, [("PPE-N95", 300)])
+    ask(world, world.b, d, [("PPE-N95", 300)])
+    first = plan_propose(actor=None, association_id=world.association.pk, warehouse=d.warehouse)
+    second = plan_propose(actor=None, association_id=world.association.pk, warehouse=d.warehouse)
+    assert race(
+        lambda: plan_approve(actor=None, plan=first), lambda: plan_approve(actor=None, plan=second)
+    ) == [
+        "ok",
+        "refused",
+    ]
+    promised = sum(ShipmentLine.all_tenants.values_list("quantity", flat=True))
+    assert promised == 300
+    assert sum(NeedLine.all_tenants.values_list("committed", flat=True)) == 300
