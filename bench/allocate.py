@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _setup import REPO, log
+from _setup import REPO, copy_rows, log
 
 DB_NAME = "firstline_bench_allocate"
 FULL_COMPANIES, FULL_SITES = 846, 2_000
@@ -300,7 +300,7 @@ def ledger(world: dict, n_entries: int) -> dict:
         )
         prev = digest
     hashed_s = time.perf_counter() - started
-    bulk(LedgerEntry._meta.db_table, columns, rows)
+    copy_rows(LedgerEntry._meta.db_table, columns, rows)
     LedgerHead.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
     rows.clear()
     written_s = time.perf_counter() - started
@@ -363,31 +363,6 @@ def raw_sum() -> tuple[float, dict]:
     finally:
         raw.close()
     return elapsed, {(loc, item, batch): int(q) for loc, item, batch, q in rows}
-
-
-def bulk(table: str, columns, rows) -> None:
-    """The raw driver on Django's own connection: COPY on PostgreSQL, executemany on SQLite."""
-    from django.db import connection, transaction
-
-    names = ", ".join(columns)
-    with transaction.atomic(), connection.cursor() as cur:
-        raw = cur.cursor
-        if connection.vendor == "postgresql":
-            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" for _c in columns)
-            raw.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                (
-                    tuple(
-                        v.isoformat(sep=" ").replace("+00:00", "") if isinstance(v, datetime) else v
-                        for v in row
-                    )
-                    for row in rows
-                ),
-            )
 
 
 # --- the parent ----------------------------------------------------------------------------------

@@ -161,13 +161,14 @@ PAGES = [
     ("sites_company", "admin_anju", "estates:site_list", ""),
     ("public_ledger", None, "ledger:home", ""),
     ("public_ledger_sites", None, "ledger:sites", ""),
-    ("needs_coordinator", "assoc_admin", "supplies:need_list", ""),
+    ("needs_coordinator", "assoc_admin", "supplies:needs_open", ""),
+    ("shipments_coordinator", "assoc_admin", "supplies:shipment_list", ""),
 ]
 
 
 def measure(rounds: int) -> list[dict]:
     from _setup import log
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import NoReverseMatch, reverse
@@ -188,6 +189,9 @@ def measure(rounds: int) -> list[dict]:
         if response.status_code != 200:
             log(f"{name}: {url} answered {response.status_code}, skipped")
             continue
+        # The request resets the query log when it starts (request_started), so the
+        # log must be empty going in for the context's count to be the request's.
+        reset_queries()
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         times = []

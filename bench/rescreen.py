@@ -38,7 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _setup import REPO, log
+from _setup import REPO, copy_rows, log
 
 DB_NAME = "firstline_bench_rescreen"
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -280,7 +280,7 @@ def load(rows: int, today: date) -> dict:
             yield tuple(r[c] for c in res_cols)
 
     with timer() as t:
-        bulk(Resident, res_cols, residents())
+        copy_rows(Resident._meta.db_table, res_cols, residents())
     log(f"[{connection.vendor}] {rows:,} residents inserted in {t['s']} s")
 
     decl_cols = [f.column for f in Declaration._meta.concrete_fields]
@@ -317,7 +317,11 @@ def load(rows: int, today: date) -> dict:
             )
 
     with timer() as t:
-        bulk(Declaration, decl_cols, (tuple(d[c] for c in decl_cols) for d in declarations()))
+        copy_rows(
+            Declaration._meta.db_table,
+            decl_cols,
+            (tuple(d[c] for c in decl_cols) for d in declarations()),
+        )
     log(f"[{connection.vendor}] {rows:,} declarations inserted in {t['s']} s")
 
     place_cols = [f.column for f in DeclarationPlace._meta.concrete_fields if not f.primary_key]
@@ -345,7 +349,7 @@ def load(rows: int, today: date) -> dict:
                 yield tuple(row[c] for c in place_cols)
 
     with timer() as t:
-        bulk(DeclarationPlace, place_cols, places())
+        copy_rows(DeclarationPlace._meta.db_table, place_cols, places())
     log(f"[{connection.vendor}] {count:,} places inserted in {t['s']} s")
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
@@ -365,42 +369,6 @@ def _row(model, pk, cols):
 
     [row] = stored_rows(model._meta.db_table, cols, "id = %s", [pk])
     return row
-
-
-def bulk(model, columns, rows) -> None:
-    """The raw driver on Django's own connection: COPY on PostgreSQL, executemany on SQLite."""
-    from django.db import connection, transaction
-
-    table = model._meta.db_table
-    names = ", ".join(columns)
-    with transaction.atomic(), connection.cursor() as cur:
-        raw = cur.cursor
-        if connection.vendor == "postgresql":
-            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" for _c in columns)
-            batch = []
-            for row in rows:
-                batch.append(tuple(_sqlite(v) for v in row))
-                if len(batch) == 50_000:
-                    raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
-                    batch = []
-            if batch:
-                raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
-
-
-def _sqlite(value):
-    from datetime import datetime
-
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ").replace("+00:00", "")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 # --- the limit: one hand-written statement ----------------------------------------------------

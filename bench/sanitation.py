@@ -31,11 +31,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _setup import REPO, log
+from _setup import REPO, copy_rows, log
 
 DB_NAME = "firstline_bench_sanitation"
 SEED = 2020
@@ -128,7 +128,7 @@ def raw_limit(day: date) -> dict:
     if connection.vendor == "postgresql":
         Task.all_tenants.filter(day=day).delete()
         start = time.perf_counter()
-        bulk(table, columns, rows)
+        copy_rows(table, columns, rows)
         out["raw_copy_s"] = round(time.perf_counter() - start, 3)
     assert Task.all_tenants.filter(day=day).count() == len(rows)
     return out
@@ -222,8 +222,8 @@ def load(n_sites: int) -> dict:
                     },
                 }
                 entries.append(tuple(entry[c] for c in entry_cols))
-    bulk(Area._meta.db_table, area_cols, areas)
-    bulk(PlanEntry._meta.db_table, entry_cols, entries)
+    copy_rows(Area._meta.db_table, area_cols, areas)
+    copy_rows(PlanEntry._meta.db_table, entry_cols, entries)
     from django.db import connection
 
     if connection.vendor == "postgresql":
@@ -233,33 +233,6 @@ def load(n_sites: int) -> dict:
                 "(SELECT MAX(id) FROM sanitation_area))"
             )
     return {"sites": len(sites), "areas": len(areas), "entries": len(entries)}
-
-
-def bulk(table: str, columns, rows) -> None:
-    """The raw driver on Django's own connection: COPY on PostgreSQL, executemany on SQLite."""
-    from django.db import connection, transaction
-
-    names = ", ".join(columns)
-    with transaction.atomic(), connection.cursor() as cur:
-        raw = cur.cursor
-        if connection.vendor == "postgresql":
-            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" for _c in columns)
-            raw.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                [tuple(_sqlite(v) for v in row) for row in rows],
-            )
-
-
-def _sqlite(value):
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ").replace("+00:00", "")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 # --- the parent ----------------------------------------------------------------------------------

@@ -268,6 +268,31 @@ def _apply_balances(deltas, locations, items) -> None:
 # --- reading back ------------------------------------------------------------------------
 
 
+# An entry as published (open data) and checked (verify): the hashed fields, then the links.
+PUBLISHED_FIELDS = (
+    "seq",
+    "at",
+    "kind",
+    "item__code",
+    "batch__number",
+    "from_location_id",
+    "to_location_id",
+    "quantity",
+    "reason",
+    "prev_hash",
+    "hash",
+)
+
+
+def published_entries(association_id: int):
+    """The association's entries in chain order, as tuples of PUBLISHED_FIELDS."""
+    return (
+        LedgerEntry.objects.filter(association_id=association_id)
+        .order_by("seq")
+        .values_list(*PUBLISHED_FIELDS)
+    )
+
+
 @dataclass(frozen=True)
 class Problem:
     seq: int | None
@@ -281,23 +306,7 @@ def verify(association_id: int, *, chunk: int = 10_000) -> list[Problem]:
     match the last entry. An empty list means the chain is whole."""
     problems: list[Problem] = []
     prev, expected = GENESIS, 1
-    entries = (
-        LedgerEntry.objects.filter(association_id=association_id)
-        .order_by("seq")
-        .values_list(
-            "seq",
-            "at",
-            "kind",
-            "item__code",
-            "batch__number",
-            "from_location_id",
-            "to_location_id",
-            "quantity",
-            "reason",
-            "prev_hash",
-            "hash",
-        )
-    )
+    entries = published_entries(association_id)
     for seq, at, kind, code, number, src, dst, qty, reason, prev_hash, digest in entries.iterator(
         chunk_size=chunk
     ):

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from firstline.orgs.models import Association
 
-from .ledger import GENESIS, at_text
-from .models import InboundBatch, Item, LedgerEntry, LedgerHead, Location
+from .ledger import GENESIS, at_text, published_entries
+from .models import InboundBatch, Item, LedgerHead, Location
 
 ENTRY_FIELDS = (
     "seq",
@@ -47,23 +47,7 @@ def head_of(association_id: int) -> dict:
 
 def entry_rows(association_id: int, head_seq: int) -> Iterator[tuple]:
     """(seq, at, kind, item_code, batch_number, from, to, quantity, reason, prev, hash)."""
-    rows = (
-        LedgerEntry.objects.filter(association_id=association_id, seq__lte=head_seq)
-        .order_by("seq")
-        .values_list(
-            "seq",
-            "at",
-            "kind",
-            "item__code",
-            "batch__number",
-            "from_location_id",
-            "to_location_id",
-            "quantity",
-            "reason",
-            "prev_hash",
-            "hash",
-        )
-    )
+    rows = published_entries(association_id).filter(seq__lte=head_seq)
     for seq, at, *rest in rows.iterator(chunk_size=CHUNK):
         yield (seq, at_text(at), *rest)
 
