@@ -28,7 +28,7 @@ from firstline.orgs.models import Company
 
 from . import planner
 from .coordination import member_company_ids
-from .ledger import direction_allows
+from .ledger import direction_allows, lock_head
 from .locations import company_location, site_location, warehouse_location
 from .models import (
     AllocationLine,
@@ -367,6 +367,10 @@ def _approve(actor, plan: AllocationPlan, now) -> list[Shipment]:
     done = AllocationPlan.objects.filter(pk=plan.pk, state=AllocationPlan.State.DRAFT).update(
         state=AllocationPlan.State.APPROVED, approved_by=actor, approved_at=now
     )
+    # Approvals of one association queue on its chain tip, the lock every supplies
+    # writer takes first: two approvals from different warehouses cannot then number
+    # the same company's shipments alike.
+    lock_head(plan.association_id)
     if not done:
         raise ValidationError(_("方案已批准或已作废。"))
     plan = AllocationPlan.objects.select_related("warehouse__district").get(pk=plan.pk)

@@ -133,7 +133,7 @@ def post(
         return []
     at = at or timezone.now()
     with transaction.atomic():
-        head = _lock_head(association_id)
+        head = lock_head(association_id)
         locations = Location.objects.in_bulk(
             {m.from_location_id for m in moves} | {m.to_location_id for m in moves}
         )
@@ -187,7 +187,9 @@ def post(
     return entries
 
 
-def _lock_head(association_id: int) -> LedgerHead:
+def lock_head(association_id: int) -> LedgerHead:
+    """Lock the association's chain tip (made on first use). Every writer of the
+    association's supplies takes it first, so their locks come in one order."""
     LedgerHead.objects.get_or_create(association_id=association_id)
     return LedgerHead.objects.select_for_update().get(association_id=association_id)
 
