@@ -263,9 +263,10 @@ def test_stock_of_other_warehouses_is_not_used(world):
 
 
 def test_raw_line_insert_matches_the_model():
-    from firstline.supplies.allocation import INSERT_LINES
+    from firstline.supplies.allocation import INSERT_LINES, LINE_COLUMNS
 
     columns = {f.column for f in AllocationLine._meta.concrete_fields if not f.primary_key}
     assert AllocationLine._meta.db_table in INSERT_LINES
     listed = INSERT_LINES.split("(")[1].split(")")[0].replace(" ", "").split(",")
     assert set(listed) == columns
+    assert LINE_COLUMNS.replace(" ", "").split(",") == listed  # the COPY on PostgreSQL
