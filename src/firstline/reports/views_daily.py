@@ -23,6 +23,7 @@ from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMix
 from firstline.estates.models import Site
 from firstline.supplies.models import Item
 
+from . import reads
 from . import selectors_daily as selectors
 from .forms import DailyFilterForm, SubmitForm
 from .models import DailyReport
@@ -93,6 +94,9 @@ class DailyList(ScopedListView):
             can_submit=self.request.scope.has_perm(SUBMIT),
             rows=key_rows(ctx["object_list"]),
         )
+        reads.reports_read(
+            self.request, self.scope, ((r.company_id, r.site_id, r.pk) for r in ctx["object_list"])
+        )
         return ctx
 
 
@@ -115,6 +119,9 @@ class DailyDetail(ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         report = self.object
+        reads.reports_read(
+            self.request, self.scope, [(report.company_id, report.site_id, report.pk)]
+        )
         ctx.update(report_context(report))
         ctx["can_submit"] = self.request.scope.has_perm(SUBMIT) and (
             DailyReport.objects.for_scope(self.request.scope.for_perm(SUBMIT))

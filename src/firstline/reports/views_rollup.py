@@ -19,7 +19,7 @@ from django.views import generic
 
 from firstline.core.views import ScopedViewMixin
 
-from . import exporting, rollups
+from . import exporting, reads, rollups
 from .models import FIGURES, DailyReport
 from .rollups import Rollup
 
@@ -79,6 +79,14 @@ class RollupView(ScopedViewMixin, generic.View):
             return _bad_query(request, form)
         rollup = rollup_for(self.scope, form, request.GET.get("page") or 1)
         sites = [(row, detail_url(row.report_id)) for row in rollup.site_rows]
+        if rollup.kind == "sites":
+            reads.reports_read(
+                request,
+                self.scope,
+                ((r.company_id, r.site_id, r.report_id) for r in rollup.site_rows if r.report_id),
+            )
+        elif rollup.division:
+            reads.rollup_read(request, self.scope, division=rollup.division["code"], day=rollup.day)
         # htmx pagination of the site table swaps the table only.
         partial = rollup.kind == "sites" and request.headers.get("HX-Request")
         return render(
