@@ -106,10 +106,18 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's psycopg 3 pool; CONN_MAX_AGE must stay 0 with a pool.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["pool"] = {
             "min_size": int(os.environ.get("FIRSTLINE_DB_POOL_MIN", "2")),
             "max_size": int(os.environ.get("FIRSTLINE_DB_POOL_MAX", "10")),
         }
+        # Django turns psycopg's prepared statements off, for connection poolers that
+        # cannot keep them. Our pool keeps each connection, so the gate's hot
+        # statements (access/fastpath.py, server-side binding) are prepared after a few
+        # runs: planning was most of the database's time per check-in. Set
+        # FIRSTLINE_DB_PREPARE=0 behind a pooler that drops prepared statements.
+        if env_bool("FIRSTLINE_DB_PREPARE", default=True):
+            options["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {

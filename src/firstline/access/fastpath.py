@@ -91,13 +91,17 @@ def cursor():
         return connection._prepare_cursor(psycopg.Cursor(connection.connection))
 
 
-def _in(column: str, values, kind: str = "") -> tuple[str, list]:
+def in_clause(column: str, values, kind: str = "") -> tuple[str, list]:
     """`column IN (…)`: placeholders, or on PostgreSQL one parameter. Ids and uuids
     (`kind` bigint or uuid) go as one comma-separated text the server splits, which
     costs far less to send than an array parameter of 1,000 items."""
     values = list(values)
     if not postgres():
         return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+    if len(values) == 1:
+        # One value (a single check-in) gets its own statement: its prepared generic
+        # plan is used at once, where the list form is planned again on every run.
+        return f"{column} = %s", values
     if kind:
         return f"{column} = ANY(string_to_array(%s, ',')::{kind}[])", [",".join(map(str, values))]
     return f"{column} = ANY(%s)", [values]
@@ -169,7 +173,7 @@ def public_keys(site_id: int) -> dict[str, str]:
 
 def existing(company_id: int, uuids) -> dict[uuid.UUID, tuple[int, str, list]]:
     """Events already stored under these client uuids: uuid → (id, decision, reasons)."""
-    where, params = _in("client_uuid", [_uuid_param(u) for u in uuids], "uuid")
+    where, params = in_clause("client_uuid", [_uuid_param(u) for u in uuids], "uuid")
     with cursor() as cur:
         cur.execute(
             f"SELECT id, client_uuid, decision, reasons FROM {EVENTS}"
@@ -184,7 +188,7 @@ def existing(company_id: int, uuids) -> dict[uuid.UUID, tuple[int, str, list]]:
 
 
 def passes(site_id: int, ids) -> dict[int, dict]:
-    where, params = _in("p.id", ids, "bigint")
+    where, params = in_clause("p.id", ids, "bigint")
     with cursor() as cur:
         cur.execute(
             "SELECT p.id, p.kind, p.revoked_at, p.used_at, p.valid_until, p.household_id,"
@@ -214,7 +218,7 @@ def passes(site_id: int, ids) -> dict[int, dict]:
 
 
 def residents(site_id: int, ids) -> dict[int, dict]:
-    where, params = _in("r.id", ids, "bigint")
+    where, params = in_clause("r.id", ids, "bigint")
     with cursor() as cur:
         cur.execute(
             "SELECT r.id, r.household_id, r.name, b.name, h.unit, h.room"
@@ -236,7 +240,7 @@ def residents(site_id: int, ids) -> dict[int, dict]:
 
 
 def vehicles(site_id: int, plates) -> dict[str, dict]:
-    where, params = _in("v.plate", plates)
+    where, params = in_clause("v.plate", plates)
     with cursor() as cur:
         cur.execute(
             "SELECT v.id, v.plate, v.household_id, b.name, h.unit, h.room"
@@ -277,7 +281,7 @@ def outings(
     company_id: int, site_id: int, households: list[int], since: datetime
 ) -> list[tuple[int, datetime]]:
     """Admitted exits on foot (not by car) of these households since `since`."""
-    where, params = _in("household_id", households, "bigint")
+    where, params = in_clause("household_id", households, "bigint")
     since_param = since if postgres() else connection.ops.adapt_datetimefield_value(since)
     with cursor() as cur:
         cur.execute(
@@ -294,7 +298,7 @@ def outings_count(
     company_id: int, site_id: int, households: list[int], since: datetime
 ) -> list[tuple[int, int]]:
     """The same exits as `outings`, counted per household by the database."""
-    where, params = _in("household_id", households, "bigint")
+    where, params = in_clause("household_id", households, "bigint")
     since_param = since if postgres() else connection.ops.adapt_datetimefield_value(since)
     with cursor() as cur:
         cur.execute(
