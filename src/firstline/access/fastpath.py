@@ -33,6 +33,7 @@ import uuid
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
+import psycopg
 from django.db import connection
 
 from firstline.estates.models import Building, Household, Resident
@@ -80,15 +81,26 @@ def postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def cursor():
-    """A cursor of Django's connection; on PostgreSQL one that binds on the server."""
+def cursor(*, prepared: bool = True):
+    """A cursor of Django's connection; on PostgreSQL one that binds on the server.
+
+    Its statements are prepared after a few runs (settings: prepare_threshold), and
+    PostgreSQL may then run them with a generic plan, made without the values. That
+    is what a one-row lookup wants; a statement over a list of values (a batch) says
+    prepared=False and is planned with its values every time: a generic plan made
+    from a young table's statistics once scanned a whole company's events for each
+    batch instead of looking its uuids up."""
     if not postgres():
         return connection.cursor()
-    import psycopg
-
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+        raw = (psycopg.Cursor if prepared else _PlannedEachTime)(connection.connection)
+        return connection._prepare_cursor(raw)
+
+
+class _PlannedEachTime(psycopg.Cursor):
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=False, binary=binary)
 
 
 def in_clause(column: str, values, kind: str = "") -> tuple[str, list]:
@@ -173,8 +185,9 @@ def public_keys(site_id: int) -> dict[str, str]:
 
 def existing(company_id: int, uuids) -> dict[uuid.UUID, tuple[int, str, list]]:
     """Events already stored under these client uuids: uuid → (id, decision, reasons)."""
-    where, params = in_clause("client_uuid", [_uuid_param(u) for u in uuids], "uuid")
-    with cursor() as cur:
+    uuids = [_uuid_param(u) for u in uuids]
+    where, params = in_clause("client_uuid", uuids, "uuid")
+    with cursor(prepared=len(uuids) == 1) as cur:
         cur.execute(
             f"SELECT id, client_uuid, decision, reasons FROM {EVENTS}"
             f" WHERE company_id = %s AND {where}",
@@ -189,7 +202,7 @@ def existing(company_id: int, uuids) -> dict[uuid.UUID, tuple[int, str, list]]:
 
 def passes(site_id: int, ids) -> dict[int, dict]:
     where, params = in_clause("p.id", ids, "bigint")
-    with cursor() as cur:
+    with cursor(prepared=len(ids) == 1) as cur:
         cur.execute(
             "SELECT p.id, p.kind, p.revoked_at, p.used_at, p.valid_until, p.household_id,"
             " p.resident_id, p.holder_name, r.name, b.name, h.unit, h.room"
@@ -219,7 +232,7 @@ def passes(site_id: int, ids) -> dict[int, dict]:
 
 def residents(site_id: int, ids) -> dict[int, dict]:
     where, params = in_clause("r.id", ids, "bigint")
-    with cursor() as cur:
+    with cursor(prepared=len(ids) == 1) as cur:
         cur.execute(
             "SELECT r.id, r.household_id, r.name, b.name, h.unit, h.room"
             f" FROM {RESIDENTS} r JOIN {HOUSEHOLDS} h ON h.id = r.household_id"
@@ -241,7 +254,7 @@ def residents(site_id: int, ids) -> dict[int, dict]:
 
 def vehicles(site_id: int, plates) -> dict[str, dict]:
     where, params = in_clause("v.plate", plates)
-    with cursor() as cur:
+    with cursor(prepared=len(plates) == 1) as cur:
         cur.execute(
             "SELECT v.id, v.plate, v.household_id, b.name, h.unit, h.room"
             f" FROM {VEHICLES} v JOIN {HOUSEHOLDS} h ON h.id = v.household_id"
@@ -264,15 +277,14 @@ def vehicles(site_id: int, plates) -> dict[str, dict]:
 def lock_households(ids: list[int]) -> None:
     """Row locks on the households, in id order (no deadlock between two batches).
     FOR NO KEY UPDATE: two counters of one household's outings exclude each other,
-    but the foreign-key checks of events inserted meanwhile (FOR KEY SHARE, at
-    commit) are not blocked, so a batch holding some households cannot deadlock
-    with another whose events merely refer to them. SQLite has no row locks: it
-    serialises writers anyway."""
+    but the foreign-key checks of rows that refer to a household (FOR KEY SHARE) are
+    not blocked. SQLite has no row locks: it serialises writers anyway."""
     if not postgres():
         return
-    with cursor() as cur:
+    where, params = in_clause("id", ids, "bigint")
+    with cursor(prepared=len(ids) == 1) as cur:
         cur.execute(
-            f"SELECT id FROM {HOUSEHOLDS} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [ids]
+            f"SELECT id FROM {HOUSEHOLDS} WHERE {where} ORDER BY id FOR NO KEY UPDATE", params
         )
         cur.fetchall()
 
@@ -283,7 +295,7 @@ def outings(
     """Admitted exits on foot (not by car) of these households since `since`."""
     where, params = in_clause("household_id", households, "bigint")
     since_param = since if postgres() else connection.ops.adapt_datetimefield_value(since)
-    with cursor() as cur:
+    with cursor(prepared=len(households) == 1) as cur:
         cur.execute(
             f"SELECT household_id, device_time FROM {EVENTS}"
             f" WHERE company_id = %s AND site_id = %s AND {where}"
@@ -300,7 +312,7 @@ def outings_count(
     """The same exits as `outings`, counted per household by the database."""
     where, params = in_clause("household_id", households, "bigint")
     since_param = since if postgres() else connection.ops.adapt_datetimefield_value(since)
-    with cursor() as cur:
+    with cursor(prepared=len(households) == 1) as cur:
         cur.execute(
             f"SELECT household_id, COUNT(*) FROM {EVENTS}"
             f" WHERE company_id = %s AND site_id = %s AND {where}"

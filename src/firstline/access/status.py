@@ -44,7 +44,7 @@ def person_status(resident_ids: list[int]) -> dict[int, Person]:
         timezone.localdate(),
     ]
     # The gate resolved these residents within its own site: a system read, not a user's.
-    with cursor() as cur:
+    with cursor(prepared=len(ids) == 1) as cur:
         cur.execute(_sql(declared, cased), params)
         for resident_id, status, is_case in cur.fetchall():
             if is_case:
