@@ -127,6 +127,8 @@ CREDENTIAL_REASONS = {
 
 
 def decide(rules: Rules, request: GateRequest) -> Outcome:
+    """The decision. It reads the moment (`request.at`) only through in_window():
+    Decider below relies on that."""
     deny: list[str] = []
     refer: list[str] = []
     closed = rules.mode == Mode.CLOSED
@@ -186,3 +188,61 @@ def decide(rules: Rules, request: GateRequest) -> Outcome:
     if refer:
         return Outcome(Decision.REFER, tuple(refer), fever)
     return Outcome(Decision.ADMIT, (_("核验通过"),), fever)
+
+
+class Decider:
+    """decide() over the many events of one batch, each distinct case decided once.
+
+    A batch of 1,000 check-ins holds a few dozen distinct cases (the same rules,
+    valid passes, green residents, a handful of temperatures), and deciding one
+    costs more than looking it up. The key is every input of decide(), except that
+    the moment stands as in_window()'s answer, the only way decide() reads it. Its
+    reasons are turned into text once, in the language active when a case is first
+    seen; keep one Decider to one language (services._decide makes one a batch)."""
+
+    def __init__(self) -> None:
+        self._cases: dict[tuple, tuple[Outcome, str, tuple[str, ...]]] = {}
+
+    def __call__(
+        self,
+        rules: Rules,
+        *,
+        direction: str,
+        at: datetime,
+        credential: CredentialStatus,
+        person: Person | None,
+        temperature: Decimal | None,
+        household_outings: int,
+        vehicle: bool,
+    ) -> tuple[Outcome, str, tuple[str, ...]]:
+        """(outcome, its decision as text, its reasons as text)."""
+        key = (
+            rules,
+            direction,
+            in_window(rules, at.time()),
+            credential,
+            person,
+            None if temperature is None else str(temperature),  # as the reasons show it
+            household_outings,
+            vehicle,
+        )
+        case = self._cases.get(key)
+        if case is None:
+            outcome = decide(
+                rules,
+                GateRequest(
+                    direction=direction,
+                    at=at,
+                    credential=credential,
+                    person=person,
+                    temperature=temperature,
+                    household_outings=household_outings,
+                    vehicle=vehicle,
+                ),
+            )
+            case = self._cases[key] = (
+                outcome,
+                str(outcome.decision),
+                tuple(str(r) for r in outcome.reasons),
+            )
+        return case

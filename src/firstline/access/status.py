@@ -9,6 +9,8 @@ build); tests/test_gate_status.py and the access tests pin its behaviour."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.utils import timezone
 
 from firstline.health.models import Declaration, IsolationCase
@@ -51,7 +53,10 @@ def person_status(resident_ids: list[int]) -> dict[int, Person]:
                 isolated.add(resident_id)
             else:
                 health[resident_id] = status
-    return {
-        rid: Person(health=Health(health.get(rid) or Health.GREEN), isolated=rid in isolated)
-        for rid in resident_ids
-    }
+    return {rid: _person(health.get(rid) or Health.GREEN, rid in isolated) for rid in resident_ids}
+
+
+@cache
+def _person(health: str, isolated: bool) -> Person:
+    """A handful of distinct statuses: made once each, not once a resident."""
+    return Person(health=Health(health), isolated=isolated)

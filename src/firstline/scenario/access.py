@@ -22,7 +22,7 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -301,7 +301,7 @@ def _site_week(
             entries = [n for n, item in enumerate(inputs) if item.direction == "in"]
             if entries:
                 last = max(entries, key=lambda n: inputs[n].device_time)
-                inputs[last] = replace(inputs[last], temperature=Decimal("38.3"))
+                inputs[last] = inputs[last]._replace(temperature=Decimal("38.3"))
         if inputs:
             for result in services.events_record(site=site, inputs=inputs):
                 report.decisions[result.decision] += 1

@@ -12,6 +12,7 @@ from firstline.access.decision import (
     CredentialStatus as C,
 )
 from firstline.access.decision import (
+    Decider,
     GateRequest,
     Health,
     Person,
@@ -198,3 +199,46 @@ def test_closed_mode_admits_only_valid_green_free_and_well(credential, health, i
     assert admitted == (
         credential == C.VALID and health == Health.GREEN and not isolated and t < Decimal("37.3")
     )
+
+
+# --- Decider: a batch's memo of decide() ---------------------------------------------------
+
+rules_cases = st.sampled_from(
+    [
+        CLOSED,
+        Rules(mode="closed", outing_quota=2, window_start=time(22), window_end=time(2)),
+        Rules(mode="registered", temperature_threshold=Decimal("37.0")),
+        Rules(mode="open", require_green=False),
+    ]
+)
+requests = st.builds(
+    GateRequest,
+    direction=st.sampled_from(["in", "out"]),
+    at=moments,
+    credential=st.sampled_from(list(C)),
+    person=st.one_of(st.none(), st.builds(Person, st.sampled_from(list(Health)), st.booleans())),
+    temperature=st.one_of(st.none(), temperatures),
+    household_outings=st.integers(min_value=0, max_value=3),
+    vehicle=st.booleans(),
+)
+
+
+@given(cases=st.lists(st.tuples(rules_cases, requests), min_size=1, max_size=30))
+def test_the_decider_answers_as_decide_does(cases):
+    """One Decider over a whole sequence (as over a batch): every answer, remembered
+    or not, is decide()'s own."""
+    decider = Decider()
+    for rules, request in cases:
+        expected = decide(rules, request)
+        outcome, decision, reasons = decider(
+            rules,
+            direction=request.direction,
+            at=request.at,
+            credential=request.credential,
+            person=request.person,
+            temperature=request.temperature,
+            household_outings=request.household_outings,
+            vehicle=request.vehicle,
+        )
+        assert outcome == expected
+        assert (decision, reasons) == (str(expected.decision), tuple(map(str, expected.reasons)))
