@@ -201,8 +201,8 @@ class Client:
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    def post(self, path: str, body: dict) -> dict:
-        data = json.dumps(body).encode()
+    def post(self, path: str, body: dict | bytes) -> dict:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         for attempt in range(2):
             try:
                 self.conn.request("POST", path, data, self.headers)
@@ -239,40 +239,74 @@ def gate_event(site_id: int | None, credentials, rng: random.Random) -> dict:
     return event
 
 
-def run_clients(n: int, seconds: float, work) -> list:
-    """`n` client processes, each calling work(client_index)(rng) on its own keep-alive
-    connection until the time is up; all their results. Processes, not threads: the
-    clients share the machine's cores with the server and PostgreSQL, and one
-    process of threads would queue them on its interpreter lock and count that
-    wait as server latency."""
+UUID_SLOT = "00000000-0000-4000-8000-000000000000"
+
+
+class Events:
+    """A client's events as JSON text, made before the timed phase: a gate device
+    builds its requests on its own processor, and the bench's clients share the
+    server's two cores. Each request still gets fresh client uuids (and so is a new
+    event to the server); the rest repeats from `size` events made in advance."""
+
+    def __init__(self, site_id: int | None, credentials, rng: random.Random, size: int = 4000):
+        self.parts = []
+        for _ in range(size):
+            event = gate_event(site_id, credentials, rng)
+            event["client_uuid"] = UUID_SLOT
+            before, after = json.dumps(event).split(UUID_SLOT)
+            self.parts.append((before.encode(), after.encode()))
+        self.at = 0
+
+    def take(self, n: int) -> list[bytes]:
+        out = []
+        for _ in range(n):
+            before, after = self.parts[self.at]
+            self.at = (self.at + 1) % len(self.parts)
+            out.append(before + str(uuid.uuid4()).encode() + after)
+        return out
+
+
+def run_clients(n: int, seconds: float, work) -> tuple[list, float]:
+    """`n` client processes, each calling work(client_index)() on its own keep-alive
+    connection for `seconds`, all started together once every client has made its
+    requests ready; (all their results, the seconds from the start to the last one).
+    Processes, not threads: the clients share the machine's cores with the server
+    and PostgreSQL, and one process of threads would queue them on its interpreter
+    lock and count that wait as server latency."""
     ctx = multiprocessing.get_context("fork")
-    stop = time.monotonic() + seconds
+    ready = ctx.Barrier(n + 1)
     receivers, procs = [], []
     for index in range(n):
         receiver, sender = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_client_loop, args=(index, stop, work, sender), daemon=True)
+        proc = ctx.Process(
+            target=_client_loop, args=(index, seconds, work, ready, sender), daemon=True
+        )
         proc.start()
         sender.close()
         receivers.append(receiver)
         procs.append(proc)
+    ready.wait(timeout=120)
+    start = time.perf_counter()
     results, errors = [], []
     for receiver in receivers:
         ok, payload = receiver.recv()
         (results.extend if ok else errors.append)(payload)
+    elapsed = time.perf_counter() - start
     for proc in procs:
         proc.join()
     if errors:
         raise RuntimeError(f"bench gate: a client failed: {errors[0]}")
-    return results
+    return results, elapsed
 
 
-def _client_loop(index: int, stop: float, work, sender) -> None:
-    rng = random.Random(index)
+def _client_loop(index: int, seconds: float, work, ready, sender) -> None:
     done = []
     try:
         step = work(index)
+        ready.wait(timeout=120)
+        stop = time.monotonic() + seconds
         while time.monotonic() < stop:
-            done.append(step(rng))
+            done.append(step())
     except BaseException as exc:  # reported to the parent, which fails the run
         sender.send((False, repr(exc)))
     else:
@@ -282,20 +316,20 @@ def _client_loop(index: int, stop: float, work, sender) -> None:
 
 
 def singles(port, token, site_id, credentials, *, clients: int, seconds: float) -> dict:
-    def work(_index):
+    def work(index):
         client = Client(port, token)
+        events = Events(site_id, credentials, random.Random(index))
 
-        def step(rng):
-            body = gate_event(site_id, credentials, rng)
+        def step():
+            [body] = events.take(1)
             start = time.perf_counter()
             client.post("/api/v1/access/events", body)
             return time.perf_counter() - start
 
         return step
 
-    start = time.perf_counter()
-    latencies = sorted(run_clients(clients, seconds, work))
-    elapsed = time.perf_counter() - start
+    latencies, elapsed = run_clients(clients, seconds, work)
+    latencies.sort()
 
     def pct(p: float) -> float:
         return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 1)
@@ -310,14 +344,13 @@ def singles(port, token, site_id, credentials, *, clients: int, seconds: float) 
 
 
 def batches(port, token, site_id, credentials, *, clients: int, seconds: float, size: int) -> dict:
-    def work(_index):
+    def work(index):
         client = Client(port, token)
+        events = Events(None, credentials, random.Random(index))
+        head = b'{"site_id": %d, "events": [' % site_id
 
-        def step(rng):
-            body = {
-                "site_id": site_id,
-                "events": [gate_event(None, credentials, rng) for _ in range(size)],
-            }
+        def step():
+            body = head + b", ".join(events.take(size)) + b"]}"
             start = time.perf_counter()
             result = client.post("/api/v1/access/events/batch", body)
             if result["errors"] or len(result["results"]) != size:
@@ -326,9 +359,7 @@ def batches(port, token, site_id, credentials, *, clients: int, seconds: float, 
 
         return step
 
-    start = time.perf_counter()
-    durations = run_clients(clients, seconds, work)
-    elapsed = time.perf_counter() - start
+    durations, elapsed = run_clients(clients, seconds, work)
     return {
         "batch_events_per_s": round(len(durations) * size / elapsed),
         "batches": len(durations),

@@ -186,9 +186,14 @@ def public_keys(site_id: int) -> dict[str, str]:
 
 
 def existing(company_id: int, uuids) -> dict[uuid.UUID, tuple[int, str, list]]:
-    """Events already stored under these client uuids: uuid → (id, decision, reasons)."""
+    """Events already stored under these client uuids: uuid → (id, decision, reasons).
+    A batch's uuids are a set the server joins, one probe of the unique index each:
+    `= ANY(list)` was planned as a scan of the company's events, tested against the
+    list row by row (10 ms a batch at 63,000 events, and growing)."""
     uuids = [_uuid_param(u) for u in uuids]
     where, params = in_clause("client_uuid", uuids, "uuid")
+    if postgres() and len(uuids) > 1:
+        where = "client_uuid IN (SELECT unnest(string_to_array(%s, ',')::uuid[]))"
     with cursor(prepared=len(uuids) == 1) as cur:
         cur.execute(
             f"SELECT id, client_uuid, decision, reasons FROM {EVENTS}"
@@ -291,20 +296,37 @@ def lock_households(ids: list[int]) -> None:
         cur.fetchall()
 
 
+def _outings_sql(select: str, households: list[int]) -> tuple[str, list]:
+    """Admitted exits on foot of these households since a moment. On PostgreSQL with
+    several households, one probe of the outing index per household (a LATERAL
+    subquery), whatever the statistics say: a hash join over the company's exits
+    since the period began grows with the company and was chosen on a young table."""
+    condition = (
+        "e.company_id = %s AND e.site_id = %s AND e.direction = 'out' AND e.decision = 'admit'"
+        " AND e.device_time >= %s AND e.credential <> 'plate'"
+    )
+    if postgres() and len(households) > 1:
+        return (
+            f"SELECT h.id, {select} FROM unnest(string_to_array(%s, ',')::bigint[]) AS h(id)"
+            f" CROSS JOIN LATERAL (SELECT e.device_time FROM {EVENTS} e"
+            f" WHERE e.household_id = h.id AND {condition}) AS e",
+            [",".join(map(str, households))],
+        )
+    where, params = in_clause("e.household_id", households, "bigint")
+    return f"SELECT e.household_id, {select} FROM {EVENTS} e WHERE {where} AND {condition}", params
+
+
+def _since(since: datetime):
+    return since if postgres() else connection.ops.adapt_datetimefield_value(since)
+
+
 def outings(
     company_id: int, site_id: int, households: list[int], since: datetime
 ) -> list[tuple[int, datetime]]:
     """Admitted exits on foot (not by car) of these households since `since`."""
-    where, params = in_clause("household_id", households, "bigint")
-    since_param = since if postgres() else connection.ops.adapt_datetimefield_value(since)
+    sql, params = _outings_sql("e.device_time", households)
     with cursor(prepared=len(households) == 1) as cur:
-        cur.execute(
-            f"SELECT household_id, device_time FROM {EVENTS}"
-            f" WHERE company_id = %s AND site_id = %s AND {where}"
-            " AND direction = 'out' AND decision = 'admit' AND device_time >= %s"
-            " AND credential <> 'plate'",
-            [company_id, site_id, *params, since_param],
-        )
+        cur.execute(sql, [*params, company_id, site_id, _since(since)])
         return [(h, _dt(at)) for h, at in cur.fetchall()]
 
 
@@ -312,16 +334,9 @@ def outings_count(
     company_id: int, site_id: int, households: list[int], since: datetime
 ) -> list[tuple[int, int]]:
     """The same exits as `outings`, counted per household by the database."""
-    where, params = in_clause("household_id", households, "bigint")
-    since_param = since if postgres() else connection.ops.adapt_datetimefield_value(since)
+    sql, params = _outings_sql("COUNT(*)", households)
     with cursor(prepared=len(households) == 1) as cur:
-        cur.execute(
-            f"SELECT household_id, COUNT(*) FROM {EVENTS}"
-            f" WHERE company_id = %s AND site_id = %s AND {where}"
-            " AND direction = 'out' AND decision = 'admit' AND device_time >= %s"
-            " AND credential <> 'plate' GROUP BY household_id",
-            [company_id, site_id, *params, since_param],
-        )
+        cur.execute(f"{sql} GROUP BY 1", [*params, company_id, site_id, _since(since)])
         return cur.fetchall()
 
 
