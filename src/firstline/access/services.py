@@ -347,7 +347,9 @@ def events_record(
         return []
     for attempt in range(2):
         try:
-            return _events_record(site=site, inputs=inputs, device=device, actor=actor)
+            return _events_record(
+                site=site, inputs=inputs, device=device, actor=actor, replayed=attempt > 0
+            )
         except IntegrityError:
             if attempt:  # a concurrent writer stored the same uuids twice in a row: give up loudly
                 raise
@@ -371,17 +373,24 @@ class _Batch:
     decided: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
-def _events_record(*, site: Site, inputs: list[GateInput], device, actor) -> list[GateResult]:
+def _events_record(
+    *, site: Site, inputs: list[GateInput], device, actor, replayed: bool
+) -> list[GateResult]:
     """Reads first, outside any transaction (each statement sees what is committed,
     as each statement of a READ COMMITTED transaction did); then one transaction
     locks the households whose exits count against a quota, counts their outings,
     decides and inserts. A single event that needs no lock and raises no alert is
-    one INSERT, committed on its own."""
+    one INSERT, committed on its own.
+
+    Replays are rare, so a batch is first stored without looking its uuids up: a
+    stored uuid makes the insert fail on the unique (company, uuid) index, the
+    transaction rolls back, and the batch is recorded again (`replayed`), this time
+    answering the stored ones with their original results."""
     now = timezone.now()
     # One event on PostgreSQL: its INSERT … ON CONFLICT DO NOTHING finds a replay.
     at_insert = len(inputs) == 1 and fastpath.postgres()
     existing = (
-        {} if at_insert else fastpath.existing(site.company_id, {i.client_uuid for i in inputs})
+        fastpath.existing(site.company_id, {i.client_uuid for i in inputs}) if replayed else {}
     )
     # In device-time order; one uuid twice in the same batch: the first one counts.
     first_of: dict[uuid.UUID, GateInput] = {}

@@ -91,6 +91,25 @@ def test_replayed_uuids_are_not_stored_twice(world, policy):
     assert all(r.duplicate for r in again) and not any(r.duplicate for r in first)
 
 
+def test_a_batch_mixing_replays_and_new_events_stores_the_new_ones_once(world, policy):
+    """A batch is first stored without looking its uuids up; a stored one makes that
+    attempt roll back whole (alerts and follow-ups too) and the batch is recorded
+    again, answering the replays with their original results."""
+    site, resident = world.a.site, world.a.residents[0].pk
+    old = [gate(site, resident_id=resident, temperature=Decimal("38.4")), gate(site)]
+    first = services.events_record(site=site, inputs=old)
+    new = [gate(site, resident_id=resident, temperature=Decimal("38.9")), gate(site)]
+    mixed = services.events_record(site=site, inputs=[new[0], old[0], new[1], old[1]])
+
+    assert [r.duplicate for r in mixed] == [False, True, False, True]
+    assert [mixed[1].event_id, mixed[3].event_id] == [r.event_id for r in first]
+    assert AccessEvent.all_tenants.count() == 4
+    assert Alert.all_tenants.count() == FollowUp.all_tenants.count() == 2
+    assert {e.client_uuid for e in AccessEvent.all_tenants.all()} == {
+        i.client_uuid for i in old + new
+    }
+
+
 def test_fever_refers_alerts_and_opens_a_follow_up(world, policy):
     site = world.a.site
     [result] = services.events_record(
