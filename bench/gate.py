@@ -7,12 +7,19 @@ resident with a temperature, in and out) for a fixed time, then batches of 1,000
 (POST /api/v1/access/events/batch). The limit is the raw driver inserting the same
 rows into access_accessevent (psycopg executemany, and COPY) in the same run.
 
+The clients are gate devices of `--sites` closed compounds (client n at site n mod
+sites), as a city's devices are spread over many compounds: two batches of one
+compound take turns on the households whose exits they count, by design. Each client
+makes its request bodies before the timed phase (fresh client uuids for every
+request), as a device builds its requests on its own processor, not the server's.
+
 PostgreSQL is required: DATABASE_URL must point at it; when it is unset, a throwaway
 database `firstline_bench_gate` is made with createdb on 127.0.0.1 as user postgres
 and dropped at the end. Everything the bench creates is deleted. The last line is JSON:
 
     {"single_per_s": …, "p50_ms": …, "p95_ms": …, "p99_ms": …, "batch_events_per_s": …,
-     "raw_insert_per_s": …, "raw_copy_per_s": …, "clients": …, "workers": …, "db": "postgresql"}
+     "raw_insert_per_s": …, "raw_copy_per_s": …, "clients": …, "sites": …, "workers": …,
+     "db": "postgresql"}
 
 Goal on the 2-core reference machine: ≥ 500 single check-ins/s with p99 ≤ 100 ms, and
 ≥ 20,000 batch events/s. --quick finishes in under a minute.
@@ -71,7 +78,7 @@ def postgres():
 # --- the world the devices check people into -------------------------------------------------------
 
 
-def build_site(company, *, residents: int):
+def build_site(company, *, residents: int, name: str = "基准测试小区"):
     """A closed compound with one policy, `residents` residents with passes, and a
     device at its gate. Returns (site, device token, [(resident id, pass token)])."""
     from _setup import throwaway_site
@@ -82,7 +89,9 @@ def build_site(company, *, residents: int):
     from firstline.access.models import Checkpoint, Pass
     from firstline.estates.models import Resident
 
-    site, households = throwaway_site(company, buildings=5, units=2, rooms=max(1, residents // 20))
+    site, households = throwaway_site(
+        company, name=name, buildings=5, units=2, rooms=max(1, residents // 20)
+    )
     people = Resident.all_tenants.bulk_create(
         [
             Resident(
@@ -315,8 +324,9 @@ def _client_loop(index: int, seconds: float, work, ready, sender) -> None:
         sender.close()
 
 
-def singles(port, token, site_id, credentials, *, clients: int, seconds: float) -> dict:
+def singles(port, gates, *, clients: int, seconds: float) -> dict:
     def work(index):
+        site_id, token, credentials = gates[index % len(gates)]
         client = Client(port, token)
         events = Events(site_id, credentials, random.Random(index))
 
@@ -343,8 +353,9 @@ def singles(port, token, site_id, credentials, *, clients: int, seconds: float) 
     }
 
 
-def batches(port, token, site_id, credentials, *, clients: int, seconds: float, size: int) -> dict:
+def batches(port, gates, *, clients: int, seconds: float, size: int) -> dict:
     def work(index):
+        site_id, token, credentials = gates[index % len(gates)]
         client = Client(port, token)
         events = Events(None, credentials, random.Random(index))
         head = b'{"site_id": %d, "events": [' % site_id
@@ -446,29 +457,32 @@ def run(args) -> dict:
     load = os.getloadavg()[0]  # other work on the machine skews every figure: say how much
     with throwaway_company("门岗基准物业") as company:
         try:
-            site, token, credentials = build_site(company, residents=args.residents)
-            log(f"site with {len(credentials):,} residents and passes, one device")
-            with server(args.workers, token, args.threads) as port:
-                warm = singles(port, token, site.pk, credentials, clients=args.clients, seconds=1)
-                single = singles(
-                    port, token, site.pk, credentials, clients=args.clients, seconds=args.seconds
-                )
+            built = [
+                build_site(company, residents=args.residents, name=f"基准测试小区{n + 1}")
+                for n in range(args.sites)
+            ]
+            gates = [(site.pk, token, credentials) for site, token, credentials in built]
+            log(
+                f"{args.sites} sites with {args.residents:,} residents and passes each,"
+                " one device each"
+            )
+            with server(args.workers, gates[0][1], args.threads) as port:
+                warm = singles(port, gates, clients=args.clients, seconds=1)
+                single = singles(port, gates, clients=args.clients, seconds=args.seconds)
                 log(f"single: {single}")
                 batch = batches(
                     port,
-                    token,
-                    site.pk,
-                    credentials,
+                    gates,
                     clients=args.batch_clients,
                     seconds=args.seconds,
                     size=args.batch_size,
                 )
                 log(f"batch: {batch}")
             answered = warm["single_events"] + single["single_events"] + batch["batch_events"]
-            stored = AccessEvent.all_tenants.filter(site=site).count()
+            stored = AccessEvent.all_tenants.filter(company=company).count()
             if stored != answered:
                 sys.exit(f"bench gate: {answered:,} events acknowledged but {stored:,} stored")
-            raw = raw_limits(site.pk, args.raw_rows)
+            raw = raw_limits(gates[0][0], args.raw_rows)
             log(f"raw driver: {raw}")
         finally:
             purge_events(company.pk)
@@ -478,6 +492,7 @@ def run(args) -> dict:
         **raw,
         "clients": args.clients,
         "batch_clients": args.batch_clients,
+        "sites": args.sites,
         "workers": args.workers,
         "threads": args.threads,
         "cpus": os.cpu_count(),
@@ -500,7 +515,13 @@ def main() -> None:
         help="gunicorn workers (as serve)",
     )
     parser.add_argument("--threads", type=int, default=8, help="threads per worker (as serve)")
-    parser.add_argument("--residents", type=int, default=2000)
+    parser.add_argument("--residents", type=int, default=2000, help="residents per site")
+    parser.add_argument(
+        "--sites",
+        type=int,
+        default=2,
+        help="compounds, each with its own gate device; client n posts to site n mod sites",
+    )
     parser.add_argument("--raw-rows", type=int, default=50_000)
     args = parser.parse_args()
     args.seconds = args.seconds or (6 if args.quick else 30)

@@ -214,6 +214,9 @@ def test_two_runs_at_once_make_no_duplicate(world, monkeypatch, chunk):
             b_started.wait(10)
             with connection.cursor() as cursor:
                 for _n in range(200):  # until B blocks on A's rows (10 s at most)
+                    # A transaction reads pg_stat_activity once and keeps that copy:
+                    # drop it, or B's waiting is never seen.
+                    cursor.execute("SELECT pg_stat_clear_snapshot()")
                     cursor.execute(
                         "SELECT count(*) FROM pg_stat_activity"
                         " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
