@@ -32,7 +32,7 @@ import json
 import uuid
 from contextlib import nullcontext
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 import psycopg
 from django.db import connection
@@ -368,6 +368,17 @@ def insert_one(row: tuple) -> int | None:
     return found[0] if found else None
 
 
+def _reasons_json(reasons: list) -> str:
+    """The JSON of an event's reasons: a batch repeats a few lists. (A plain function:
+    psycopg caches its dumper per function code, and warns of a closure.)"""
+    return _reasons_text(tuple(reasons))
+
+
+@lru_cache(maxsize=1024)
+def _reasons_text(reasons: tuple[str, ...]) -> str:
+    return json.dumps(list(reasons))
+
+
 @cache
 def _copy_types() -> tuple[str, ...]:
     """The PostgreSQL type of each COPY column, from the model (varchar(3) → varchar)."""
@@ -393,16 +404,7 @@ def insert_many(rows: list[tuple], *, ids: list[int]) -> list[int]:
             cur.cursor.copy(sql) as copy,
         ):
             copy.set_types(_copy_types())
-            texts: dict[tuple, str] = {}  # a batch repeats a few reason lists
-
-            def reasons_json(reasons: list) -> str:
-                key = tuple(reasons)
-                text = texts.get(key)
-                if text is None:
-                    text = texts[key] = json.dumps(reasons)
-                return text
-
-            set_json_dumps(reasons_json, cur.cursor)
+            set_json_dumps(_reasons_json, cur.cursor)
             for pk, row in zip(ids, rows, strict=True):
                 copy.write_row((pk, *row))
         return ids
