@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -366,11 +367,18 @@ def batches(port, gates, *, clients: int, seconds: float, size: int) -> dict:
             result = client.post("/api/v1/access/events/batch", body)
             if result["errors"] or len(result["results"]) != size:
                 raise RuntimeError(f"batch refused: {result['errors'][:3]}")
-            return time.perf_counter() - start
+            end = time.perf_counter()
+            return end, end - start
 
         return step
 
-    durations, elapsed = run_clients(clients, seconds, work)
+    done, elapsed = run_clients(clients, seconds, work)
+    durations = [d for _, d in done]
+    # Events a second in each 5 s of the phase: a table or server slowing down as the
+    # events pile up would show here as a falling series.
+    first = min(end for end, _ in done)
+    windows = Counter(int((end - first) // 5) for end, _ in done)
+    log(f"batch events/s in each 5 s: {[windows[w] * size // 5 for w in sorted(windows)]}")
     return {
         "batch_events_per_s": round(len(durations) * size / elapsed),
         "batches": len(durations),

@@ -95,6 +95,11 @@ class Outcome:
     fever: bool = False
 
 
+def is_fever(temperature, rules: Rules) -> bool:
+    """A temperature at or over the threshold: REFER, an alert and a follow-up."""
+    return temperature is not None and temperature >= rules.temperature_threshold
+
+
 def period_start(rules: Rules, at: datetime) -> datetime:
     """Start of the outing period containing `at`: periods are whole local days of
     length N counted from the policy's anchor date, so they turn over at midnight."""
@@ -182,7 +187,7 @@ def decide(rules: Rules, request: GateRequest) -> Outcome:
                 }
             )
 
-    fever = request.temperature is not None and request.temperature >= rules.temperature_threshold
+    fever = is_fever(request.temperature, rules)
     if deny:
         return Outcome(Decision.DENY, tuple(deny + refer), fever)
     if refer:

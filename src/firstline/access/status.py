@@ -3,9 +3,10 @@ of the resident's current declaration (green without one) and whether an isolati
 case holds them today (not released, started on or before today). The gate decision
 (decision.py) turns isolated and red into DENY reasons.
 
-This runs for every check-in, so it is one hand-written statement on the indexed
-resident columns (the ORM's Subquery/Exists version cost ~2 ms of CPU per call to
-build); tests/test_gate_status.py and the access tests pin its behaviour."""
+This runs for every check-in, so it is hand-written SQL on the indexed resident
+columns, carried by the gate's own lookup of the pass or resident (the ORM's
+Subquery/Exists version cost ~2 ms of CPU per call to build);
+tests/test_gate_status.py and the access tests pin its behaviour."""
 
 from __future__ import annotations
 
@@ -15,45 +16,45 @@ from django.utils import timezone
 
 from firstline.health.models import Declaration, IsolationCase
 
+from . import fastpath
 from .decision import Health, Person
-from .fastpath import cursor, in_clause
 
 
-def _sql(declared: str, isolated: str) -> str:
-    return (
-        f"SELECT resident_id, status, 0 FROM {Declaration._meta.db_table}"  # noqa: S608
-        f" WHERE current = %s AND {declared}"
-        f" UNION ALL SELECT resident_id, NULL, 1 FROM {IsolationCase._meta.db_table}"
-        f" WHERE {isolated} AND state <> %s AND start_date <= %s"
+def status_columns(resident: str) -> tuple[str, list]:
+    """Two select-list expressions for the resident id in column `resident`: the
+    screening status of their current declaration (NULL without one) and whether an
+    isolation case holds them today. Each is one probe of an index on the resident
+    (one current declaration each, health_decl_one_current), so the gate's pass and
+    resident lookups carry the status in the same statement (fastpath.passes)."""
+    sql = (
+        f"(SELECT d.status FROM {Declaration._meta.db_table} d"  # noqa: S608
+        f" WHERE d.resident_id = {resident} AND d.current = %s LIMIT 1),"
+        f" EXISTS (SELECT 1 FROM {IsolationCase._meta.db_table} c"
+        f" WHERE c.resident_id = {resident} AND c.state <> %s AND c.start_date <= %s)"
     )
+    return sql, [True, IsolationCase.State.RELEASED, timezone.localdate()]
+
+
+def person(health: str | None, isolated) -> Person:
+    """The Person of status_columns' two values (green without a declaration)."""
+    return _person(health or Health.GREEN, bool(isolated))
 
 
 def person_status(resident_ids: list[int]) -> dict[int, Person]:
+    """The status of each of these residents that exists (one statement)."""
     ids = sorted(set(resident_ids))
     if not ids:
         return {}
-    health: dict[int, str] = {}
-    isolated: set[int] = set()
-    # One parameter for the ids on PostgreSQL (a prepared statement whatever their
-    # number); placeholders elsewhere.
-    declared, declared_ids = in_clause("resident_id", ids, "bigint")
-    cased, cased_ids = in_clause("resident_id", ids, "bigint")
-    params = [
-        True,
-        *declared_ids,
-        *cased_ids,
-        IsolationCase.State.RELEASED,
-        timezone.localdate(),
-    ]
+    columns, params = status_columns("r.id")
+    where, ids_params = fastpath.in_clause("r.id", ids, "bigint")
     # The gate resolved these residents within its own site: a system read, not a user's.
-    with cursor(prepared=len(ids) == 1) as cur:
-        cur.execute(_sql(declared, cased), params)
-        for resident_id, status, is_case in cur.fetchall():
-            if is_case:
-                isolated.add(resident_id)
-            else:
-                health[resident_id] = status
-    return {rid: _person(health.get(rid) or Health.GREEN, rid in isolated) for rid in resident_ids}
+    with fastpath.cursor(prepared=len(ids) == 1) as cur:
+        cur.execute(
+            f"SELECT r.id, {columns} FROM {fastpath.RESIDENTS} r WHERE {where}",  # noqa: S608
+            [*params, *ids_params],
+        )
+        found = {rid: person(health, isolated) for rid, health, isolated in cur.fetchall()}
+    return {rid: found.get(rid) or _person(Health.GREEN, False) for rid in resident_ids}
 
 
 @cache

@@ -3,13 +3,17 @@ api.py): they must behave exactly as the plain paths they replace."""
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import DataError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -389,3 +393,82 @@ def test_concurrent_batches_sharing_households_do_not_deadlock(world):
         a, b = _in_threads([lambda: batch(first, second), lambda: batch(second, first)])
         assert len(a) == len(b) == 100
     assert AccessEvent.all_tenants.filter(site=site).count() == 600
+
+
+# --- round trips of a single check-in ------------------------------------------------------------
+
+
+@contextmanager
+def round_trips():
+    """Yields a list that holds, after the block, the round trips Django's connection
+    made in it: from libpq's protocol trace, the client sending, then the server
+    answering."""
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    counted: list[int] = []
+    with tempfile.TemporaryFile() as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            yield counted
+        finally:
+            pgconn.untrace()
+        trace.seek(0)
+        senders = [line[:1] for line in trace.read().splitlines()]
+    counted.append(sum(1 for pair in itertools.pairwise(senders) if pair == (b"F", b"B")))
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_check_in_is_two_round_trips_and_a_counted_exit_three(world):
+    """The site's stamps and the credential with its holder's status are read in one
+    round trip; an entry is then one INSERT; an exit against a quota sends BEGIN, the
+    household's lock and its count together, then the INSERT with the COMMIT."""
+    site, (r0, r1) = world.a.site, world.a.residents
+    closed(site, quota=5)
+    token = services.pass_token(services.pass_issue(actor=None, resident=r1))
+    for warm in (gate(resident_id=r0.pk), gate(token=token)):  # the policy and keys cached
+        services.events_record(site=site, inputs=[warm])
+    cases = [
+        (gate(resident_id=r0.pk), 2, "admit"),
+        (gate(token=token), 2, "admit"),
+        (gate(resident_id=r0.pk, direction="out"), 3, "admit"),
+        (gate(token=token, direction="out"), 3, "admit"),
+    ]
+    for item, trips, decision in cases:
+        with round_trips() as measured:
+            [result] = services.events_record(site=site, inputs=[item])
+        assert (measured, result.decision) == ([trips], decision), item
+    assert AccessEvent.all_tenants.count() == 6
+    # The exits were counted: the quota of 5 has 3 left.
+    assert fastpath.outings_count(
+        site.company_id, site.pk, [r0.household_id], timezone.now() - timedelta(days=1)
+    ) == [(r0.household_id, 2)]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_error_in_a_sent_transaction_rolls_it_back(world):
+    """A value the column cannot hold fails the INSERT after BEGIN and the lock were
+    sent: the transaction is rolled back, nothing is stored, the lock is released and
+    the connection serves the next check-in."""
+    site, resident = world.a.site, world.a.residents[0]
+    closed(site, quota=5)
+    too_cold = gate(resident_id=resident.pk, direction="out", temperature=Decimal("-1000.0"))
+    with pytest.raises(DataError):
+        services.events_record(site=site, inputs=[too_cold])
+    assert connection.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert AccessEvent.all_tenants.count() == 0
+
+    # Another connection takes the household's lock at once: it was released.
+    def exit_elsewhere():
+        with connection.cursor() as cur:
+            cur.execute("SET lock_timeout = '2s'")
+        [result] = services.events_record(
+            site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
+        )
+        return result.decision
+
+    assert _in_threads([exit_elsewhere]) == ["admit"]
+    [after] = services.events_record(site=site, inputs=[gate(resident_id=resident.pk)])
+    assert after.decision == "admit"

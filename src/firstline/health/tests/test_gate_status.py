@@ -113,3 +113,42 @@ def test_person_status_is_one_query(world, django_assert_num_queries):
     ids = [r.pk for r in (*world.a.residents, *world.b.residents)]
     with django_assert_num_queries(1):
         person_status(ids)
+
+
+def scan(site, resident: Resident, token: str, *, batch_with: Resident | None = None):
+    """A scanned pass, alone or in a batch after a looked-up resident."""
+    items = [
+        GateInput(
+            client_uuid=uuid.uuid4(),
+            direction="in",
+            device_time=timezone.now(),
+            token=token,
+            temperature=Decimal("36.5"),
+        )
+    ]
+    if batch_with is not None:
+        items.insert(
+            0, items[0]._replace(client_uuid=uuid.uuid4(), token="", resident_id=batch_with.pk)
+        )
+    return services.events_record(site=site, inputs=items)[-1]
+
+
+def test_a_scanned_pass_carries_its_holders_status_alone_and_in_a_batch(world, policy):
+    """The pass lookup reads the holder's status in the same statement (status_columns)."""
+    site = world.a.site
+    isolated, red = world.a.residents
+    isolate(isolated, start=timezone.localdate())
+    declare(red, contact_confirmed=True)
+    tokens = {
+        r.pk: services.pass_token(services.pass_issue(actor=None, resident=r))
+        for r in (isolated, red)
+    }
+    for batch_with in (None, red):
+        refused = scan(site, isolated, tokens[isolated.pk], batch_with=batch_with)
+        assert refused.decision == "deny"
+        assert "居家隔离期间不得出入" in refused.reasons
+        refused = scan(site, red, tokens[red.pk], batch_with=batch_with)
+        assert refused.decision == "deny"
+        assert "健康状态为红码" in refused.reasons
+    IsolationCase.all_tenants.filter(resident=isolated).update(state="released")
+    assert scan(site, isolated, tokens[isolated.pk]).decision == "admit"
