@@ -520,8 +520,10 @@ def insert_many(rows: list[tuple], *, ids: list[int]) -> list[int]:
             _logged(cur, sql),
             cur.cursor.copy(sql) as copy,
         ):
-            copy.set_types(_copy_types())
+            # Before set_types, which makes the row's dumpers with the JSON function
+            # in force at that moment.
             set_json_dumps(_reasons_json, cur.cursor)
+            copy.set_types(_copy_types())
             for pk, row in zip(ids, rows, strict=True):
                 copy.write_row((pk, *row))
         return ids

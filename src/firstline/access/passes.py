@@ -15,6 +15,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -114,10 +115,12 @@ def verify(
     return claims
 
 
+@lru_cache(maxsize=8192)
 def claimed_pass_id(token: str) -> int | None:
     """The pass id a token claims, read without checking its signature (None when it
     has none): the gate looks that pass up in the same round trip as the site's keys,
-    and uses the row only once verify() has accepted the token."""
+    and uses the row only once verify() has accepted the token. Cached: the same
+    passes are scanned again and again."""
     parts = (token or "").strip().split(".")
     if len(parts) != 3 or parts[0] != PREFIX:
         return None

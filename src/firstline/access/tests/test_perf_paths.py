@@ -225,6 +225,23 @@ def test_a_batch_is_copied_with_reserved_ids(world):
     assert later[0].event_id > max(stored)
 
 
+@postgres_only
+def test_a_batchs_reasons_are_written_as_json_once_per_distinct_list(world):
+    """COPY writes the reasons through fastpath's cached JSON function (psycopg makes a
+    row's dumpers when the types are set: the function must be in force by then)."""
+    site, (r0, r1) = world.a.site, world.a.residents
+    closed(site, quota=None)
+    fastpath._reasons_text.cache_clear()
+    results = services.events_record(
+        site=site, inputs=[gate(resident_id=r.pk) for r in (r0, r1, r0, r1)]
+    )
+    assert {r.decision for r in results} == {"admit"}
+    info = fastpath._reasons_text.cache_info()
+    assert (info.misses, info.hits) == (1, 3)
+    stored = AccessEvent.all_tenants.get(pk=results[0].event_id)
+    assert stored.reasons == results[0].reasons
+
+
 def _prepared_statements() -> list[str]:
     with connection.cursor() as cur:
         cur.execute("SELECT statement FROM pg_prepared_statements")
