@@ -242,7 +242,20 @@ def event_record(request, payload: EventIn):
         device=getattr(request, "device", None),
         actor=request.user if request.user.is_authenticated else None,
     )
-    return result
+    # EventOut as documented, written directly (as the batch's results are).
+    return HttpResponse(json.dumps(_event_out(result)), content_type="application/json")
+
+
+def _event_out(result: services.GateResult) -> dict:
+    return {
+        "client_uuid": str(result.client_uuid),
+        "event_id": result.event_id,
+        "decision": str(result.decision),
+        "reasons": result.reasons,
+        "duplicate": result.duplicate,
+        "resident_name": result.resident_name,
+        "household_label": result.household_label,
+    }
 
 
 @router.post(
@@ -290,17 +303,7 @@ def event_record_batch(request, payload: BatchIn):
     errors.sort(key=lambda e: e["index"])
     # BatchOut as documented, written directly: no model per item on the way out.
     results = [
-        {
-            "client_uuid": str(r.client_uuid),
-            "event_id": r.event_id,
-            "decision": str(r.decision),
-            "reasons": r.reasons,
-            "duplicate": r.duplicate,
-            "resident_name": r.resident_name,
-            "household_label": r.household_label,
-            "index": index,
-        }
-        for (index, _g), r in zip(accepted, stored, strict=True)
+        {**_event_out(r), "index": index} for (index, _g), r in zip(accepted, stored, strict=True)
     ]
     return HttpResponse(
         json.dumps({"results": results, "errors": errors}), content_type="application/json"
