@@ -465,6 +465,23 @@ def test_a_check_in_is_two_round_trips_and_a_counted_exit_three(world):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
+def test_a_replayed_exit_returns_the_stored_result_and_takes_no_outing(world):
+    site, resident = world.a.site, world.a.residents[0]
+    closed(site, quota=1)
+    item = gate(resident_id=resident.pk, direction="out")
+    [first] = services.events_record(site=site, inputs=[item])
+    [again] = services.events_record(site=site, inputs=[item])
+    assert (first.decision, first.duplicate) == ("admit", False)
+    assert (again.event_id, again.decision, again.duplicate) == (first.event_id, "admit", True)
+    assert AccessEvent.all_tenants.count() == 1
+    [other] = services.events_record(
+        site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
+    )
+    assert other.decision == "deny"  # the one outing was taken once, by the first
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
 def test_an_error_in_a_sent_transaction_rolls_it_back(world):
     """A value the column cannot hold fails the INSERT after BEGIN and the lock were
     sent: the transaction is rolled back, nothing is stored, the lock is released and
