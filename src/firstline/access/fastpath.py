@@ -181,6 +181,7 @@ def transaction_sent_together() -> Iterator[None]:
     transaction back. Only the hot path's own statements run inside: Django's ORM
     believes the connection is in autocommit (can_send_transaction says when to use
     it)."""
+    connection.ensure_connection()
     raw = connection.connection
     with connection.wrap_database_errors:
         try:
