@@ -214,6 +214,15 @@ def _known_checkpoints(
 
 NOT_A_CHECKPOINT = "not a checkpoint of this site"
 
+
+def _recorder(request: HttpRequest) -> dict:
+    """Who records the events: the device whose token was sent, or else the signed-in
+    user (a device's request never loads a session or a user)."""
+    device = getattr(request, "device", None)
+    if device is not None:
+        return {"device": device, "actor": None}
+    return {"device": None, "actor": request.user if request.user.is_authenticated else None}
+
 router = ScopedRouter(tags=["access"])
 
 
@@ -239,8 +248,7 @@ def event_record(request, payload: EventIn):
     [result] = services.events_record(
         site=site,
         inputs=[item],
-        device=getattr(request, "device", None),
-        actor=request.user if request.user.is_authenticated else None,
+        **_recorder(request),
     )
     # EventOut as documented, written directly (as the batch's results are).
     return HttpResponse(json.dumps(_event_out(result)), content_type="application/json")
@@ -297,8 +305,7 @@ def event_record_batch(request, payload: BatchIn):
     stored = services.events_record(
         site=site,
         inputs=[g for _i, g in accepted],
-        device=getattr(request, "device", None),
-        actor=request.user if request.user.is_authenticated else None,
+        **_recorder(request),
     )
     errors.sort(key=lambda e: e["index"])
     # BatchOut as documented, written directly: no model per item on the way out.
