@@ -223,6 +223,7 @@ def _recorder(request: HttpRequest) -> dict:
         return {"device": device, "actor": None}
     return {"device": None, "actor": request.user if request.user.is_authenticated else None}
 
+
 router = ScopedRouter(tags=["access"])
 
 
