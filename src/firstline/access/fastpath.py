@@ -155,7 +155,7 @@ def together() -> Iterator[None]:
     (psycopg's pipeline mode). Elsewhere each statement runs at once.
 
     A check-in is a few small statements, and each round trip cost the server about
-    0.14 ms of CPU (psycopg, the socket, the thread switch) besides the wait."""
+    0.1 ms of CPU (psycopg, the socket, the thread switch) besides the wait."""
     if not postgres():
         yield
         return

@@ -6,7 +6,7 @@ case holds them today (not released, started on or before today). The gate decis
 This runs for every check-in, so it is hand-written SQL on the indexed resident
 columns, carried by the gate's own lookup of the pass or resident (the ORM's
 Subquery/Exists version cost ~2 ms of CPU per call to build);
-tests/test_gate_status.py and the access tests pin its behaviour."""
+health/tests/test_gate_status.py and the access tests pin its behaviour."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from firstline.health.models import Declaration, IsolationCase
 
-from . import fastpath
 from .decision import Health, Person
 
 
@@ -38,23 +37,6 @@ def status_columns(resident: str) -> tuple[str, list]:
 def person(health: str | None, isolated) -> Person:
     """The Person of status_columns' two values (green without a declaration)."""
     return _person(health or Health.GREEN, bool(isolated))
-
-
-def person_status(resident_ids: list[int]) -> dict[int, Person]:
-    """The status of each of these residents that exists (one statement)."""
-    ids = sorted(set(resident_ids))
-    if not ids:
-        return {}
-    columns, params = status_columns("r.id")
-    where, ids_params = fastpath.in_clause("r.id", ids, "bigint")
-    # The gate resolved these residents within its own site: a system read, not a user's.
-    with fastpath.cursor(prepared=len(ids) == 1) as cur:
-        cur.execute(
-            f"SELECT r.id, {columns} FROM {fastpath.RESIDENTS} r WHERE {where}",  # noqa: S608
-            [*params, *ids_params],
-        )
-        found = {rid: person(health, isolated) for rid, health, isolated in cur.fetchall()}
-    return {rid: found.get(rid) or _person(Health.GREEN, False) for rid in resident_ids}
 
 
 @cache

@@ -10,10 +10,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from firstline.access import services
+from firstline.access import fastpath, services
 from firstline.access.decision import Health, Person
 from firstline.access.services import GateInput
-from firstline.access.status import person_status
 from firstline.estates.models import Resident
 from firstline.health.declarations import (
     DeclarationInput,
@@ -90,29 +89,31 @@ def test_isolated_and_red_are_refused_with_the_reason_green_admitted(world, poli
     assert admitted.decision == "admit", admitted.reasons
 
 
-def test_person_status_reads_current_declaration_and_open_isolation(world):
+def statuses(site, ids) -> dict:
+    """The status the gate's resident lookup reads for each resident of the site."""
+    return {rid: row["person"] for rid, row in fastpath.residents(site.pk, ids).get().items()}
+
+
+def test_the_gate_lookup_reads_current_declaration_and_open_isolation(world):
     r1, r2 = world.a.residents
     r3, _ = world.b.residents
     today = timezone.localdate()
     declare(r1, symptoms=("cough",))
     isolate(r2, start=today + timedelta(days=1))  # not started yet
     isolate(r3, start=today - timedelta(days=20), state="released")
-    statuses = person_status([r1.pk, r2.pk, r3.pk, 10**9])
-    assert statuses == {
+    assert statuses(world.a.site, [r1.pk, r2.pk, r3.pk, 10**9]) == {
         r1.pk: Person(health=Health.YELLOW, isolated=False),
         r2.pk: Person(health=Health.GREEN, isolated=False),
-        r3.pk: Person(health=Health.GREEN, isolated=False),
-        10**9: Person(),
-    }
+    }  # another site's resident and an unknown id are not found
+    assert statuses(world.b.site, [r3.pk]) == {r3.pk: Person()}
     IsolationCase.all_tenants.filter(resident=r2).update(start_date=today, state="escalated")
-    assert person_status([r2.pk])[r2.pk].isolated
-    assert person_status([]) == {}
+    assert statuses(world.a.site, [r2.pk])[r2.pk].isolated
 
 
-def test_person_status_is_one_query(world, django_assert_num_queries):
-    ids = [r.pk for r in (*world.a.residents, *world.b.residents)]
+def test_the_gate_lookup_reads_status_in_the_same_statement(world, django_assert_num_queries):
+    ids = [r.pk for r in world.a.residents]
     with django_assert_num_queries(1):
-        person_status(ids)
+        assert len(statuses(world.a.site, ids)) == len(ids)
 
 
 def scan(site, resident: Resident, token: str, *, batch_with: Resident | None = None):
