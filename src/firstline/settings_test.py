@@ -22,3 +22,13 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 
 # The console SMS backend shows its codes on the page, as in the demo.
 FIRSTLINE_SMS_SHOW_CODES = True
+
+# SQLite tests use a file, as the demo and a small deployment do, not SQLite's shared
+# in-memory database. Django's live server hands an in-memory database's single
+# connection to every request thread at once, and two requests from the browser
+# (a page and its favicon, say) then read each other's rows: a user lookup by
+# primary key once "returned 2". With a file each thread has its own connection,
+# in WAL mode with immediate write transactions, as in production. pytest-django
+# adds the xdist worker's suffix to the name.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
