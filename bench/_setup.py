@@ -281,3 +281,57 @@ def _sqlite_value(value):
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+# --- throwaway databases: a script measured on SQLite and PostgreSQL ----------------------
+
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def child_result(script: str, env: dict, child_args: Sequence[str]) -> dict:
+    """Run `script --child …` with `env` (its database) and return the one JSON line
+    it prints last."""
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, script, "--child", *child_args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: the child failed ({proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_in_throwaway_databases(script: str, db_name: str, child_args: Sequence[str]) -> list:
+    """Run `script --child …` once on a temporary SQLite file and once on a fresh
+    PostgreSQL database `db_name` (on DATABASE_URL's server, else 127.0.0.1), dropped
+    afterwards. Each child configures Django for its database and prints one JSON
+    line last; returns those results, SQLite's first."""
+    import tempfile
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="firstline-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["FIRSTLINE_SQLITE_PATH"] = str(Path(tmp) / f"{db_name}.sqlite3")
+        results.append(child_result(script, env, child_args))
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        base = DEFAULT_PG
+    parts = urlsplit(base)
+    admin = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {db_name}")
+        c.execute(f"CREATE DATABASE {db_name}")
+    try:
+        url = urlunsplit(parts._replace(path=f"/{db_name}"))
+        results.append(child_result(script, {**os.environ, "DATABASE_URL": url}, child_args))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {db_name}")
+    return results

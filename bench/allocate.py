@@ -29,8 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -38,7 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _setup import REPO, copy_rows, log
+from _setup import child_result, copy_rows, log
 
 DB_NAME = "firstline_bench_allocate"
 FULL_COMPANIES, FULL_SITES = 846, 2_000
@@ -369,16 +367,7 @@ def raw_sum() -> tuple[float, dict]:
 
 
 def run_child(env: dict, sites: int, entries: int) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", "--sites", str(sites), "--entries", str(entries)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: the child failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return child_result(__file__, env, ["--sites", str(sites), "--entries", str(entries)])
 
 
 def with_sqlite(sites: int, entries: int) -> dict:

@@ -26,7 +26,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ DB_NAME = "fl_bench_pages"
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _setup import child_result  # noqa: E402  (bench/ is on the path from here on)
 
 # --- the child: builds the world and times the pages ---------------------------------------
 
@@ -287,16 +287,7 @@ def child(quick: bool) -> dict:
 
 
 def run_child(env: dict, quick: bool) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", *(["--quick"] if quick else [])],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: the child failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return child_result(__file__, env, ["--quick"] if quick else [])
 
 
 def with_postgres(quick: bool, keep: bool) -> dict:

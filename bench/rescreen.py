@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _setup import REPO, copy_rows, log
+from _setup import REPO, child_result, copy_rows, log
 
 DB_NAME = "firstline_bench_rescreen"
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -450,16 +449,7 @@ def pg_urls() -> tuple[str, str]:
 
 
 def run_child(env: dict, rows: int) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", "--rows", str(rows)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: the child failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return child_result(__file__, env, ["--rows", str(rows)])
 
 
 def with_postgres(rows: int) -> dict:

@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _setup import REPO, copy_rows, log
+from _setup import REPO, child_result, copy_rows, log
 
 DB_NAME = "firstline_bench_sanitation"
 SEED = 2020
@@ -239,16 +238,7 @@ def load(n_sites: int) -> dict:
 
 
 def run_child(env: dict, sites: int) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", "--sites", str(sites)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: the child failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return child_result(__file__, env, ["--sites", str(sites)])
 
 
 def with_sqlite(sites: int) -> dict:
