@@ -146,6 +146,9 @@ else:
 # Days after a case closes or a declaration is superseded before its rows are purged
 # (the per-day counts stay).
 HEALTH_RETENTION_DAYS = int(os.environ.get("FIRSTLINE_HEALTH_RETENTION_DAYS", "30"))
+# Days gate events (whereabouts, temperatures), visitors and deliveries are kept
+# before `manage purge_gate_data` deletes them; never less than a quota period.
+GATE_RETENTION_DAYS = int(os.environ.get("FIRSTLINE_GATE_RETENTION_DAYS", "30"))
 # Where one-time sign-in codes go. The console backend logs the code and lets the
 # page show it (demo and tests); a deployment plugs in its SMS gateway's class.
 # A site's daily report for a day is due on the next day at this local time.

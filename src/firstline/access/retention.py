@@ -1,0 +1,150 @@
+"""The gate's retention purge. A gate event names a person, the moment they passed
+and often their temperature: whereabouts and health data, which DESIGN.md keeps only
+for a retention period (settings.GATE_RETENTION_DAYS). Visitors and deliveries name
+people too.
+
+What goes, once older than the retention period:
+- gate events, by the time they happened (device time), with their acknowledged
+  alerts and finished follow-ups. An event whose alert is still unacknowledged or
+  whose follow-up is still open stays until that work is done: the purge never
+  takes a case from under the officer;
+- visitors expected before the cutoff day, and visitor passes that expired before it;
+- deliveries dropped before the cutoff.
+
+Events inside any site's outing-quota period are never deleted, whatever the setting:
+the quota counts them (services._outings), and deleting them would let a household go
+out again. Events go in chunks, each in its own transaction, so a large purge holds
+no long lock and the gates keep recording while it runs.
+
+Rows are deleted, not partitions dropped: the event table is not partitioned by
+month on PostgreSQL (docs/architecture.md says why)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.utils import timezone
+
+from firstline.estates.models import Site
+
+from .models import AccessEvent, AccessPolicy, Alert, Delivery, FollowUp, Pass, Visitor
+
+CHUNK = 20_000
+
+
+@dataclass
+class GatePurgeResult:
+    cutoff: datetime
+    dry_run: bool
+    deleted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.deleted.values())
+
+
+def gate_cutoff(retention_days: int, now: datetime) -> datetime:
+    """The moment before which gate rows go: the retention period, or the longest
+    outing-quota period of any policy (plus a day for its calendar edges) if longer."""
+    if retention_days < 1:
+        raise ValueError("retention must be at least one day")
+    longest = AccessPolicy.all_tenants.aggregate(days=Max("outing_period_days"))["days"] or 0
+    return now - timedelta(days=max(retention_days, longest + 1))
+
+
+def _old_events(cutoff: datetime) -> QuerySet:
+    """Events older than the cutoff whose alerts and follow-ups are all dealt with."""
+    open_alert = Alert.all_tenants.filter(event_id=OuterRef("pk"), acknowledged_at__isnull=True)
+    open_follow_up = FollowUp.all_tenants.filter(
+        event_id=OuterRef("pk"), status=FollowUp.Status.OPEN
+    )
+    return (
+        AccessEvent.all_tenants.filter(device_time__lt=cutoff)
+        .exclude(Exists(open_alert))
+        .exclude(Exists(open_follow_up))
+    )
+
+
+def _without_children(events: QuerySet) -> QuerySet:
+    return events.exclude(Exists(Alert.all_tenants.filter(event_id=OuterRef("pk")))).exclude(
+        Exists(FollowUp.all_tenants.filter(event_id=OuterRef("pk")))
+    )
+
+
+def _any_of(subquery: QuerySet) -> tuple[str, tuple]:
+    """`= ANY(ARRAY(…))` on PostgreSQL: the subquery runs once and its ids are looked up
+    by index. As `IN (…)`, PostgreSQL hashed the subquery and scanned the whole event
+    table for every chunk. SQLite plans `IN (…)` that way by itself."""
+    sql, params = subquery.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        return f"= ANY(ARRAY({sql}))", params
+    return f"IN ({sql})", params
+
+
+def _delete_chunk(events: QuerySet, deleted: dict[str, int]) -> int:
+    """One transaction: the alerts and follow-ups of the first CHUNK events, then the
+    first CHUNK events left with none; returns how many events went.
+
+    Three DELETEs with subqueries, in the (company, site, device_time) index's order,
+    and no ids through Python: Django's delete() would load every event to look for
+    cascades, and 20,000 ids as parameters cost more than the deleting. An alert
+    acknowledged meanwhile leaves its event for the next chunk instead of failing the
+    foreign key."""
+    first = events.order_by("device_time").values("pk")[:CHUNK]
+    childless = _without_children(events).order_by("device_time").values("pk")[:CHUNK]
+    steps = (
+        ("alerts", Alert, "event_id", first),
+        ("follow_ups", FollowUp, "event_id", first),
+        ("events", AccessEvent, "id", childless),
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, model, column, subquery in steps:
+            condition, params = _any_of(subquery)
+            # Table and column names from the models; values only as parameters.
+            sql = f"DELETE FROM {model._meta.db_table} WHERE {column} {condition}"  # noqa: S608
+            cursor.execute(sql, params)
+            count = cursor.rowcount  # read before the cursor closes (psycopg: -1 after)
+            deleted[name] += count
+    return count  # the events'
+
+
+def _others(cutoff: datetime) -> dict[str, QuerySet]:
+    """What goes beside the events, in deletion order (visitors before their passes)."""
+    day = timezone.localdate(cutoff, timezone.get_default_timezone())
+    return {
+        "visitors": Visitor.all_tenants.filter(expected_on__lt=day),
+        "visitor_passes": Pass.all_tenants.filter(kind=Pass.Kind.VISITOR, valid_until__lt=cutoff),
+        "deliveries": Delivery.all_tenants.filter(dropped_at__lt=cutoff),
+    }
+
+
+def purge_gate_data(
+    *, days: int | None = None, dry_run: bool = False, now: datetime | None = None
+) -> GatePurgeResult:
+    retention = settings.GATE_RETENTION_DAYS if days is None else days
+    cutoff = gate_cutoff(retention, now or timezone.now())
+    result = GatePurgeResult(cutoff=cutoff, dry_run=dry_run)
+    events = _old_events(cutoff)
+    if dry_run:
+        ids = events.values("pk")
+        result.deleted["alerts"] = Alert.all_tenants.filter(event_id__in=ids).count()
+        result.deleted["follow_ups"] = FollowUp.all_tenants.filter(event_id__in=ids).count()
+        result.deleted["events"] = events.count()
+        for name, qs in _others(cutoff).items():
+            result.deleted[name] = qs.count()
+        return result
+    result.deleted.update(alerts=0, follow_ups=0, events=0)
+    # Site by site, so each chunk is found through the (company, site, device_time)
+    # index instead of a scan past the rows already deleted.
+    for company_id, site_id in Site.all_tenants.order_by("pk").values_list("company_id", "pk"):
+        of_site = events.filter(company_id=company_id, site_id=site_id)
+        while _delete_chunk(of_site, result.deleted) == CHUNK:
+            pass  # a short chunk was the site's last
+    with transaction.atomic():
+        for name, qs in _others(cutoff).items():
+            result.deleted[name] = qs.order_by().delete()[0]
+    return result
