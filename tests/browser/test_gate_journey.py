@@ -1,6 +1,8 @@
 """The guard's gate page on a phone: check-in by lookup and by a scanned pass, a fever
 that reaches the site manager, and events that survive a bad connection."""
 
+import base64
+import json
 import math
 import re
 import uuid
@@ -291,3 +293,54 @@ def test_a_photographed_pass_is_checked_in(page: Page, live_server, world, tmp_p
         resident.pk,
         resident.pk,
     )
+
+
+def photograph(token: str, path) -> str:
+    segno.make(token, error="m").save(path, scale=8, border=4)
+    return str(path)
+
+
+def test_offline_a_scanned_pass_is_checked_with_the_site_keys(
+    page: Page, live_server, world, tmp_path
+):
+    """No network: the page checks a scanned pass with the keys and revocation list it
+    kept, says whether the pass holds, and queues the event for the server's decision."""
+    first, second = world.a.residents
+    good = services.pass_token(services.pass_issue(actor=None, resident=first))
+    gone = services.pass_issue(actor=None, resident=second)
+    services.pass_revoke(actor=None, pass_=gone, reason="搬离")
+    head, payload, signature = good.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged_payload = base64.urlsafe_b64encode(
+        json.dumps({**claims, "p": gone.pk}, separators=(",", ":")).encode()
+    )
+    forged = f"{head}.{forged_payload.decode().rstrip('=')}.{signature}"
+    open_gate(page, live_server.url, world)
+    page.wait_for_function(
+        "() => Object.keys(localStorage).some(k => k.startsWith('firstline-gate:pass-keys:'))"
+        " && !!window.Html5Qrcode"
+    )
+    page.context.set_offline(True)
+    result = page.get_by_test_id("gate-result")
+    reasons = page.get_by_test_id("gate-result-reasons")
+
+    for n, (token, verdict, words) in enumerate(
+        [
+            (good, "valid", "离线核验：通行证有效"),
+            (services.pass_token(gone), "revoked", "离线核验：通行证已注销"),
+            (forged, "unknown", "离线核验：通行证无效或无法识别"),
+        ]
+    ):
+        page.get_by_role("button", name="36.5", exact=True).tap()
+        page.get_by_test_id("gate-photo").set_input_files(photograph(token, tmp_path / f"{n}.png"))
+        expect(result).to_have_attribute("data-offline-pass", verdict)
+        expect(result).to_have_attribute("data-decision", "queued")
+        expect(reasons).to_contain_text(words)
+    assert not AccessEvent.all_tenants.exists()
+
+    page.context.set_offline(False)  # the server decides when the queue is replayed
+    expect(page.get_by_test_id("gate-queue")).to_be_hidden()
+    decisions = dict(AccessEvent.all_tenants.values_list("pass_ref_id", "decision"))
+    assert AccessEvent.all_tenants.count() == 3
+    assert decisions[gone.pk] == "deny"
+    assert AccessEvent.all_tenants.filter(decision="admit").count() == 1

@@ -17,11 +17,21 @@ from django.views import generic
 from firstline.core.views import ScopedViewMixin
 from firstline.estates.models import Site
 
+from .decision import CREDENTIAL_REASONS, CredentialStatus
 from .models import Checkpoint, Decision, Direction
 
 MAX_SITES = 200  # the chooser of a company admin; guards have one site
 QUICK_TEMPERATURES = ("36.3", "36.5", "36.8", "37.0")
 TEMPERATURE_RANGE = ("34.0", "43.0")  # outside this a reading is a typo or a faulty thermometer
+
+# What the offline pass check can say of a pass that does not hold, in the gate's words.
+OFFLINE_STATUSES = (
+    CredentialStatus.UNKNOWN,
+    CredentialStatus.OTHER_SITE,
+    CredentialStatus.NOT_YET_VALID,
+    CredentialStatus.EXPIRED,
+    CredentialStatus.REVOKED,
+)
 
 # Words the script puts on the page; %(n)s and %(error)s are filled in there.
 SCRIPT_STRINGS = {
@@ -37,6 +47,13 @@ SCRIPT_STRINGS = {
     "rejected": _("服务器未接受此记录，请人工核验"),
     "storage_failed": _("本机无法暂存此记录，未上传，请人工核验并登记"),
     "replayed": _("补传结果"),
+    # The offline check of a scanned pass (access/pass-check.js).
+    "offline_pass": _("离线核验：%(reason)s"),
+    "offline_pass_valid": _("通行证有效（签名、有效期、注销名单）；健康状态和外出次数待联网后核验"),
+    "offline_pass_synced": _("注销名单更新于 %(at)s"),
+    "offline_pass_no_keys": _("本机还没有本项目的通行证公钥，无法离线核验"),
+    "offline_pass_unsupported": _("此浏览器不支持离线验签"),
+    **{f"offline_pass_{status}": CREDENTIAL_REASONS[status] for status in OFFLINE_STATUSES},
     "queue_count": _("离线：%(n)s 条待上传"),
     "queue_item": _("待上传"),
     "online": _("在线"),

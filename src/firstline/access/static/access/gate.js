@@ -37,6 +37,8 @@
   var PREFS_KEY = "firstline-gate:prefs:" + OWNER + ":s" + SITE_ID;
 
   var Offline = window.FirstlineOffline; // firstline/offline-queue.js
+  var PassCheck = window.FirstlinePassCheck; // access/pass-check.js
+  var PASS_KEYS_EVERY_MS = 10 * 60 * 1000;
 
   function $(id) { return document.getElementById(id); }
 
@@ -190,6 +192,7 @@
     shownUuid = info.client_uuid || null;
     panel.dataset.decision = state;
     panel.dataset.clientUuid = shownUuid || "";
+    panel.dataset.offlinePass = info.offlinePass || "";
     $("gate-result-icon").className = "bi " + ICONS[state] + " fl-gate-result-icon";
     $("gate-result-word").textContent = info.word;
     var who = [info.name, info.household].filter(Boolean).join(" · ");
@@ -313,13 +316,31 @@
       }
       return historyPut(entry, "error", { reasons: [outcome.detail] });
     }
-    if (!replay) {
-      var queued = entryInfo(entry);
-      queued.word = outcome.status === "auth" ? T.auth : T.queued;
-      queued.reasons = [T.queued_hint];
-      showResult("queued", queued);
-    }
+    if (!replay) return showQueued(entry, outcome.status === "auth" ? T.auth : T.queued);
     return Promise.resolve();
+  }
+
+  /* A check-in that waits in the queue: the decision comes with the replay. A scanned
+   * pass is checked here meanwhile with the site's keys kept from the last sync
+   * (access/pass-check.js), so the guard knows at once whether the pass itself holds. */
+  function showQueued(entry, word) {
+    var info = entryInfo(entry);
+    info.word = word;
+    info.reasons = [T.queued_hint];
+    if (!entry.payload.token) {
+      showResult("queued", info);
+      return Promise.resolve();
+    }
+    return PassCheck.check(entry.payload.token, SITE_ID, OWNER).then(function (verdict) {
+      var reason = T["offline_pass_" + verdict.status] || T.offline_pass_unknown;
+      info.reasons = [fmt(T.offline_pass, { reason: reason })];
+      if (verdict.status === "valid" && verdict.syncedAt) {
+        info.reasons.push(fmt(T.offline_pass_synced, { at: clock(verdict.syncedAt) }));
+      }
+      info.reasons.push(T.queued_hint);
+      info.offlinePass = verdict.status;
+      if (!shownUuid || shownUuid === entry.client_uuid) showResult("queued", info);
+    });
   }
 
   // --- a check-in ------------------------------------------------------------------------
@@ -384,10 +405,7 @@
       delete live[entry.client_uuid];
       var failed = entryInfo(entry);
       if (stored) { // in the queue: the replay loop takes it from here
-        failed.word = T.queued;
-        failed.reasons = [T.queued_hint];
-        showResult("queued", failed);
-        return refreshQueueCount().then(scheduleRetry);
+        return showQueued(entry, T.queued).then(refreshQueueCount).then(scheduleRetry);
       }
       // The browser refused to store it (full, or blocked): it was not sent either.
       failed.word = T.storage_failed;
@@ -675,7 +693,18 @@
 
   // --- start ------------------------------------------------------------------------------------
 
-  replayer.listen({ button: $("gate-queue"), onReachable: setReachable });
+  // The site's pass keys and revocation list, for the offline check: now, every few
+  // minutes, and whenever the line comes back.
+  function syncPassKeys() { return PassCheck.sync(API, SITE_ID, OWNER); }
+  replayer.listen({
+    button: $("gate-queue"),
+    onReachable: function (value) {
+      setReachable(value);
+      if (value) syncPassKeys();
+    },
+  });
+  syncPassKeys();
+  window.setInterval(function () { if (reachable) syncPassKeys(); }, PASS_KEYS_EVERY_MS);
 
   setReachable(reachable);
   showLastTemperature();
