@@ -2,6 +2,7 @@
 setting's value by default), `--dry-run`, and the rows that went, table by table."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 
 class PurgeCommand(BaseCommand):
@@ -28,7 +29,8 @@ class PurgeCommand(BaseCommand):
             raise CommandError("--days must be at least 1", returncode=2)
         result = self.purge(days=days, dry_run=dry_run)
         verb = "would delete" if dry_run else "deleted"
-        self.stdout.write(f"rows older than {result.cutoff:%Y-%m-%d %H:%M} ({verb}):")
+        cutoff = timezone.localtime(result.cutoff)
+        self.stdout.write(f"rows older than {cutoff:%Y-%m-%d %H:%M %Z} ({verb}):")
         for name, count in result.deleted.items():
             self.stdout.write(f"  {name:<20} {count:>10,}")
         if not dry_run:
