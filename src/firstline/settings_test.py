@@ -5,6 +5,8 @@ test depends on a particular key."""
 
 import base64
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("FIRSTLINE_SECRET_KEY", "test-" + base64.b64encode(os.urandom(24)).decode())
 os.environ.setdefault("FIRSTLINE_DATA_KEYS", "t1:" + base64.b64encode(os.urandom(32)).decode())
@@ -28,7 +30,10 @@ FIRSTLINE_SMS_SHOW_CODES = True
 # connection to every request thread at once, and two requests from the browser
 # (a page and its favicon, say) then read each other's rows: a user lookup by
 # primary key once "returned 2". With a file each thread has its own connection,
-# in WAL mode with immediate write transactions, as in production. pytest-django
-# adds the xdist worker's suffix to the name.
+# in WAL mode with immediate write transactions, as in production. The name is new
+# for every test process, so a -wal file left by a crashed run can never be replayed
+# into a fresh test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"firstline-test-{os.getpid()}.sqlite3")
+    }
