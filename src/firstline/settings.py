@@ -192,6 +192,7 @@ FIRSTLINE_HMAC_KEY = os.environ.get("FIRSTLINE_HMAC_KEY", "")
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["firstline.formats"]  # zh-hans numbers grouped 1,234,567
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

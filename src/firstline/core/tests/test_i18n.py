@@ -253,3 +253,17 @@ def test_mo_file_is_compiled_from_the_current_po(po_entries):
 
     stale = [e["msgid"] for e in messages(po_entries) if compiled(e) != e["msgstr"]]
     assert stale == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_figures_are_grouped_in_thousands_in_both_languages(language):
+    """Django's zh_Hans formats have no thousands separator; ours (firstline/formats)
+    print figures as Chinese statistics do."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.template import Context, Template
+
+    with translation.override(language):
+        assert intcomma(1234567) == "1,234,567"
+        assert intcomma(999) == "999"
+        page = Template("{% load humanize %}{{ n|intcomma }}").render(Context({"n": 52000}))
+        assert page == "52,000"

@@ -1,0 +1,1 @@
+"""Our own locale formats (settings.FORMAT_MODULE_PATH), consulted before Django's."""
