@@ -67,6 +67,12 @@ def test_resident_declares_a_high_risk_visit_and_is_refused_at_the_gate(
     page.fill("input[name=places-0-place_name]", "武汉市江汉区")
     page.fill("input[name=places-0-visited_on]", visited.isoformat())
     page.locator("select[name=places-0-division_code]").select_option("420103")
+    # Five place rows are shown; a sixth is added on the page.
+    expect(page.get_by_test_id("place-row")).to_have_count(5)
+    page.get_by_test_id("place-add").tap()
+    expect(page.get_by_test_id("place-row")).to_have_count(6)
+    page.fill("input[name=places-5-place_name]", "孝感市")
+    page.fill("input[name=places-5-visited_on]", visited.isoformat())
     page.fill("input[name=temperature]", "36.6")
     page.get_by_role("button", name="提交申报").tap()
 
@@ -75,6 +81,10 @@ def test_resident_declares_a_high_risk_visit_and_is_refused_at_the_gate(
     expect(page.get_by_test_id("declaration-reasons")).to_contain_text("武汉市江汉区")
     declaration = Declaration.all_tenants.get(resident=resident, current=True)
     assert (declaration.status, declaration.channel) == ("red", "self")
+    assert sorted(declaration.places.values_list("place_name", flat=True)) == [
+        "孝感市",
+        "武汉市江汉区",
+    ]
     assert (
         WorkItem.all_tenants.filter(resident=resident, level="red").exclude(state="closed").exists()
     )

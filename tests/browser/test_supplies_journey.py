@@ -15,6 +15,7 @@ from firstline.supplies.donations import batch_receive, donor_create, warehouse_
 from firstline.supplies.ledger import verify
 from firstline.supplies.models import (
     AllocationPlan,
+    InboundBatch,
     LedgerEntry,
     Location,
     Need,
@@ -72,8 +73,8 @@ def depot(world):
 
 
 def number(n: int) -> re.Pattern:
-    """A quantity as the page prints it: `intcomma` groups by the locale's rules (none
-    in zh-Hans, thousands in English), so any separator between digits passes."""
+    """A quantity as the page prints it: `intcomma` groups thousands (firstline/formats
+    for zh-Hans); any separator between digits passes."""
     return re.compile("^" + r"[,\s\u00a0]?".join(str(n)) + "$")
 
 
@@ -281,3 +282,29 @@ def test_site_requests_coordinator_ships_site_signs_short_public_traces(
     expect(rows.nth(2)).to_contain_text(site.name)
     expect(rows.nth(3)).to_contain_text(REASON)
     public_context.close()
+
+
+def test_a_batch_of_more_lines_than_the_form_shows(page: Page, live_server, world, depot):
+    """The form shows five lines; the coordinator adds a sixth on the page and the
+    batch is received with all six."""
+    n95, warehouse, donor, _batch = depot
+    login(page, live_server.url, world.users["association_admin"].username)
+    page.goto(live_server.url + reverse("supplies:batch_receive"))
+    page.get_by_label("捐赠方").select_option(str(donor.pk))
+    page.get_by_label("入库仓库").select_option(str(warehouse.pk))
+    rows = page.get_by_test_id("receive-lines").locator("tbody tr")
+    expect(rows).to_have_count(5)
+    page.get_by_test_id("line-add").click()
+    expect(rows).to_have_count(6)
+    expect(rows.nth(5).locator("td").first).to_have_text("6")
+    for n in (0, 5):
+        page.locator(f"select[name=lines-{n}-item]").select_option(str(n95.pk))
+        page.fill(f"input[name=lines-{n}-lot_no]", f"N95-L{n}")
+        page.fill(f"input[name=lines-{n}-quantity]", str(100 + n))
+    page.get_by_role("button", name="入库").click()
+    expect(page).to_have_url(re.compile(r"/batches/\d+/$"))
+    batch = InboundBatch.objects.exclude(pk=_batch.pk).get()
+    assert sorted(batch.lines.values_list("lot__lot_no", "quantity")) == [
+        ("N95-L0", 100),
+        ("N95-L5", 105),
+    ]

@@ -6,6 +6,11 @@
  *    Pages with charts load vendor/echarts/echarts.min.js in their scripts block.
  *  - <a data-action="back" href="…">: go back in history, or to href if there is none.
  *  - <form data-confirm="…">: ask before submitting.
+ *  - Formsets: a box <… data-formset="PREFIX"> holding the management form, the rows
+ *    ([data-formset-rows]), a <template data-formset-empty> (the formset's empty_form:
+ *    __prefix__ for the index, __num__ for the row's number) and a hidden
+ *    <button data-formset-add>. The button shows and adds rows up to
+ *    PREFIX-MAX_NUM_FORMS. Without script the fixed rows are what there is.
  * Everything is (re)applied to content that htmx swaps in.
  */
 (function () {
@@ -37,10 +42,52 @@
     });
   }
 
+  function formsetCounts(box) {
+    var prefix = box.dataset.formset;
+    return {
+      total: box.querySelector("input[name='" + prefix + "-TOTAL_FORMS']"),
+      max: box.querySelector("input[name='" + prefix + "-MAX_NUM_FORMS']"),
+    };
+  }
+
+  function updateFormsetAdd(box) {
+    var counts = formsetCounts(box);
+    var add = box.querySelector("[data-formset-add]");
+    if (add && counts.total && counts.max) add.disabled = Number(counts.total.value) >= Number(counts.max.value);
+  }
+
+  function initFormsets(root) {
+    root.querySelectorAll("[data-formset]").forEach(function (box) {
+      var add = box.querySelector("[data-formset-add]");
+      if (!add || !box.querySelector("template[data-formset-empty]")) return;
+      add.hidden = false;
+      updateFormsetAdd(box);
+    });
+  }
+
   function init(root) {
     initTooltips(root);
     initCharts(root);
+    initFormsets(root);
   }
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-formset-add]");
+    if (!add) return;
+    var box = add.closest("[data-formset]");
+    var counts = formsetCounts(box);
+    var index = Number(counts.total.value);
+    if (counts.max && index >= Number(counts.max.value)) return;
+    var html = box.querySelector("template[data-formset-empty]").innerHTML
+      .replace(/__prefix__/g, String(index))
+      .replace(/__num__/g, String(index + 1));
+    var rows = box.querySelector("[data-formset-rows]");
+    rows.insertAdjacentHTML("beforeend", html);
+    counts.total.value = String(index + 1);
+    updateFormsetAdd(box);
+    var first = rows.lastElementChild && rows.lastElementChild.querySelector("input, select, textarea");
+    if (first) first.focus();
+  });
 
   document.addEventListener("click", function (event) {
     var back = event.target.closest("[data-action='back']");
