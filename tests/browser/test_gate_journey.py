@@ -315,6 +315,10 @@ def test_offline_a_scanned_pass_is_checked_with_the_site_keys(
         json.dumps({**claims, "p": gone.pk}, separators=(",", ":")).encode()
     )
     forged = f"{head}.{forged_payload.decode().rstrip('=')}.{signature}"
+    new_key = base64.urlsafe_b64encode(
+        json.dumps({**claims, "k": "not-synced"}, separators=(",", ":")).encode()
+    )
+    unsynced = f"{head}.{new_key.decode().rstrip('=')}.{signature}"
     open_gate(page, live_server.url, world)
     page.wait_for_function(
         "() => Object.keys(localStorage).some(k => k.startsWith('firstline-gate:pass-keys:'))"
@@ -329,6 +333,7 @@ def test_offline_a_scanned_pass_is_checked_with_the_site_keys(
             (good, "valid", "离线核验：通行证有效"),
             (services.pass_token(gone), "revoked", "离线核验：通行证已注销"),
             (forged, "unknown", "离线核验：通行证无效或无法识别"),
+            (unsynced, "unknown_key", "离线核验：本机尚无此通行证的签名公钥"),
         ]
     ):
         page.get_by_role("button", name="36.5", exact=True).tap()
@@ -341,6 +346,6 @@ def test_offline_a_scanned_pass_is_checked_with_the_site_keys(
     page.context.set_offline(False)  # the server decides when the queue is replayed
     expect(page.get_by_test_id("gate-queue")).to_be_hidden()
     decisions = dict(AccessEvent.all_tenants.values_list("pass_ref_id", "decision"))
-    assert AccessEvent.all_tenants.count() == 3
+    assert AccessEvent.all_tenants.count() == 4
     assert decisions[gone.pk] == "deny"
     assert AccessEvent.all_tenants.filter(decision="admit").count() == 1

@@ -52,6 +52,7 @@ SCRIPT_STRINGS = {
     "offline_pass_valid": _("通行证有效（签名、有效期、注销名单）；健康状态和外出次数待联网后核验"),
     "offline_pass_synced": _("注销名单更新于 %(at)s"),
     "offline_pass_no_keys": _("本机还没有本项目的通行证公钥，无法离线核验"),
+    "offline_pass_unknown_key": _("本机尚无此通行证的签名公钥（可能刚更换过），无法离线核验"),
     "offline_pass_unsupported": _("此浏览器不支持离线验签"),
     **{f"offline_pass_{status}": CREDENTIAL_REASONS[status] for status in OFFLINE_STATUSES},
     "queue_count": _("离线：%(n)s 条待上传"),

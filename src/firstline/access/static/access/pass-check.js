@@ -11,7 +11,8 @@
  * window.FirstlinePassCheck.sync(apiRoot, siteId, owner) → Promise (never rejects)
  * window.FirstlinePassCheck.check(token, siteId, owner) → Promise of
  *   { status: "valid" | "unknown" | "other_site" | "not_yet_valid" | "expired" |
- *             "revoked" | "no_keys" | "unsupported", syncedAt: ms since epoch or null }
+ *             "revoked" | "unknown_key" | "no_keys" | "unsupported",
+ *     syncedAt: ms since epoch or null }
  */
 (function () {
   "use strict";
@@ -82,7 +83,9 @@
     }
     if (claims.s !== siteId) return Promise.resolve(result("other_site"));
     var publicKey = kept.keys[claims.k];
-    if (!publicKey) return Promise.resolve(result("unknown"));
+    // A key this phone has not synced yet (a site that rotated its key since): not a
+    // forgery as far as we can tell, so say so rather than "invalid".
+    if (!publicKey) return Promise.resolve(result("unknown_key"));
     var signed = new TextEncoder().encode(parts[0] + "." + parts[1]);
     return verifySignature(publicKey, signature, signed).then(function (good) {
       if (!good) return result("unknown");
