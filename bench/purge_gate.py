@@ -123,17 +123,17 @@ def raw_delete(cutoff) -> int:
     alone in one transaction (none of them has open work in this data)."""
     from django.db import connection, transaction
 
-    old = "SELECT id FROM access_accessevent WHERE device_time < %s"
+    from firstline.access.models import AccessEvent, Alert, FollowUp
+
+    mark = "%s" if connection.vendor == "postgresql" else "?"
+    events = AccessEvent._meta.db_table
+    old = f"event_id IN (SELECT id FROM {events} WHERE device_time < {mark})"
+    steps = [(Alert._meta.db_table, old), (FollowUp._meta.db_table, old)]
+    steps.append((events, f"device_time < {mark}"))
     with transaction.atomic(), connection.cursor() as cur:
         raw = cur.cursor
-        mark = "%s" if connection.vendor == "postgresql" else "?"
-        raw.execute(
-            f"DELETE FROM access_alert WHERE event_id IN ({old})".replace("%s", mark), [cutoff]
-        )
-        raw.execute(
-            f"DELETE FROM access_followup WHERE event_id IN ({old})".replace("%s", mark), [cutoff]
-        )
-        raw.execute(f"DELETE FROM access_accessevent WHERE device_time < {mark}", [cutoff])
+        for table, where in steps:
+            raw.execute(f"DELETE FROM {table} WHERE {where}", [cutoff])
         return raw.rowcount
 
 

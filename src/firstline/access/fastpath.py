@@ -307,6 +307,15 @@ def existing(company_id: int, uuids) -> dict[uuid.UUID, tuple[int, str, list]]:
     }
 
 
+def _with_household(table: str, alias: str) -> str:
+    """FROM `table` joined to its household (h) and building (b): what
+    household_label() needs of a pass, resident or vehicle."""
+    return (
+        f" FROM {table} {alias} JOIN {HOUSEHOLDS} h ON h.id = {alias}.household_id"
+        f" JOIN {BUILDINGS} b ON b.id = h.building_id"
+    )
+
+
 def passes(site_id: int, ids) -> Later:
     """Later {pass id: the pass, its holder's name, household and status}."""
     where, params = in_clause("p.id", ids, "bigint")
@@ -314,9 +323,7 @@ def passes(site_id: int, ids) -> Later:
     return Later(
         "SELECT p.id, p.kind, p.revoked_at, p.used_at, p.valid_until, p.household_id,"
         f" p.resident_id, p.holder_name, r.name, b.name, h.unit, h.room, {health}"
-        f" FROM {PASSES} p JOIN {HOUSEHOLDS} h ON h.id = p.household_id"
-        f" JOIN {BUILDINGS} b ON b.id = h.building_id"
-        f" LEFT JOIN {RESIDENTS} r ON r.id = p.resident_id"
+        f"{_with_household(PASSES, 'p')} LEFT JOIN {RESIDENTS} r ON r.id = p.resident_id"
         f" WHERE p.site_id = %s AND {where}",
         [*health_params, site_id, *params],
         _passes,
@@ -349,9 +356,7 @@ def residents(site_id: int, ids) -> Later:
     health, health_params = status.status_columns("r.id")
     return Later(
         f"SELECT r.id, r.household_id, r.name, b.name, h.unit, h.room, {health}"
-        f" FROM {RESIDENTS} r JOIN {HOUSEHOLDS} h ON h.id = r.household_id"
-        f" JOIN {BUILDINGS} b ON b.id = h.building_id"
-        f" WHERE r.site_id = %s AND {where}",
+        f"{_with_household(RESIDENTS, 'r')} WHERE r.site_id = %s AND {where}",
         [*health_params, site_id, *params],
         _residents,
         prepared=len(ids) == 1,
@@ -376,9 +381,7 @@ def vehicles(site_id: int, plates) -> Later:
     where, params = in_clause("v.plate", plates)
     return Later(
         "SELECT v.id, v.plate, v.household_id, b.name, h.unit, h.room"
-        f" FROM {VEHICLES} v JOIN {HOUSEHOLDS} h ON h.id = v.household_id"
-        f" JOIN {BUILDINGS} b ON b.id = h.building_id"
-        f" WHERE v.site_id = %s AND {where}",
+        f"{_with_household(VEHICLES, 'v')} WHERE v.site_id = %s AND {where}",
         [site_id, *params],
         _vehicles,
         prepared=len(plates) == 1,

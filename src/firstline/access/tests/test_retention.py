@@ -73,12 +73,15 @@ def history(world):
         expected_on=timezone.localdate(),
     )  # fmt: skip
     admin_services.delivery_log(actor=None, site=site, carrier="顺丰", now=timezone.now() - OLD)
+    # A resident's pass that expired long ago: not a visitor's, so it stays.
+    expired = services.pass_issue(actor=None, resident=first, now=timezone.now() - 3 * OLD)
     new_delivery = admin_services.delivery_log(actor=None, site=site, carrier="美团")
     return {
         "events": {still_open.pk, unacknowledged.pk, recent.pk},
         "visitors": {new_visitor.pk},
         "passes": {new_visitor.pass_ref_id},
         "old_pass": old_visitor.pass_ref_id,
+        "resident_pass": expired.pk,
         "deliveries": {new_delivery.pk},
         "done": done,
     }
@@ -95,18 +98,20 @@ def test_purge_deletes_old_gate_rows_and_keeps_open_work_and_recent_rows(world, 
     assert set(Visitor.all_tenants.values_list("pk", flat=True)) == history["visitors"]
     visitor_passes = Pass.all_tenants.filter(kind=Pass.Kind.VISITOR)
     assert set(visitor_passes.values_list("pk", flat=True)) == history["passes"]
-    assert Pass.all_tenants.filter(kind=Pass.Kind.RESIDENT).count() == 0  # none issued here
+    assert not Pass.all_tenants.filter(pk=history["old_pass"]).exists()
+    assert Pass.all_tenants.filter(pk=history["resident_pass"], kind=Pass.Kind.RESIDENT).exists()
     assert set(Delivery.all_tenants.values_list("pk", flat=True)) == history["deliveries"]
     assert (result.deleted["visitors"], result.deleted["deliveries"]) == (1, 1)
 
 
 def test_dry_run_counts_what_the_purge_deletes_and_deletes_nothing(world, history):
+    now = timezone.now()
     before = AccessEvent.all_tenants.count(), Visitor.all_tenants.count()
-    dry = retention.purge_gate_data(days=30, dry_run=True)
+    dry = retention.purge_gate_data(days=30, dry_run=True, now=now)
     assert (AccessEvent.all_tenants.count(), Visitor.all_tenants.count()) == before
-    real = retention.purge_gate_data(days=30)
-    assert dry.deleted == real.deleted
-    assert dry.cutoff <= real.cutoff
+    real = retention.purge_gate_data(days=30, now=now)
+    assert (dry.deleted, dry.cutoff) == (real.deleted, real.cutoff)
+    assert real.cutoff == now - timedelta(days=30)
 
 
 def test_events_inside_a_quota_period_stay_whatever_the_retention(world):
