@@ -16,8 +16,7 @@ from firstline.health.models import Declaration, WorkItem
 from firstline.health.tests.helpers import high_risk_list
 from firstline.health.views_declare import declare_path
 from firstline.testing.world import build_world
-
-from .test_gate_journey import PHONE, last_four, login, logout, look_up_and_tap
+from tests.browser.test_gate_journey import PHONE, last_four, login, logout, look_up_and_tap
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,7 @@ from firstline.reports.rollups import figure_labels
 from firstline.reports.services import report_submit, reports_prefill
 from firstline.reports.tests.records import expected, furnish
 from firstline.testing.world import build_world, make_user
-
-from .test_gate_journey import login
+from tests.browser.test_gate_journey import login
 
 NOTES = "小区封闭管理正常，已完成全部楼栋消杀。"
 HELP = "口罩库存不足，需要协调一次性医用口罩500只。"

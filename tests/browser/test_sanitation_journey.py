@@ -12,8 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from firstline.sanitation.models import Task
 from firstline.sanitation.tests.test_completion import make_area, make_entry
 from firstline.testing.world import build_world
-
-from .test_gate_journey import PHONE, login
+from tests.browser.test_gate_journey import PHONE, login
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,7 @@ from firstline.supplies.models import (
     ShipmentLine,
 )
 from firstline.testing.world import build_world
-
-from .test_gate_journey import login
+from tests.browser.test_gate_journey import login
 
 DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 STOCK = 1000

@@ -14,14 +14,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from firstline.access import services
+from firstline.access.models import Checkpoint, Delivery, Pass, Vehicle, Visitor, VisitorRule
 from firstline.core.identity import normalize_phone, validate_phone
 from firstline.core.models import AuditEvent
 from firstline.core.personal import set_personal
 from firstline.core.services import audit_record, changes_of, snapshot
 from firstline.estates.models import Building, Household, Resident, Site
-
-from . import services
-from .models import Checkpoint, Delivery, Pass, Vehicle, Visitor, VisitorRule
 
 # --- plates -----------------------------------------------------------------------------
 

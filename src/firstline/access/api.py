@@ -29,12 +29,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from firstline.core.api import AUTH, ScopedRouter, scoped_object
-from firstline.estates.models import Resident, Site
-
-from . import passes, services
-from .adapters import hikvision
-from .devices import (
+from firstline.access import passes, services
+from firstline.access.adapters import hikvision
+from firstline.access.devices import (
     DeviceTokenAuth,
     DeviceTokenQuery,
     device_deactivate,
@@ -43,8 +40,10 @@ from .devices import (
     device_register,
     device_rotate_token,
 )
-from .models import AccessEvent, Checkpoint, Device, Pass
-from .services import GateInput
+from firstline.access.models import AccessEvent, Checkpoint, Device, Pass
+from firstline.access.services import GateInput
+from firstline.core.api import AUTH, ScopedRouter, scoped_object
+from firstline.estates.models import Resident, Site
 
 DEVICE_OR_USER = [DeviceTokenAuth(), *AUTH]
 DEVICE_ONLY = [DeviceTokenAuth()]

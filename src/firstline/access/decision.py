@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Decision, Direction, Mode
+from firstline.access.models import Decision, Direction, Mode
 
 
 class CredentialStatus(enum.StrEnum):

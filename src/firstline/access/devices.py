@@ -22,11 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import APIKeyQuery, HttpBearer
 
+from firstline.access.models import Checkpoint, Device
 from firstline.core.api import token_hash
 from firstline.core.scope import Scope
 from firstline.core.services import audit_record
-
-from .models import Checkpoint, Device
 
 TOKEN_PREFIX = "fld_"  # noqa: S105 - a prefix, not a secret
 # A device that reports (an event or a heartbeat) is marked seen at most this often:

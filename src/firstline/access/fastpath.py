@@ -46,10 +46,9 @@ import psycopg
 from django.db import connection
 from psycopg.types.json import set_json_dumps
 
+from firstline.access import status
+from firstline.access.models import AccessEvent, AccessPolicy, Pass, SiteKey, Vehicle
 from firstline.estates.models import Building, Household, Resident
-
-from . import status
-from .models import AccessEvent, AccessPolicy, Pass, SiteKey, Vehicle
 
 EVENTS = AccessEvent._meta.db_table
 POLICIES = AccessPolicy._meta.db_table

@@ -7,11 +7,17 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from firstline.access.models import (
+    AccessPolicy,
+    Checkpoint,
+    DeliveryRule,
+    Device,
+    Mode,
+    VisitorRule,
+)
 from firstline.core.roles import Target
 from firstline.estates.forms import ScopedForm
 from firstline.estates.models import Building, Household, Resident, Site
-
-from .models import AccessPolicy, Checkpoint, DeliveryRule, Device, Mode, VisitorRule
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 

@@ -14,11 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from firstline.access.decision import CREDENTIAL_REASONS, CredentialStatus
+from firstline.access.models import Checkpoint, Decision, Direction
 from firstline.core.views import ScopedViewMixin
 from firstline.estates.models import Site
-
-from .decision import CREDENTIAL_REASONS, CredentialStatus
-from .models import Checkpoint, Decision, Direction
 
 MAX_SITES = 200  # the chooser of a company admin; guards have one site
 QUICK_TEMPERATURES = ("36.3", "36.5", "36.8", "37.0")

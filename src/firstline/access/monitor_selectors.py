@@ -12,8 +12,8 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value,
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from .decision import Rules, period_start
-from .models import AccessEvent, AccessPolicy, Decision, Direction, FollowUp
+from firstline.access.decision import Rules, period_start
+from firstline.access.models import AccessEvent, AccessPolicy, Decision, Direction, FollowUp
 
 # What a log row shows; everything else (sealed blobs of the resident, audit columns) stays in the table.
 LOG_FIELDS = (

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from firstline.access.models import AccessEvent, Decision, Direction, FollowUp
+
 # Acknowledging is the same for every alert model (core); re-exported for the views.
 from firstline.core import exporting
 from firstline.core.services import (
@@ -28,8 +30,6 @@ from firstline.core.services import (
 from firstline.estates.exporting import ExportFile
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
-
-from .models import AccessEvent, Decision, Direction, FollowUp
 
 OUTCOME_MAX_LENGTH = 2000
 

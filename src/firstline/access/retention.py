@@ -29,9 +29,16 @@ from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
+from firstline.access.models import (
+    AccessEvent,
+    AccessPolicy,
+    Alert,
+    Delivery,
+    FollowUp,
+    Pass,
+    Visitor,
+)
 from firstline.estates.models import Site
-
-from .models import AccessEvent, AccessPolicy, Alert, Delivery, FollowUp, Pass, Visitor
 
 CHUNK = 20_000
 

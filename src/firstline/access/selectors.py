@@ -21,8 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from .admin_services import plate_normalize
-from .models import AccessPolicy, Device, Pass
+from firstline.access.admin_services import plate_normalize
+from firstline.access.models import AccessPolicy, Device, Pass
 
 
 class PassStatus:

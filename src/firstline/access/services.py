@@ -31,13 +31,17 @@ from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from firstline.core.crypto import keyring
-from firstline.core.services import audit_record
-from firstline.estates.models import Household, Resident, Site
-
-from . import fastpath, passes
-from .decision import CredentialStatus, Decider, Outcome, Person, Rules, is_fever, period_start
-from .models import (
+from firstline.access import fastpath, passes
+from firstline.access.decision import (
+    CredentialStatus,
+    Decider,
+    Outcome,
+    Person,
+    Rules,
+    is_fever,
+    period_start,
+)
+from firstline.access.models import (
     AccessEvent,
     AccessPolicy,
     Alert,
@@ -48,6 +52,9 @@ from .models import (
     Pass,
     SiteKey,
 )
+from firstline.core.crypto import keyring
+from firstline.core.services import audit_record
+from firstline.estates.models import Household, Resident, Site
 
 KEY_CONTEXT = b"site-key"
 DEFAULT_PASS_DAYS = 30

@@ -14,9 +14,8 @@ from functools import cache
 
 from django.utils import timezone
 
+from firstline.access.decision import Health, Person
 from firstline.health.models import Declaration, IsolationCase
-
-from .decision import Health, Person
 
 
 def status_columns(resident: str) -> tuple[str, list]:

@@ -2,7 +2,7 @@
 deliveries), monitoring (gate log, charts, alerts, follow-ups, export), and the
 guard's phone page."""
 
-from . import urls_admin, urls_gate, urls_monitor
+from firstline.access import urls_admin, urls_gate, urls_monitor
 
 app_name = "access"
 

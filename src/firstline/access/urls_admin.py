@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_admin as v
+from firstline.access import views_admin as v
 
 urlpatterns = [
     path("policies/", v.PolicyList.as_view(), name="policy_list"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import gate_views
+from firstline.access import gate_views
 
 urlpatterns = [
     path("gate/", gate_views.GatePage.as_view(), name="gate"),

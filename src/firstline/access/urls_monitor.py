@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_monitor as views
+from firstline.access import views_monitor as views
 
 urlpatterns = [
     path("log/", views.LogList.as_view(), name="log"),

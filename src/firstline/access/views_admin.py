@@ -18,6 +18,29 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 
+from firstline.access import admin_services, devices, selectors, services
+from firstline.access.forms import (
+    CheckpointForm,
+    ConfirmForm,
+    DeliveryForm,
+    DeviceForm,
+    PassIssueForm,
+    PassRevokeForm,
+    PolicyForm,
+    VehicleForm,
+    VisitorForm,
+)
+from firstline.access.models import (
+    AccessPolicy,
+    Checkpoint,
+    Delivery,
+    Device,
+    Pass,
+    SiteKey,
+    Vehicle,
+    Visitor,
+)
+from firstline.access.selectors import PassStatus
 from firstline.core.roles import Target
 from firstline.core.views import (
     HistoryMixin,
@@ -29,21 +52,6 @@ from firstline.core.views import (
 )
 from firstline.estates.models import Building, Resident, Site
 from firstline.estates.selectors import resident_search_q
-
-from . import admin_services, devices, selectors, services
-from .forms import (
-    CheckpointForm,
-    ConfirmForm,
-    DeliveryForm,
-    DeviceForm,
-    PassIssueForm,
-    PassRevokeForm,
-    PolicyForm,
-    VehicleForm,
-    VisitorForm,
-)
-from .models import AccessPolicy, Checkpoint, Delivery, Device, Pass, SiteKey, Vehicle, Visitor
-from .selectors import PassStatus
 
 SHOWS_QR = (PassStatus.VALID, PassStatus.PENDING)
 

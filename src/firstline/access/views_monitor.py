@@ -17,14 +17,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from firstline.access import monitor_selectors as selectors
+from firstline.access import monitor_services
+from firstline.access.models import AccessEvent, Alert, Decision, Direction, FollowUp
+from firstline.access.services import policy_in_force
 from firstline.core.site_filter import SiteFilterMixin, scoped_sites
 from firstline.core.views import ScopedListView, ScopedViewMixin
 from firstline.estates.models import Household, Site
-
-from . import monitor_selectors as selectors
-from . import monitor_services
-from .models import AccessEvent, Alert, Decision, Direction, FollowUp
-from .services import policy_in_force
 
 EXPORT_PERMISSION = "access.export_event"
 CONTENT_TYPES = {

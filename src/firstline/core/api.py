@@ -21,10 +21,9 @@ from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
 
+from firstline.core.selectors import scope_for_user
+from firstline.core.tenancy import is_scoped
 from firstline.orgs.middleware import second_factor_pending
-
-from .selectors import scope_for_user
-from .tenancy import is_scoped
 
 
 def token_hash(raw: str) -> str:

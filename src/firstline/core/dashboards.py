@@ -21,6 +21,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from firstline.core.roles import Role, Target
+from firstline.core.scope import Scope
 from firstline.estates.models import Building, Household, Resident, Site, Staff
 from firstline.geo.models import Division
 from firstline.health.isolation import OPEN_STATES
@@ -40,9 +42,6 @@ from firstline.reports import charts as report_charts
 from firstline.reports import feed as command_feed
 from firstline.sanitation import compliance
 from firstline.sanitation.models import Task
-
-from .roles import Role, Target
-from .scope import Scope
 
 # Highest first: a user with several roles lands on the first one they hold.
 ROLE_PRIORITY = (

@@ -2,8 +2,8 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from .scope import Scope
-from .selectors import scope_for_user
+from firstline.core.scope import Scope
+from firstline.core.selectors import scope_for_user
 
 
 class ScopeMiddleware:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .tenancy import TenantManager
+from firstline.core.tenancy import TenantManager
 
 
 class TenantModel(models.Model):

@@ -9,7 +9,7 @@ Reading `obj.phone` gives the masked form; the plaintext is only reached through
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .crypto import seal, unseal
+from firstline.core.crypto import seal, unseal
 
 
 def personal_columns(kind: str, label: str, *, blank: bool = True) -> dict[str, models.Field]:

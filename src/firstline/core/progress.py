@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .models import TaskProgress
+from firstline.core.models import TaskProgress
 
 Status = TaskProgress.Status
 OPEN = (Status.QUEUED, Status.RUNNING)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from .roles import ROLE_PERMISSIONS, Target
+from firstline.core.roles import ROLE_PERMISSIONS, Target
 
 
 @dataclass(frozen=True)

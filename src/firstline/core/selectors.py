@@ -1,8 +1,7 @@
 """Reads of the core app: building a scope from role assignments."""
 
+from firstline.core.scope import Grant, Scope
 from firstline.orgs.models import RoleAssignment
-
-from .scope import Grant, Scope
 
 
 def scope_for_user(user) -> Scope:

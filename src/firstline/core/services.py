@@ -9,9 +9,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AccessLog, AuditEvent
-from .personal import get_personal
-from .scope import Scope
+from firstline.core.models import AccessLog, AuditEvent
+from firstline.core.personal import get_personal
+from firstline.core.scope import Scope
 
 REVEAL_PERMISSION = "people.reveal"
 REVEALABLE = ("id_number", "phone")

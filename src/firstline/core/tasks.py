@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.tasks import task
 from django.utils import timezone
 
-from .models import TaskProgress
+from firstline.core.models import TaskProgress
 
 
 @task()

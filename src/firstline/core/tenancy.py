@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.fetch_modes import FETCH_ONE, FETCH_RAISE
 
-from .scope import Scope
+from firstline.core.scope import Scope
 
 
 class ScopeRequired(RuntimeError):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import dashboards, progress, views
+from firstline.core import dashboards, progress, views
 
 urlpatterns = [
     path("", dashboards.dashboard, name="dashboard"),

@@ -22,8 +22,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
-from .models import AccessLog, AuditEvent
-from .tenancy import is_scoped
+from firstline.core.models import AccessLog, AuditEvent
+from firstline.core.tenancy import is_scoped
 
 SEALED_METHODS = ("get_queryset", "dispatch", "get_object")
 PAGE_SIZES = (25, 50, 100)

@@ -6,9 +6,8 @@ from ninja.errors import HttpError
 
 from firstline.core.api import ScopedRouter
 from firstline.core.services import personal_reveal
-
-from . import selectors
-from .models import Building, Household, Resident, Site
+from firstline.estates import selectors
+from firstline.estates.models import Building, Household, Resident, Site
 
 
 class SiteOut(Schema):

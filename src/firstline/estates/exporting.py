@@ -26,10 +26,9 @@ from openpyxl.utils import get_column_letter
 from firstline.core.models import AccessLog
 from firstline.core.personal import get_personal
 from firstline.core.services import PURPOSE_MIN_LENGTH, audit_record
+from firstline.estates.importing import COLUMNS
+from firstline.estates.models import Resident, Site
 from firstline.orgs.models import Company
-
-from .importing import COLUMNS
-from .models import Resident, Site
 
 CHUNK_SIZE = 2_000
 HEADERS = ("项目", *(c.header for c in COLUMNS))

@@ -3,10 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from firstline.estates.models import Building, Resident, Site, Staff
 from firstline.geo.models import Division
 from firstline.orgs.models import Company
-
-from .models import Building, Resident, Site, Staff
 
 
 class ScopedForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import import_views
+from firstline.estates import import_views
 
 urlpatterns = [
     path("residents/import/", import_views.ResidentImport.as_view(), name="resident_import"),

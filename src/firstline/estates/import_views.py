@@ -15,12 +15,11 @@ from django.views import generic
 from firstline.core.models import TaskProgress
 from firstline.core.services import PURPOSE_MIN_LENGTH, REVEAL_PERMISSION
 from firstline.core.views import ScopedViewMixin
-
-from .exporting import residents_export
-from .forms import ResidentImportForm
-from .importing import template_workbook
-from .models import Resident, Site
-from .tasks import IMPORT_KIND, IMPORT_PERMISSION, resident_import_enqueue
+from firstline.estates.exporting import residents_export
+from firstline.estates.forms import ResidentImportForm
+from firstline.estates.importing import template_workbook
+from firstline.estates.models import Resident, Site
+from firstline.estates.tasks import IMPORT_KIND, IMPORT_PERMISSION, resident_import_enqueue
 
 EXPORT_PERMISSION = "estates.export_resident"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

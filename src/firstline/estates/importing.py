@@ -35,10 +35,9 @@ from firstline.core.identity import (
     validate_phone,
 )
 from firstline.core.services import audit_record
+from firstline.estates.models import Household, Resident, Site
+from firstline.estates.services import name_initials
 from firstline.orgs.models import Company
-
-from .models import Household, Resident, Site
-from .services import name_initials
 
 BATCH_SIZE = 2_000
 MAX_ROWS = 50_000

@@ -9,8 +9,7 @@ from django.db.models.functions import Coalesce
 
 from firstline.core.crypto import lookup_digest
 from firstline.core.identity import normalize_id_number, normalize_phone
-
-from .models import Household, Resident
+from firstline.estates.models import Household, Resident
 
 
 def _count_of(model, fk: str):

@@ -19,8 +19,7 @@ from firstline.core.identity import (
 )
 from firstline.core.personal import set_personal
 from firstline.core.services import audit_record, changes_of, snapshot
-
-from .models import Building, Household, Resident, Site, Staff
+from firstline.estates.models import Building, Household, Resident, Site, Staff
 
 
 def name_initials(name: str) -> str:

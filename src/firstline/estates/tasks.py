@@ -27,10 +27,9 @@ from firstline.core.progress import (
     progress_succeed,
 )
 from firstline.core.selectors import scope_for_user
+from firstline.estates.importing import ImportRejected, residents_import
+from firstline.estates.models import Site
 from firstline.orgs.models import Company, User
-
-from .importing import ImportRejected, residents_import
-from .models import Site
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_urls, views
+from firstline.estates import import_urls, views
 
 app_name = "estates"
 

@@ -15,10 +15,16 @@ from firstline.core.views import (
     ScopedListView,
     ScopedUpdateView,
 )
-
-from . import selectors, services
-from .forms import BuildingForm, HouseholdForm, ResidentForm, RevealForm, SiteForm, StaffForm
-from .models import Building, Household, Resident, Site, Staff
+from firstline.estates import selectors, services
+from firstline.estates.forms import (
+    BuildingForm,
+    HouseholdForm,
+    ResidentForm,
+    RevealForm,
+    SiteForm,
+    StaffForm,
+)
+from firstline.estates.models import Building, Household, Resident, Site, Staff
 
 # --- sites --------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ answered from the code alone, with one indexed query and no recursive walk up th
 
 from django.db.models import QuerySet
 
-from .models import Division
+from firstline.geo.models import Division
 
 WUHAN = "4201"
 

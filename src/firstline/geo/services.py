@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import Division
+from firstline.geo.models import Division
 
 SHIPPED_CSV = Path(__file__).resolve().parent / "data" / "hubei_wuhan.csv"
 

@@ -12,8 +12,7 @@ from django.db.models import F
 # Acknowledging is the same for every alert model: one conditional update and its
 # audit row, in core. Re-exported so the health pages and API call it from here.
 from firstline.core.services import alert_acknowledge  # noqa: F401
-
-from .models import HealthAlert
+from firstline.health.models import HealthAlert
 
 BATCH = 1000
 

@@ -3,8 +3,8 @@
 
 from ninja import Router
 
-from .api_care import router as care_router
-from .api_screening import router as screening_router
+from firstline.health.api_care import router as care_router
+from firstline.health.api_screening import router as screening_router
 
 router = Router(tags=["health"])
 router.add_router("/", screening_router)

@@ -17,10 +17,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from firstline.core.api import ScopedRouter, perm_scope, scoped_object
 from firstline.estates.models import Household, Resident, Staff
-
-from . import isolation, support
-from .forms_care import company_facilities
-from .models import IsolationCase, IsolationCheck, SupportRequest
+from firstline.health import isolation, support
+from firstline.health.forms_care import company_facilities
+from firstline.health.models import IsolationCase, IsolationCheck, SupportRequest
 
 router = ScopedRouter(tags=["health"])
 

@@ -18,15 +18,21 @@ from ninja.pagination import paginate
 
 from firstline.core.api import ScopedPagination, ScopedRouter, scoped_object
 from firstline.estates.models import Resident
-
-from .declarations import (
+from firstline.health.declarations import (
     DeclarationInput,
     PlaceInput,
     consent_record,
     declaration_reasons,
     declaration_submit,
 )
-from .models import Declaration, DeclarationPlace, IsolationCase, RiskList, Status, Symptom
+from firstline.health.models import (
+    Declaration,
+    DeclarationPlace,
+    IsolationCase,
+    RiskList,
+    Status,
+    Symptom,
+)
 
 VIEW = "health.view_declaration"
 ADD = "health.add_declaration"

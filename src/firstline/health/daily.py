@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import (
+from firstline.health.models import (
     Declaration,
     HealthAlert,
     HealthDailyCount,

@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, stored_actor
 from firstline.estates.models import Resident
-
-from . import rules
-from .models import (
+from firstline.health import rules
+from firstline.health.models import (
     Consent,
     Declaration,
     DeclarationPlace,
@@ -375,7 +374,7 @@ def declaration_reasons(declaration: Declaration, *, as_of: date | None = None) 
 
 # --- bulk import by staff (XLSX) ----------------------------------------------------------
 
-from .declarations_xlsx import (  # noqa: E402  (the import builds on the services above)
+from firstline.health.declarations_xlsx import (
     ImportResult,
     declarations_import,
     declarations_template,

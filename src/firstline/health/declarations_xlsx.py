@@ -39,15 +39,14 @@ from firstline.estates.importing import (
     xlsx_rows,
 )
 from firstline.estates.models import Resident
-
-from .declarations import (
+from firstline.health.declarations import (
     DeclarationInput,
     PlaceInput,
     consent_record,
     declaration_clean,
     declaration_submit,
 )
-from .models import Consent, Declaration, Status, Symptom
+from firstline.health.models import Consent, Declaration, Status, Symptom
 
 MAX_ROWS = 5_000
 MAX_BYTES = 10 * 1024 * 1024

@@ -9,9 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from firstline.estates.forms import ScopedForm
 from firstline.estates.models import Staff
-
-from .isolation import TEMPERATURE_MAX, TEMPERATURE_MIN
-from .models import (
+from firstline.health.isolation import TEMPERATURE_MAX, TEMPERATURE_MIN
+from firstline.health.models import (
     IsolationCase,
     IsolationCheck,
     IsolationFacility,

@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from firstline.estates.models import Site
 from firstline.geo.models import Division
-
-from .models import Symptom
-from .worklist import CALL_OUTCOMES, NOTES_MAX, REFERRED_TO_MAX
+from firstline.health.models import Symptom
+from firstline.health.worklist import CALL_OUTCOMES, NOTES_MAX, REFERRED_TO_MAX
 
 PLACE_ROWS = 5
 MAX_PLACES = 20
@@ -214,7 +213,7 @@ def declaration_forms(data=None, *, prefix_places: str = "places"):
 
 def declaration_input(form: DeclarationForm, places: PlaceFormSet):
     """The engine's input from two valid forms."""
-    from .declarations import DeclarationInput, PlaceInput
+    from firstline.health.declarations import DeclarationInput, PlaceInput
 
     data = form.cleaned_data
     return DeclarationInput(

@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, changes_of, stored_actor
 from firstline.estates.models import Resident
-
-from .alerts import alerts_raise
-from .models import (
+from firstline.health.alerts import alerts_raise
+from firstline.health.models import (
     HealthAlert,
     IsolationCase,
     IsolationCheck,

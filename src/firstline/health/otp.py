@@ -27,9 +27,8 @@ from firstline.core.identity import normalize_phone, validate_phone
 from firstline.core.roles import Role, Target
 from firstline.core.scope import Grant, Scope
 from firstline.estates.models import Resident, Site
-
-from . import sms
-from .models import PhoneCode
+from firstline.health import sms
+from firstline.health.models import PhoneCode
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)

@@ -27,8 +27,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .daily import daily_counts_rollup
-from .models import (
+from firstline.health.daily import daily_counts_rollup
+from firstline.health.models import (
     Consent,
     Declaration,
     FollowUpCall,

@@ -24,8 +24,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, stored_actor
-
-from .models import Level, RiskArea, RiskList
+from firstline.health.models import Level, RiskArea, RiskList
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from .models import Level, Status, Symptom
+from firstline.health.models import Level, Status, Symptom
 
 RANK = {Status.GREEN: 0, Status.YELLOW: 1, Status.RED: 2}
 BY_RANK = {rank: status for status, rank in RANK.items()}

@@ -31,9 +31,9 @@ from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery, Va
 from django.db.models.functions import Cast, Concat, Length, Substr
 from django.utils import timezone
 
-from . import rules
-from .declarations import red_alert_suffix
-from .models import (
+from firstline.health import rules
+from firstline.health.declarations import red_alert_suffix
+from firstline.health.models import (
     Declaration,
     DeclarationPlace,
     HealthAlert,

@@ -18,10 +18,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from firstline.core.services import audit_record, changes_of, stored_actor
 from firstline.estates.models import Household
-
-from .alerts import alerts_raise
-from .daily import start_of
-from .models import HealthAlert, SupportRequest
+from firstline.health.alerts import alerts_raise
+from firstline.health.daily import start_of
+from firstline.health.models import HealthAlert, SupportRequest
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_SIDE = 2048  # enough to read a receipt; keeps stored files small

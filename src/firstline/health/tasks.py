@@ -23,8 +23,7 @@ from firstline.core.progress import (
     progress_start,
     progress_succeed,
 )
-
-from .screening import rescreen
+from firstline.health.screening import rescreen
 
 logger = logging.getLogger(__name__)
 

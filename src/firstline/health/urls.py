@@ -2,7 +2,7 @@
 by one-time code, the worklist) and care (isolation, support, vulnerable residents,
 alerts, the authority's flagged cases)."""
 
-from . import urls_care, urls_screening
+from firstline.health import urls_care, urls_screening
 
 app_name = "health"
 

@@ -4,8 +4,8 @@ check-in and support pages, and the authority's flagged cases."""
 
 from django.urls import path
 
-from . import views_authority
-from . import views_care as views
+from firstline.health import views_authority
+from firstline.health import views_care as views
 
 urlpatterns = [
     path("isolation/", views.IsolationList.as_view(), name="isolation_list"),

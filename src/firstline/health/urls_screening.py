@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import views_declare as declare
-from . import views_screening as views
+from firstline.health import views_declare as declare
+from firstline.health import views_screening as views
 
 urlpatterns = [
     # The resident's own declaration: public, by the site's signed link and a one-time code.

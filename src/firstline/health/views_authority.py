@@ -14,9 +14,8 @@ from firstline.core.scope import Scope
 from firstline.core.views import ScopedViewMixin
 from firstline.estates.models import Site
 from firstline.geo.models import Division
-
-from .isolation import OPEN_STATES
-from .models import Declaration, IsolationCase, Status
+from firstline.health.isolation import OPEN_STATES
+from firstline.health.models import Declaration, IsolationCase, Status
 
 PAGE_SIZE = 50
 LOG_OBJECT_TYPE = "flagged_cases"

@@ -31,10 +31,9 @@ from firstline.core.views import (
 )
 from firstline.estates.models import Household, Resident
 from firstline.estates.selectors import resident_search_q
-
-from . import alerts as alert_services
-from . import isolation, support, vulnerable
-from .forms_care import (
+from firstline.health import alerts as alert_services
+from firstline.health import isolation, support, vulnerable
+from firstline.health.forms_care import (
     AssignForm,
     CancelForm,
     CheckForm,
@@ -47,7 +46,7 @@ from .forms_care import (
     VulnerableCallForm,
     company_facilities,
 )
-from .models import (
+from firstline.health.models import (
     HealthAlert,
     IsolationCase,
     IsolationCheck,
@@ -55,7 +54,7 @@ from .models import (
     SupportRequest,
     Symptom,
 )
-from .views_base import ObjectFormView, ResidentPickMixin, ServiceFormView, id_param
+from firstline.health.views_base import ObjectFormView, ResidentPickMixin, ServiceFormView, id_param
 
 # The htmx event an acknowledgement sends, so a badge can count again.
 ALERTS_CHANGED = "fl:health-alerts-changed"

@@ -31,10 +31,9 @@ from firstline.core.crypto import mask_phone
 from firstline.core.scope import Scope
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, apply_errors
 from firstline.estates.models import Resident, Site
-
-from . import otp, sms
-from .declarations import consent_record, declaration_reasons, declaration_submit
-from .forms_screening import (
+from firstline.health import otp, sms
+from firstline.health.declarations import consent_record, declaration_reasons, declaration_submit
+from firstline.health.forms_screening import (
     CodeForm,
     ConsentForm,
     PhoneForm,
@@ -42,7 +41,7 @@ from .forms_screening import (
     declaration_forms,
     declaration_input,
 )
-from .models import Consent, Declaration
+from firstline.health.models import Consent, Declaration
 
 SALT = "firstline.health.declare"
 SESSION_KEY = "fl_declare"

@@ -34,10 +34,13 @@ from firstline.core.views import (
 )
 from firstline.estates.models import Resident, Site
 from firstline.estates.selectors import resident_search_q
-
-from . import worklist
-from .declarations import declaration_reasons, declarations_import, declarations_template
-from .forms_screening import (
+from firstline.health import worklist
+from firstline.health.declarations import (
+    declaration_reasons,
+    declarations_import,
+    declarations_template,
+)
+from firstline.health.forms_screening import (
     CallForm,
     ConsentForm,
     DeclarationImportForm,
@@ -45,7 +48,7 @@ from .forms_screening import (
     RiskListUploadForm,
     declaration_forms,
 )
-from .models import (
+from firstline.health.models import (
     Declaration,
     DeclarationPlace,
     FollowUpCall,
@@ -55,10 +58,10 @@ from .models import (
     Symptom,
     WorkItem,
 )
-from .risklists import risklist_import
-from .tasks import rescreen_enqueue
-from .views_base import resident_matches
-from .views_declare import declare_path, submit_with_consent
+from firstline.health.risklists import risklist_import
+from firstline.health.tasks import rescreen_enqueue
+from firstline.health.views_base import resident_matches
+from firstline.health.views_declare import declare_path, submit_with_consent
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RISKLIST_PERMISSION = "health.change_risklist"

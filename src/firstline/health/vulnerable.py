@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, stored_actor
 from firstline.estates.models import Resident
-
-from .models import VulnerableCheck
+from firstline.health.models import VulnerableCheck
 
 DUE_AFTER_DAYS = 7  # a vulnerable resident not called for a week is due a call
 

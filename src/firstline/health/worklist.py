@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, stored_actor
-
-from .models import FollowUpCall, WorkItem
+from firstline.health.models import FollowUpCall, WorkItem
 
 NOTES_MAX = FollowUpCall._meta.get_field("notes").max_length
 REFERRED_TO_MAX = WorkItem._meta.get_field("referred_to").max_length

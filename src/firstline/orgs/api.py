@@ -11,8 +11,8 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from ninja import Field, Router, Schema, Status
 
-from .middleware import _needs_2fa
-from .services import api_token_create, totp_verify, user_login_failed
+from firstline.orgs.middleware import _needs_2fa
+from firstline.orgs.services import api_token_create, totp_verify, user_login_failed
 
 router = Router(tags=["auth"])
 

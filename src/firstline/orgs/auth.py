@@ -9,7 +9,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import F
 from django.utils import timezone
 
-from .models import User
+from firstline.orgs.models import User
 
 
 class LockoutModelBackend(ModelBackend):

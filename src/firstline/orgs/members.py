@@ -22,9 +22,8 @@ from firstline.core.views import (
 )
 from firstline.estates.models import Site
 from firstline.geo.models import Division
-
-from .models import Association, Company, Membership
-from .validators import validate_credit_code
+from firstline.orgs.models import Association, Company, Membership
+from firstline.orgs.validators import validate_credit_code
 
 COMPANY_FIELDS = [
     "name",

@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from firstline.core.roles import ROLE_TARGETS, Role, Target
 from firstline.core.scope import Scope
 from firstline.core.tenancy import TenantQuerySet
-
-from .validators import validate_credit_code
+from firstline.orgs.validators import validate_credit_code
 
 
 class User(AbstractUser):

@@ -18,8 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from firstline.core.api import token_hash
 from firstline.core.crypto import keyring
 from firstline.core.models import AuditEvent
-
-from .models import ApiToken, User
+from firstline.orgs.models import ApiToken, User
 
 TOTP_ISSUER = "Firstline"
 TOTP_CONTEXT = b"totp"

@@ -3,7 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import members, views
+from firstline.orgs import members, views
 
 urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),

@@ -33,16 +33,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, ListView
 
-from .forms import (
+from firstline.orgs.forms import (
     ApiTokenCreateForm,
     LoginForm,
     StyledPasswordChangeForm,
     TotpCodeForm,
     lock_message,
 )
-from .middleware import SESSION_VERIFIED, _needs_2fa
-from .models import ApiToken
-from .services import (
+from firstline.orgs.middleware import SESSION_VERIFIED, _needs_2fa
+from firstline.orgs.models import ApiToken
+from firstline.orgs.services import (
     api_token_create,
     api_token_revoke,
     totp_begin_setup,

@@ -3,9 +3,9 @@
 
 from ninja import Router
 
-from .api_command import router as command_router
-from .api_daily import router as daily_router
-from .api_rollup import router as rollup_router
+from firstline.reports.api_command import router as command_router
+from firstline.reports.api_daily import router as daily_router
+from firstline.reports.api_rollup import router as rollup_router
 
 router = Router(tags=["reports"])
 router.add_router("/", daily_router)

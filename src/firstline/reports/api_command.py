@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from . import command, feed
+from firstline.reports import command, feed
 
 router = Router(tags=["reports"])
 

@@ -11,10 +11,9 @@ from ninja import Field, Schema
 
 from firstline.core.api import ScopedRouter, scoped_object
 from firstline.health.api_care import refused
-
-from . import selectors_daily as selectors
-from .models import DailyReport
-from .services import NOTES_MAX, report_submit
+from firstline.reports import selectors_daily as selectors
+from firstline.reports.models import DailyReport
+from firstline.reports.services import NOTES_MAX, report_submit
 
 VIEW = "reports.view_dailyreport"
 SUBMIT = "reports.submit_report"

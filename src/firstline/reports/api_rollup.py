@@ -11,8 +11,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from firstline.core.api import perm_scope
-
-from . import rollups
+from firstline.reports import rollups
 
 router = Router(tags=["reports"])
 

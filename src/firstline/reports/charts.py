@@ -35,8 +35,7 @@ from firstline.core.roles import Target
 from firstline.core.scope import Scope
 from firstline.estates.models import Site
 from firstline.orgs.models import Membership
-
-from .models import DailyReport
+from firstline.reports.models import DailyReport
 
 DAYS = 30
 VIEW = "reports.view_dailyreport"

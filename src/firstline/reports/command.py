@@ -25,8 +25,7 @@ from firstline.core.roles import Role
 from firstline.core.scope import Scope
 from firstline.core.services import alert_acknowledge, audit_record
 from firstline.orgs.models import RoleAssignment
-
-from .feed import ACT_PERM, SOURCES
+from firstline.reports.feed import ACT_PERM, SOURCES
 
 # Roles that can take an alert on: the site's and the company's staff.
 ASSIGNABLE_ROLES = (

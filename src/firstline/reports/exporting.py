@@ -31,8 +31,7 @@ from firstline.core import exporting
 from firstline.core.services import audit_record
 from firstline.geo.models import Division
 from firstline.orgs.models import Company
-
-from .rollups import Rollup, Row, SiteRow, all_site_rows, figure_labels
+from firstline.reports.rollups import Rollup, Row, SiteRow, all_site_rows, figure_labels
 
 FORMATS = exporting.CONTENT_TYPES
 

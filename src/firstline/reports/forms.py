@@ -10,8 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import DailyReport
-from .services import NOTES_MAX
+from firstline.reports.models import DailyReport
+from firstline.reports.services import NOTES_MAX
 
 FLAG_CHOICES = [
     ("", _("全部")),

@@ -47,11 +47,10 @@ from django.utils import timezone
 from firstline.access.models import AccessEvent, Alert, Decision, Direction
 from firstline.estates.models import Household, Resident, Staff
 from firstline.health.daily import daily_counts_compute, start_of
+from firstline.reports.models import FIGURES
 from firstline.sanitation import compliance
 from firstline.sanitation.models import Task
 from firstline.supplies.stock import site_stock
-
-from .models import FIGURES
 
 # health.daily's names → the report's.
 HEALTH_FIGURES = {

@@ -41,9 +41,8 @@ from firstline.core.scope import Scope
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Company, Membership
-
-from .models import FIGURES, DailyReport
-from .services import report_cutoff
+from firstline.reports.models import FIGURES, DailyReport
+from firstline.reports.services import report_cutoff
 
 VIEW = "reports.view_rollup"
 OVERVIEW = "reports.view_overview"

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from .models import FIGURES, DailyReport
+from firstline.reports.models import FIGURES, DailyReport
 
 # The key figures a list row shows (the detail page shows all of FIGURES).
 KEY_FIGURES = ("residents", "entries", "exits", "fevers", "declarations_red", "isolation_active")

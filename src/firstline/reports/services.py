@@ -26,9 +26,8 @@ from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record
 from firstline.estates.models import Site
-
-from . import prefill
-from .models import FIGURES, DailyReport
+from firstline.reports import prefill
+from firstline.reports.models import FIGURES, DailyReport
 
 NOTES_MAX = 2000
 REFRESHED = [*FIGURES, "stock", "prefilled_at", "updated_at"]

@@ -1,7 +1,7 @@
 """Reports pages: the daily report (urls_daily), roll-ups and exports (urls_rollup),
 the command centre (urls_command)."""
 
-from . import urls_command, urls_daily, urls_rollup
+from firstline.reports import urls_command, urls_daily, urls_rollup
 
 app_name = "reports"
 

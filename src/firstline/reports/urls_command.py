@@ -4,7 +4,7 @@ alert's source in the form)."""
 
 from django.urls import path
 
-from . import views_command as views
+from firstline.reports import views_command as views
 
 urlpatterns = [
     path("command/", views.CommandCentre.as_view(), name="command"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_daily as views
+from firstline.reports import views_daily as views
 
 urlpatterns = [
     path("daily/", views.DailyList.as_view(), name="daily_list"),

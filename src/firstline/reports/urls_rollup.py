@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views_rollup, views_webhook
+from firstline.reports import views_rollup, views_webhook
 
 urlpatterns = [
     path("rollup/", views_rollup.RollupView.as_view(), name="rollup"),

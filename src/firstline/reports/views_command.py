@@ -18,8 +18,7 @@ from django.views import generic
 
 from firstline.core.views import ScopedViewMixin
 from firstline.health.models import HealthAlert
-
-from . import command, feed
+from firstline.reports import command, feed
 
 
 class CommandMixin(ScopedViewMixin):

@@ -21,13 +21,12 @@ from django.views import generic
 
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
 from firstline.estates.models import Site
+from firstline.reports import reads
+from firstline.reports import selectors_daily as selectors
+from firstline.reports.forms import DailyFilterForm, SubmitForm
+from firstline.reports.models import DailyReport
+from firstline.reports.services import report_submit, reports_prefill
 from firstline.supplies.models import Item
-
-from . import reads
-from . import selectors_daily as selectors
-from .forms import DailyFilterForm, SubmitForm
-from .models import DailyReport
-from .services import report_submit, reports_prefill
 
 VIEW = "reports.view_dailyreport"
 SUBMIT = "reports.submit_report"

@@ -18,10 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from firstline.core.views import ScopedViewMixin
-
-from . import exporting, reads, rollups
-from .models import FIGURES, DailyReport
-from .rollups import Rollup
+from firstline.reports import exporting, reads, rollups
+from firstline.reports.models import FIGURES, DailyReport
+from firstline.reports.rollups import Rollup
 
 EXPORT = "reports.export_report"
 

@@ -21,9 +21,8 @@ from django.views import generic
 
 from firstline.core.roles import Target
 from firstline.core.views import ScopedViewMixin, apply_errors
-
-from . import webhooks
-from .models import Webhook, WebhookDelivery
+from firstline.reports import webhooks
+from firstline.reports.models import Webhook, WebhookDelivery
 
 MANAGE = "reports.manage_webhook"
 PAGE_SIZE = 25

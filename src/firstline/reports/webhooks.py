@@ -41,8 +41,7 @@ from firstline.core.services import audit_record
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Membership
-
-from .models import FIGURES, DailyReport, Webhook, WebhookDelivery
+from firstline.reports.models import FIGURES, DailyReport, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 

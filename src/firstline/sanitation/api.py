@@ -3,7 +3,7 @@ device runs (UV lamps, drones, with their device tokens)."""
 
 from ninja import Router
 
-from . import api_cleaner
+from firstline.sanitation import api_cleaner
 
 router = Router(tags=["sanitation"])
 router.add_router("/", api_cleaner.router)

@@ -25,10 +25,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from firstline.access.devices import DeviceTokenAuth
 from firstline.core.api import AUTH, ScopedPagination, ScopedRouter, scoped_object, scoped_queryset
-
-from .completion import RunError, RunInput, device_runs_record, task_complete
-from .models import Task
-from .selectors_cleaner import TASK_FIELDS
+from firstline.sanitation.completion import RunError, RunInput, device_runs_record, task_complete
+from firstline.sanitation.models import Task
+from firstline.sanitation.selectors_cleaner import TASK_FIELDS
 
 MAX_BATCH = 1000
 RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]

@@ -33,8 +33,7 @@ from firstline.access.models import Device
 from firstline.core.models import AuditEvent
 from firstline.core.services import audit_record
 from firstline.health.support import photo_clean
-
-from .models import Area, DeviceRun, Task
+from firstline.sanitation.models import Area, DeviceRun, Task
 
 BATCH_MAX_LENGTH = Task._meta.get_field("batch").max_length
 DEVICE_KINDS = (Device.Kind.UV_LAMP, Device.Kind.DRONE)

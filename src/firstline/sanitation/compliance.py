@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from .models import Task
+from firstline.sanitation.models import Task
 
 DEFAULT_DAYS = 14  # the compliance pages' default range: the last two weeks
 MAX_DAYS = 92  # a quarter: the longest range a page or an export accepts

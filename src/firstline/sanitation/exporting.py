@@ -26,8 +26,7 @@ from firstline.core import exporting
 from firstline.core.services import audit_record
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
-
-from . import compliance
+from firstline.sanitation import compliance
 
 CHUNK_SITES = 500
 FORMATS = exporting.CONTENT_TYPES

@@ -9,9 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from firstline.access.models import Device
 from firstline.estates.forms import ScopedForm
 from firstline.estates.models import Building, Site
-
-from .guides import GUIDE_SITE_TYPES
-from .models import AreaKind
+from firstline.sanitation.guides import GUIDE_SITE_TYPES
+from firstline.sanitation.models import AreaKind
 
 PLAN_PERMISSION = "sanitation.change_plan"
 

@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import PlanEntry, Task
+from firstline.sanitation.models import PlanEntry, Task
 
 DAY_START = time(8, 0)
 DAY_HOURS = 12  # 08:00–20:00

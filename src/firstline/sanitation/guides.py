@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record
 from firstline.estates.models import Site
-
-from .models import AreaKind, Guide, GuideItem, ItemOverride
+from firstline.sanitation.models import AreaKind, Guide, GuideItem, ItemOverride
 
 GUIDE_SITE_TYPES = ("residential", "office", "industrial", "campus", "hospital")
 ITEM_FIELDS = (

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .models import AreaKind
+from firstline.sanitation.models import AreaKind
 
 CHLORINE = "含氯消毒剂"
 ALCOHOL = "75%酒精"
@@ -350,8 +350,8 @@ LIBRARY: dict[str, list[dict]] = {
 def library_install(actor=None) -> dict[str, int]:
     """Publish each site type's checklist as version 1 where that type has no guide
     yet. Returns {site_type: version} for the types it published (empty: nothing to do)."""
-    from .guides import guide_publish_version
-    from .models import Guide
+    from firstline.sanitation.guides import guide_publish_version
+    from firstline.sanitation.models import Guide
 
     done = {}
     with transaction.atomic():

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import OverdueAlert, Task
+from firstline.sanitation.models import OverdueAlert, Task
 
 GRACE = timedelta(minutes=30)
 

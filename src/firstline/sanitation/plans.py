@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, changes_of, snapshot
-
-from .guides import current_guide, frequency_errors, site_type_label
-from .models import Area, GuideItem, ItemOverride, PlanEntry
+from firstline.sanitation.guides import current_guide, frequency_errors, site_type_label
+from firstline.sanitation.models import Area, GuideItem, ItemOverride, PlanEntry
 
 RESOLVED_FIELDS = (
     "title",

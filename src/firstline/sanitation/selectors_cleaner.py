@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from firstline.core.scope import Scope
-
-from .models import Area, Task
+from firstline.sanitation.models import Area, Task
 
 # A site's day is a few hundred tasks at most (areas × slots); beyond this the page
 # says so rather than growing without bound.

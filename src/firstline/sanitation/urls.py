@@ -2,7 +2,7 @@
 page and area QR codes (urls_cleaner), compliance, overdue alerts and export
 (urls_compliance)."""
 
-from . import urls_cleaner, urls_compliance, urls_plans
+from firstline.sanitation import urls_cleaner, urls_compliance, urls_plans
 
 app_name = "sanitation"
 

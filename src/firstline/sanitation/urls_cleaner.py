@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_cleaner
+from firstline.sanitation import views_cleaner
 
 urlpatterns = [
     path("today/", views_cleaner.TodayPage.as_view(), name="today"),

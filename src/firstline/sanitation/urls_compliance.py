@@ -3,7 +3,7 @@ figures per site and per area, the export, overdue tasks and overdue alerts."""
 
 from django.urls import path
 
-from . import views_compliance as views
+from firstline.sanitation import views_compliance as views
 
 urlpatterns = [
     path("compliance/", views.ComplianceList.as_view(), name="compliance"),

@@ -4,7 +4,7 @@ QR sheet, a site's plan, one plan entry."""
 
 from django.urls import path
 
-from . import views_plans as views
+from firstline.sanitation import views_plans as views
 
 urlpatterns = [
     path("guides/", views.GuideList.as_view(), name="guide_list"),

@@ -21,10 +21,9 @@ from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from firstline.core.views import ScopedViewMixin
 from firstline.estates.models import Site
-
-from .completion import task_complete
-from .models import Area, Task
-from .selectors_cleaner import TASK_FIELDS, day_by_area
+from firstline.sanitation.completion import task_complete
+from firstline.sanitation.models import Area, Task
+from firstline.sanitation.selectors_cleaner import TASK_FIELDS, day_by_area
 
 PERMISSION = "sanitation.do_task"
 MAX_SITES = 200  # the chooser of a company admin; a cleaner has one site or a few

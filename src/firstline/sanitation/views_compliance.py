@@ -23,9 +23,8 @@ from firstline.core.services import alert_acknowledge
 from firstline.core.site_filter import SiteFilterMixin
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin
 from firstline.estates.models import Site
-
-from . import compliance, exporting
-from .models import Area, OverdueAlert, Task
+from firstline.sanitation import compliance, exporting
+from firstline.sanitation.models import Area, OverdueAlert, Task
 
 VIEW = "sanitation.view_compliance"
 EXPORT = "sanitation.export_compliance"

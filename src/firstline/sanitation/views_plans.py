@@ -28,9 +28,8 @@ from firstline.core.views import (
     apply_errors,
 )
 from firstline.estates.models import Site
-
-from . import guides, plans
-from .forms_plans import (
+from firstline.sanitation import guides, plans
+from firstline.sanitation.forms_plans import (
     PLAN_PERMISSION,
     AreaForm,
     GuideReviseForm,
@@ -38,7 +37,7 @@ from .forms_plans import (
     PlanEntryForm,
     guide_type_choices,
 )
-from .models import Area, Guide, GuideItem, ItemOverride, PlanEntry
+from firstline.sanitation.models import Area, Guide, GuideItem, ItemOverride, PlanEntry
 
 GUIDE_PERMISSION = "sanitation.change_guide"
 OVERRIDE_PERMISSION = "sanitation.change_override"

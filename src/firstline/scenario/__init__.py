@@ -3,7 +3,15 @@
 `build_world` fills an empty database from a seed; `reset_world` empties it again.
 """
 
-from .world import SCALES, Scale, ScaleOverride, WorldReport, build_world, reset_world, world_exists
+from firstline.scenario.world import (
+    SCALES,
+    Scale,
+    ScaleOverride,
+    WorldReport,
+    build_world,
+    reset_world,
+    world_exists,
+)
 
 __all__ = [
     "SCALES",

@@ -67,9 +67,8 @@ from firstline.health.models import (
 )
 from firstline.health.screening import rescreen
 from firstline.orgs.models import RoleAssignment, User
-
-from .world import apportion
-from .world import insert_rows as _insert_rows
+from firstline.scenario.world import apportion
+from firstline.scenario.world import insert_rows as _insert_rows
 
 DEMO_RESIDENT = "resident_1"  # the household login: its occupant is in home isolation
 DEMO_HEALTH = "health_1"  # calls and checks at the demo logins' site are in their name

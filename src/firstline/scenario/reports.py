@@ -34,8 +34,7 @@ from firstline.estates.models import Site
 from firstline.orgs.models import RoleAssignment
 from firstline.reports.models import DailyReport
 from firstline.reports.services import draft_reports, prefill_sites
-
-from .world import insert_rows
+from firstline.scenario.world import insert_rows
 
 DAYS = 30  # days of reports, today included
 LATE_SHARE = 0.08

@@ -54,8 +54,7 @@ from firstline.sanitation.models import (
 from firstline.sanitation.overdue import GRACE, overdue_raise
 from firstline.sanitation.overdue import _message as overdue_message
 from firstline.sanitation.plans import new_qr_token, plan_apply
-
-from .world import insert_rows
+from firstline.scenario.world import insert_rows
 
 DAYS = 30  # days of history, today included
 DEMO_CLEANER = "cleaner_1"

@@ -39,6 +39,7 @@ from django.db import transaction
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Association, Company, Membership, User
+from firstline.scenario.world import NATIONAL_ASSOCIATION, insert_rows
 from firstline.supplies import ledger, public
 from firstline.supplies.catalogue import catalogue_install
 from firstline.supplies.ledger import Move
@@ -61,8 +62,6 @@ from firstline.supplies.models import (
     ShipmentLine,
     Warehouse,
 )
-
-from .world import NATIONAL_ASSOCIATION, insert_rows
 
 DEMO_DONOR = "donor_1"
 POST_CHUNK = 400  # moves per ledger.post: keeps its balance lookup small on SQLite

@@ -38,8 +38,7 @@ from firstline.estates.models import Building, Household, Resident, Site, Staff
 from firstline.geo.models import Division
 from firstline.orgs.models import Association, Company, Membership, RoleAssignment, User
 from firstline.orgs.validators import CREDIT_CODE_CHARS, credit_code_check_char
-
-from .people import PeopleFactory, Person, name_initials
+from firstline.scenario.people import PeopleFactory, Person, name_initials
 
 DEMO_PASSWORD = "firstline-demo"  # noqa: S105 - the published password of the demo logins
 NATIONAL_ASSOCIATION = "中国物业管理协会"
@@ -326,7 +325,7 @@ class WorldBuilder:
     def build_supplies(self, step: Step) -> None:
         """The item catalogue, donors, inbound batches, needs, allocations, shipments
         and receipts, all through the hash-chained ledger (issue #7). Own stream."""
-        from .supplies import build_supplies
+        from firstline.scenario.supplies import build_supplies
 
         report = build_supplies(
             rng=random.Random(self.report.seed + 4),
@@ -339,7 +338,7 @@ class WorldBuilder:
     def build_reports(self, step: Step) -> None:
         """30 days of daily reports, prefilled from the records the steps before
         made, most submitted on time, some late, a few missing (issue #6). Own stream."""
-        from .reports import build_reports
+        from firstline.scenario.reports import build_reports
 
         report = build_reports(
             rng=random.Random(self.report.seed + 5), now=timezone.now(), sites=self.ordered_sites()
@@ -349,7 +348,7 @@ class WorldBuilder:
     def build_sanitation(self, step: Step) -> None:
         """The checklist library, every site's areas and plan, a month of disinfection
         tasks with device runs and overdue alerts (issue #5). A stream of its own."""
-        from .sanitation import build_sanitation
+        from firstline.scenario.sanitation import build_sanitation
 
         sites = list(Site.all_tenants.filter(pk__in=[p.pk for p in self.plans]))
         order = {p.pk: i for i, p in enumerate(self.plans)}
@@ -363,7 +362,7 @@ class WorldBuilder:
         """Risk lists, declarations, the worklist, isolation cases, support requests
         and daily counts (issue #4). A stream of its own, like access, and after it:
         whoever went out through the gate this week was not red."""
-        from .health import build_health
+        from firstline.scenario.health import build_health
 
         sites = list(Site.all_tenants.filter(pk__in=[p.pk for p in self.plans]))
         order = {p.pk: i for i, p in enumerate(self.plans)}
@@ -378,7 +377,7 @@ class WorldBuilder:
     def build_access(self, step: Step) -> None:
         """Closed-management policies, passes and a week of gate events (issue #3).
         A stream of its own, so adding it changed no earlier part of a seed's world."""
-        from .access import build_access, residents_by_site_of
+        from firstline.scenario.access import build_access, residents_by_site_of
 
         sites = list(Site.all_tenants.filter(pk__in=[p.pk for p in self.plans]))
         order = {p.pk: i for i, p in enumerate(self.plans)}

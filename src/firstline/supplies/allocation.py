@@ -25,12 +25,11 @@ from django.utils.translation import gettext as _
 from firstline.core.services import audit_record
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
-
-from . import planner
-from .coordination import member_company_ids
-from .ledger import direction_allows, lock_head
-from .locations import company_location, site_location, warehouse_location
-from .models import (
+from firstline.supplies import planner
+from firstline.supplies.coordination import member_company_ids
+from firstline.supplies.ledger import direction_allows, lock_head
+from firstline.supplies.locations import company_location, site_location, warehouse_location
+from firstline.supplies.models import (
     AllocationLine,
     AllocationPlan,
     Balance,
@@ -41,7 +40,7 @@ from .models import (
     ShipmentLine,
     Warehouse,
 )
-from .needs import SiteFigures, company_figures, live_figures, needlines_refresh
+from firstline.supplies.needs import SiteFigures, company_figures, live_figures, needlines_refresh
 
 LIVE_STATES = (NeedLine.State.OPEN, NeedLine.State.PARTLY)
 

@@ -4,10 +4,10 @@
 
 from ninja import Router
 
-from .api_allocation import router as allocation_router
-from .api_donations import router as donations_router
-from .api_public import router as public_router
-from .api_shipments import router as shipments_router
+from firstline.supplies.api_allocation import router as allocation_router
+from firstline.supplies.api_donations import router as donations_router
+from firstline.supplies.api_public import router as public_router
+from firstline.supplies.api_shipments import router as shipments_router
 
 router = Router(tags=["supplies"])
 router.add_router("/", donations_router)

@@ -31,10 +31,16 @@ from firstline.core.api import ScopedPagination, ScopedRouter, perm_scope
 from firstline.core.roles import Target
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
-
-from . import allocation, needs
-from .coordination import associations_for
-from .models import AllocationLine, AllocationPlan, Item, Need, NeedLine, Warehouse
+from firstline.supplies import allocation, needs
+from firstline.supplies.coordination import associations_for
+from firstline.supplies.models import (
+    AllocationLine,
+    AllocationPlan,
+    Item,
+    Need,
+    NeedLine,
+    Warehouse,
+)
 
 router = ScopedRouter(tags=["supplies"])
 

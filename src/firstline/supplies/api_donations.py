@@ -21,11 +21,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 
 from firstline.core.api import ScopedPagination
-
-from . import donations, selectors
-from .coordination import associations_for
-from .models import Campaign, Donor, Item, Location, Pledge, Warehouse
-from .stock import scoped_locations
+from firstline.supplies import donations, selectors
+from firstline.supplies.coordination import associations_for
+from firstline.supplies.models import Campaign, Donor, Item, Location, Pledge, Warehouse
+from firstline.supplies.stock import scoped_locations
 
 router = Router(tags=["supplies"])
 

@@ -10,7 +10,7 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from . import public
+from firstline.supplies import public
 
 router = Router(tags=["supplies: public ledger"])
 

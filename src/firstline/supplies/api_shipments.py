@@ -25,10 +25,9 @@ from ninja.pagination import paginate
 
 from firstline.core.api import AUTH, ScopedPagination, ScopedRouter, perm_scope
 from firstline.estates.models import Site
-
-from .coordination import associations_for, member_company_ids
-from .models import Item, Shipment, ShipmentLine
-from .shipments import consumption_record, shipment_dispatch, shipment_receive
+from firstline.supplies.coordination import associations_for, member_company_ids
+from firstline.supplies.models import Item, Shipment, ShipmentLine
+from firstline.supplies.shipments import consumption_record, shipment_dispatch, shipment_receive
 
 VIEW_STOCK = "supplies.view_stock"
 VIEW_ALL = "supplies.view_all"

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from django.db import transaction
 
-from .models import Item
+from firstline.supplies.models import Item
 
 
 @dataclass(frozen=True)

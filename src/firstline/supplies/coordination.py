@@ -14,8 +14,7 @@ from django.db.models import QuerySet
 from firstline.core.roles import Target
 from firstline.core.scope import Scope
 from firstline.orgs.models import Membership
-
-from .models import Donor
+from firstline.supplies.models import Donor
 
 
 def associations_for(scope: Scope, perm: str = "supplies.view_all") -> frozenset[int]:

@@ -23,10 +23,9 @@ from django.utils.translation import gettext as _
 from firstline.core.roles import Target
 from firstline.core.services import audit_record
 from firstline.orgs.models import Membership
-
-from . import ledger
-from .locations import donor_location, system_location, warehouse_location
-from .models import (
+from firstline.supplies import ledger
+from firstline.supplies.locations import donor_location, system_location, warehouse_location
+from firstline.supplies.models import (
     BatchLine,
     Campaign,
     Donor,
@@ -546,7 +545,7 @@ def transfer(
     lines = list(lines)
     if not lines:
         raise ValidationError(_("至少填写一行物资。"))
-    from .models import Balance
+    from firstline.supplies.models import Balance
 
     with transaction.atomic():
         moves = []

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from firstline.core.roles import Target
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
-
-from .models import Item, Warehouse
+from firstline.supplies.models import Item, Warehouse
 
 
 class NeedRequestForm(forms.Form):

@@ -11,10 +11,9 @@ from firstline.core.roles import Role
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Company, User
-
-from .coordination import member_company_ids
-from .donations import Direction
-from .models import (
+from firstline.supplies.coordination import member_company_ids
+from firstline.supplies.donations import Direction
+from firstline.supplies.models import (
     Campaign,
     Donor,
     InboundBatch,

@@ -8,9 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from firstline.estates.forms import ScopedForm
-
-from .models import Item, Shipment
-from .shipments import REASON_MAX
+from firstline.supplies.models import Item, Shipment
+from firstline.supplies.shipments import REASON_MAX
 
 CONSUMPTION_ROWS = 4
 

@@ -34,7 +34,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Balance, InboundBatch, Item, LedgerEntry, LedgerHead, Location
+from firstline.supplies.models import Balance, InboundBatch, Item, LedgerEntry, LedgerHead, Location
 
 GENESIS = "0" * 64
 BALANCE_CHUNK = 300  # balance keys per statement

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from .models import Donor, Location, Warehouse
+from firstline.supplies.models import Donor, Location, Warehouse
 
 _PUBLIC_NAMES = {
     Location.Kind.TRANSIT: "在途",

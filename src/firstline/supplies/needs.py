@@ -30,8 +30,7 @@ from firstline.core.roles import Target
 from firstline.core.scope import Scope
 from firstline.core.services import audit_record
 from firstline.estates.models import Resident, Site, Staff
-
-from .models import Item, Need, NeedLine
+from firstline.supplies.models import Item, Need, NeedLine
 
 REQUEST = "supplies.request_supplies"
 FEVER_DAYS = 7  # gate fever alerts this recent count towards a site's risk

@@ -20,9 +20,8 @@ from collections.abc import Iterator
 from django.utils import timezone
 
 from firstline.orgs.models import Association
-
-from .ledger import GENESIS, at_text, published_entries
-from .models import InboundBatch, Item, LedgerHead, Location
+from firstline.supplies.ledger import GENESIS, at_text, published_entries
+from firstline.supplies.models import InboundBatch, Item, LedgerHead, Location
 
 ENTRY_FIELDS = (
     "seq",

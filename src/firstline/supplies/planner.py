@@ -43,7 +43,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from .ledger import direction_allows
+from firstline.supplies.ledger import direction_allows
 
 RISK_CAP = 50.0  # cases per 1,000 residents beyond which a site is not weighted higher
 

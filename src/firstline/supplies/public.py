@@ -24,8 +24,14 @@ from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import get_object_or_404
 
 from firstline.geo.models import Division
-
-from .models import Balance, BatchLine, InboundBatch, LedgerEntry, LedgerHead, Location
+from firstline.supplies.models import (
+    Balance,
+    BatchLine,
+    InboundBatch,
+    LedgerEntry,
+    LedgerHead,
+    Location,
+)
 
 INBOUND = LedgerEntry.Kind.INBOUND
 RECEIVE = LedgerEntry.Kind.RECEIVE

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from . import ledger
-from .models import (
+from firstline.supplies import ledger
+from firstline.supplies.models import (
     Balance,
     BatchLine,
     Campaign,

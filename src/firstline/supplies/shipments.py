@@ -32,10 +32,9 @@ from django.utils.translation import gettext as _
 from firstline.core.scope import Scope
 from firstline.core.services import audit_record, stored_actor
 from firstline.estates.models import Site
-
-from . import ledger
-from .locations import system_location
-from .models import (
+from firstline.supplies import ledger
+from firstline.supplies.locations import system_location
+from firstline.supplies.models import (
     AllocationPlan,
     Balance,
     BatchLine,
@@ -47,7 +46,7 @@ from .models import (
     Shipment,
     ShipmentLine,
 )
-from .needs import needlines_refresh
+from firstline.supplies.needs import needlines_refresh
 
 RECEIVE = "supplies.receive_shipment"
 CONSUME = "supplies.record_consumption"

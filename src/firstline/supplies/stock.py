@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet, Sum
 
 from firstline.core.scope import Scope
-
-from .models import Balance, Location
+from firstline.supplies.models import Balance, Location
 
 
 def scoped_locations(scope: Scope) -> QuerySet[Location]:

@@ -3,7 +3,7 @@ needs and allocation (urls_allocation), shipments, receipts and use
 (urls_shipments), the donor's own view (urls_donor). The public ledger is
 urls_public, mounted at /ledger/ without a login."""
 
-from . import urls_allocation, urls_donations, urls_donor, urls_shipments
+from firstline.supplies import urls_allocation, urls_donations, urls_donor, urls_shipments
 
 app_name = "supplies"
 

@@ -3,7 +3,7 @@ companies' and sites' requests, the coordinator's open needs and allocation plan
 
 from django.urls import path
 
-from . import views_allocation as views
+from firstline.supplies import views_allocation as views
 
 urlpatterns = [
     path("needs/", views.NeedList.as_view(), name="needs_list"),

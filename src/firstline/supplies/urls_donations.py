@@ -4,7 +4,7 @@ reconciliation and adjustments; the companies' own stock and transfers."""
 
 from django.urls import path
 
-from . import views_donations as views
+from firstline.supplies import views_donations as views
 
 urlpatterns = [
     path("items/", views.ItemList.as_view(), name="item_list"),

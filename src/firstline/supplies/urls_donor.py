@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_donor as views
+from firstline.supplies import views_donor as views
 
 urlpatterns = [
     path("donor/", views.home, name="donor_home"),

@@ -4,7 +4,7 @@ site's stock, its use history and the use form."""
 
 from django.urls import path
 
-from . import views_shipments as views
+from firstline.supplies import views_shipments as views
 
 urlpatterns = [
     path("shipments/", views.ShipmentList.as_view(), name="shipment_list"),

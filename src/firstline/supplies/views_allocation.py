@@ -26,12 +26,24 @@ from firstline.core.roles import Target
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
-
-from . import allocation, needs
-from .coordination import member_company_ids
-from .forms_allocation import LineQuantityForm, NeedRequestForm, ProposeForm
-from .models import AllocationLine, AllocationPlan, Balance, Item, Location, Need, NeedLine
-from .views_donations import COORDINATE, AssociationList, CoordinatorForm, CoordinatorMixin
+from firstline.supplies import allocation, needs
+from firstline.supplies.coordination import member_company_ids
+from firstline.supplies.forms_allocation import LineQuantityForm, NeedRequestForm, ProposeForm
+from firstline.supplies.models import (
+    AllocationLine,
+    AllocationPlan,
+    Balance,
+    Item,
+    Location,
+    Need,
+    NeedLine,
+)
+from firstline.supplies.views_donations import (
+    COORDINATE,
+    AssociationList,
+    CoordinatorForm,
+    CoordinatorMixin,
+)
 
 REQUEST = needs.REQUEST
 PLAN_ROWS = 100
@@ -189,7 +201,7 @@ def _stock_by_item(association_ids) -> dict[int, int]:
         .order_by()
         .annotate(q=Sum("quantity"))
     )
-    from .models import Shipment, ShipmentLine
+    from firstline.supplies.models import Shipment, ShipmentLine
 
     held = dict(
         ShipmentLine.all_tenants.filter(
@@ -299,7 +311,7 @@ def _plan_rows(plan, lines) -> list[dict]:
     """Each line with its need's remaining and the destination's weight (the live
     figures: five grouped queries whatever the page)."""
     by_site, by_company = allocation.figures_for(plan.association_id)
-    from .planner import Figures, weight
+    from firstline.supplies.planner import Figures, weight
 
     rows = []
     for line in lines:

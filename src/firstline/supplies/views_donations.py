@@ -24,10 +24,9 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from firstline.core.views import PAGE_SIZES, apply_errors
-
-from . import donations, selectors
-from .coordination import associations_for
-from .forms_donations import (
+from firstline.supplies import donations, selectors
+from firstline.supplies.coordination import associations_for
+from firstline.supplies.forms_donations import (
     AdjustForm,
     BatchForm,
     BatchLineFormSet,
@@ -38,8 +37,8 @@ from .forms_donations import (
     TransferForm,
     WarehouseForm,
 )
-from .models import Donor, Item, Location, Pledge, QualityDocument
-from .stock import scoped_locations
+from firstline.supplies.models import Donor, Item, Location, Pledge, QualityDocument
+from firstline.supplies.stock import scoped_locations
 
 VIEW_ALL = "supplies.view_all"
 COORDINATE = "supplies.coordinate"

@@ -13,10 +13,10 @@ from django.db.models import F, Sum
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from . import public
-from .coordination import associations_for, donors_for
-from .models import InboundBatch, Pledge
-from .views_public import _page, trace_context
+from firstline.supplies import public
+from firstline.supplies.coordination import associations_for, donors_for
+from firstline.supplies.models import InboundBatch, Pledge
+from firstline.supplies.views_public import _page, trace_context
 
 PERMISSION = "supplies.view_own_donations"
 

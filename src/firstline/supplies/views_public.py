@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from . import opendata, public
+from firstline.supplies import opendata, public
 
 PAGE_SIZE = 50
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "verify_ledger.py"

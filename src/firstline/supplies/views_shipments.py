@@ -29,11 +29,22 @@ from firstline.core.views import PAGE_SIZES, ScopedDetailView, ScopedListView, S
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Company
-
-from .coordination import associations_for, member_company_ids
-from .forms_shipments import CONSUMPTION_ROWS, ConsumptionForm, ReceiveForm
-from .models import AllocationPlan, Balance, LedgerEntry, Location, Shipment, ShipmentLine
-from .shipments import consumption_record, plan_dispatch, shipment_dispatch, shipment_receive
+from firstline.supplies.coordination import associations_for, member_company_ids
+from firstline.supplies.forms_shipments import CONSUMPTION_ROWS, ConsumptionForm, ReceiveForm
+from firstline.supplies.models import (
+    AllocationPlan,
+    Balance,
+    LedgerEntry,
+    Location,
+    Shipment,
+    ShipmentLine,
+)
+from firstline.supplies.shipments import (
+    consumption_record,
+    plan_dispatch,
+    shipment_dispatch,
+    shipment_receive,
+)
 
 VIEW_ALL = "supplies.view_all"
 COORDINATE = "supplies.coordinate"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import reverse
 
-from .world import PASSWORD, Tenant, World
+from firstline.testing.world import PASSWORD, Tenant, World
 
 
 @dataclass(frozen=True)

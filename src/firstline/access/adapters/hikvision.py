@@ -41,8 +41,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ..models import Device, Direction, Pass
-from ..services import GateInput, pass_token
+from firstline.access.models import Device, Direction, Pass
+from firstline.access.services import GateInput, pass_token
 
 # Event types of an access event; anything else (heartBeat, door status, video
 # events) is acknowledged and not recorded.

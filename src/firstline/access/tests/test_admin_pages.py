@@ -20,12 +20,11 @@ from firstline.access.models import (
     Vehicle,
     Visitor,
 )
+from firstline.access.tests.test_admin_tenancy import make_access_rows
 from firstline.core.models import AuditEvent
 from firstline.core.personal import get_personal
 from firstline.estates.models import Building, Household
 from firstline.testing.world import PASSWORD, make_id_number, make_resident
-
-from .test_admin_tenancy import make_access_rows
 
 
 def login(client, user) -> None:

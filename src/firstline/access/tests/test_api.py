@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from firstline.access import devices, passes, services
 from firstline.access.models import AccessEvent, Alert, Checkpoint, FollowUp, Pass
-
-from .test_devices import login, make_gate
+from firstline.access.tests.test_devices import login, make_gate
 
 EVENTS = "/api/v1/access/events"
 BATCH = "/api/v1/access/events/batch"

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from firstline.access import services
 from firstline.access.models import AccessEvent, Device, Pass
+from firstline.access.tests.test_devices import login, make_gate
 from firstline.api import api
 from firstline.testing.tenancy import Api, TenancyCases
-
-from .test_devices import login, make_gate
 
 
 def _pass(tenant) -> Pass:

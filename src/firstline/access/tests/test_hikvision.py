@@ -31,8 +31,7 @@ from django.utils import timezone
 from firstline.access import services
 from firstline.access.adapters import hikvision
 from firstline.access.models import AccessEvent, Alert
-
-from .test_devices import make_gate
+from firstline.access.tests.test_devices import make_gate
 
 URL = "/api/v1/access/devices/hikvision/event"
 

@@ -24,10 +24,9 @@ from firstline.access import devices, fastpath, services
 from firstline.access.api import EventItem, _plain_item
 from firstline.access.models import AccessEvent, Alert, FollowUp, SiteKey
 from firstline.access.services import GateInput
+from firstline.access.tests.test_devices import make_gate
 from firstline.estates.models import Household
 from firstline.testing.world import make_id_number, make_resident
-
-from .test_devices import make_gate
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL's COPY and row locks"

@@ -7,10 +7,9 @@ import pytest
 
 from firstline.api import api
 from firstline.health.models import HealthAlert, IsolationCase, IsolationCheck, SupportRequest
+from firstline.health.tests.test_care_tenancy import case_of, furnished, request_of
 from firstline.testing.tenancy import Api, TenancyCases
 from firstline.testing.world import PASSWORD
-
-from .test_care_tenancy import case_of, furnished, request_of
 
 
 @pytest.fixture

@@ -21,9 +21,8 @@ from firstline.health.models import (
     SupportRequest,
     VulnerableCheck,
 )
-
-from .helpers import another_household_resident, count_queries, login
-from .test_care_tenancy import case_of, furnished, request_of
+from firstline.health.tests.helpers import another_household_resident, count_queries, login
+from firstline.health.tests.test_care_tenancy import case_of, furnished, request_of
 
 
 @pytest.fixture

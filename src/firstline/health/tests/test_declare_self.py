@@ -17,10 +17,9 @@ from firstline.estates.models import Resident
 from firstline.health import otp
 from firstline.health.models import Consent, Declaration, PhoneCode, WorkItem
 from firstline.health.sms import SmsBackend
+from firstline.health.tests.helpers import high_risk_list, login
 from firstline.health.views_declare import site_token
 from firstline.testing.world import make_id_number, make_resident
-
-from .helpers import high_risk_list, login
 
 PHONE_A = "13800000101"  # world.a.residents[0]
 

@@ -28,8 +28,7 @@ from firstline.health.models import (
     WorkItem,
 )
 from firstline.health.purge import purge_health_data
-
-from .test_care_tenancy import jpeg_bytes
+from firstline.health.tests.test_care_tenancy import jpeg_bytes
 
 ZONE = timezone.get_default_timezone()
 OLD = date(2020, 1, 20)  # more than 30 days before NOW

@@ -13,9 +13,7 @@ from django.utils import timezone
 
 from firstline.health.declarations import PlaceInput
 from firstline.health.models import Consent, Declaration, RiskArea, RiskList, WorkItem
-from firstline.health.views_declare import site_token
-
-from .helpers import (
+from firstline.health.tests.helpers import (
     another_household_resident,
     count_queries,
     high_risk_list,
@@ -23,6 +21,7 @@ from .helpers import (
     login,
     staff_declare,
 )
+from firstline.health.views_declare import site_token
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from django.urls import reverse
 from firstline.core.models import AuditEvent
 from firstline.health import worklist
 from firstline.health.models import FollowUpCall, WorkItem
-
-from .helpers import high_risk_list, high_risk_visit, login, staff_declare
+from firstline.health.tests.helpers import high_risk_list, high_risk_visit, login, staff_declare
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from firstline.core.models import AccessLog, AuditEvent
+from firstline.reports.tests.test_rollup import DAY, add_report
 from firstline.testing.world import World
-
-from .test_rollup import DAY, add_report
 
 
 def logs(company):

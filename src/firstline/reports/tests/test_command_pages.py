@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from firstline.access.models import Alert
 from firstline.health.models import HealthAlert
-
-from .alerts import gate_alert, health_alert, one_of_each
+from firstline.reports.tests.alerts import gate_alert, health_alert, one_of_each
 
 pytestmark = pytest.mark.django_db
 

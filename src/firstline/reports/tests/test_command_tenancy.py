@@ -7,10 +7,9 @@ import pytest
 from firstline.access.models import Alert
 from firstline.health.models import HealthAlert
 from firstline.reports import urls_command
+from firstline.reports.tests.alerts import one_of_each
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import World
-
-from .alerts import one_of_each
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from freezegun import freeze_time
 from firstline.estates.models import Site
 from firstline.reports.models import FIGURES, DailyReport
 from firstline.reports.services import report_submit, reports_prefill
+from firstline.reports.tests.records import at, expected, furnish, stock
 from firstline.reports.views_daily import TODAY_MAX_SITES
 from firstline.testing.world import PASSWORD
-
-from .records import at, expected, furnish, stock
 
 TODAY = timezone.localdate()
 YESTERDAY = TODAY - timedelta(days=1)

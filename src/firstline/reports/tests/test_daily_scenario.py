@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from firstline.estates.models import Site
 from firstline.reports.models import FIGURES, DailyReport
+from firstline.reports.tests.records import expected
 from firstline.scenario import ScaleOverride, build_world
 from firstline.scenario.reports import DAYS
-
-from .records import expected
 
 TINY = ScaleOverride(companies=3, sites=10, residents=400, staff=60, batch=150)
 

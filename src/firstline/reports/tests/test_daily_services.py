@@ -19,8 +19,7 @@ from firstline.core.models import AuditEvent
 from firstline.reports.models import FIGURES, DailyReport
 from firstline.reports.selectors_daily import missing_q
 from firstline.reports.services import report_cutoff, report_open, report_submit, reports_prefill
-
-from .records import at, expected, gate_events, staff
+from firstline.reports.tests.records import at, expected, gate_events, staff
 
 DAY = date(2020, 2, 10)
 ZONE = timezone.get_default_timezone()

@@ -14,9 +14,8 @@ from openpyxl import load_workbook
 
 from firstline.core.models import AuditEvent
 from firstline.reports.models import FIGURES, DailyReport
+from firstline.reports.tests.test_rollup import DAY, expected, land  # noqa: F401 - the fixture
 from firstline.testing.world import PASSWORD
-
-from .test_rollup import DAY, expected, land  # noqa: F401 - the fixture
 
 LABELS = [str(DailyReport._meta.get_field(name).verbose_name) for name in FIGURES]
 

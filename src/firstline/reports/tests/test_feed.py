@@ -14,8 +14,7 @@ from firstline.core.selectors import scope_for_user
 from firstline.health.models import HealthAlert
 from firstline.reports import feed
 from firstline.reports.feed import FeedFilter
-
-from .alerts import gate_alert, health_alert, one_of_each, overdue_alert
+from firstline.reports.tests.alerts import gate_alert, health_alert, one_of_each, overdue_alert
 
 pytestmark = pytest.mark.django_db
 

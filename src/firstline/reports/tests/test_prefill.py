@@ -12,8 +12,7 @@ from firstline.estates.models import Site
 from firstline.reports.models import FIGURES, DailyReport
 from firstline.reports.prefill import figures_compute
 from firstline.reports.services import report_cutoff, reports_prefill
-
-from .records import at, expected, furnish, stock
+from firstline.reports.tests.records import at, expected, furnish, stock
 
 DAY = timezone.localdate() - timedelta(days=2)
 NOW = at(DAY, 15)  # mid-afternoon of the day: tasks due later and not done are not counted

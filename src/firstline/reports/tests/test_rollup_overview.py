@@ -11,9 +11,8 @@ from firstline.core.dashboards import SUPPRESSED
 from firstline.core.selectors import scope_for_user
 from firstline.orgs.models import Company, Membership
 from firstline.reports import rollups
+from firstline.reports.tests.test_rollup import AFTER, DAY, add_report, add_site, land  # noqa: F401 - the fixture
 from firstline.testing.world import PASSWORD, make_credit_code
-
-from .test_rollup import AFTER, DAY, add_report, add_site, land  # noqa: F401 - the fixture
 
 
 def overview(world):

@@ -12,10 +12,9 @@ from django.urls import reverse
 from firstline.orgs.models import Association, Membership
 from firstline.reports import urls_rollup, webhooks
 from firstline.reports.models import Webhook, WebhookDelivery
+from firstline.reports.tests.test_rollup import add_report
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import PASSWORD, World, make_user
-
-from .test_rollup import add_report
 
 
 @pytest.fixture

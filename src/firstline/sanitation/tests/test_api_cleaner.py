@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from firstline.access.models import Device
 from firstline.sanitation.models import DeviceRun, Task
+from firstline.sanitation.tests.rows import at, make_entry, make_task
+from firstline.sanitation.tests.test_completion import furnish
+from firstline.sanitation.tests.test_device_runs import make_device
 from firstline.testing.world import PASSWORD
-
-from .rows import at, make_entry, make_task
-from .test_completion import furnish
-from .test_device_runs import make_device
 
 TASKS = "/api/v1/sanitation/tasks"
 RUNS = "/api/v1/sanitation/device-runs"

@@ -12,10 +12,9 @@ from django.utils import timezone
 from firstline.estates.models import Site
 from firstline.estates.services import name_initials
 from firstline.sanitation.models import Task
+from firstline.sanitation.tests.rows import make_area, make_entry, make_task
+from firstline.sanitation.tests.test_completion import furnish
 from firstline.testing.world import PASSWORD
-
-from .rows import make_area, make_entry, make_task
-from .test_completion import furnish
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

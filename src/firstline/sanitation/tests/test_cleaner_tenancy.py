@@ -9,10 +9,9 @@ import pytest
 
 from firstline.sanitation import urls_cleaner
 from firstline.sanitation.models import Area, Task
+from firstline.sanitation.tests.test_completion import furnish
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import World
-
-from .test_completion import furnish
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from firstline.core.selectors import scope_for_user
 from firstline.sanitation import compliance
 from firstline.sanitation.compliance import Figure
 from firstline.sanitation.models import OverdueAlert, Task
+from firstline.sanitation.tests.rows import make_area, make_entry, make_task
 from firstline.testing.world import Tenant
-
-from .rows import make_area, make_entry, make_task
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY = date(2020, 2, 10)

@@ -15,9 +15,8 @@ from openpyxl import load_workbook
 from firstline.core.models import AuditEvent
 from firstline.estates.models import Site
 from firstline.sanitation.models import OverdueAlert, Task
-
-from .rows import make_area, make_entry, make_task
-from .test_compliance import NOW, TODAY, furnish
+from firstline.sanitation.tests.rows import make_area, make_entry, make_task
+from firstline.sanitation.tests.test_compliance import NOW, TODAY, furnish
 
 # Every request pays 3 before the page: the session, the user, the role assignments.
 QUERIES = {

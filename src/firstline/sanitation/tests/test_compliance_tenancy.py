@@ -6,10 +6,9 @@ import pytest
 
 from firstline.sanitation import urls_compliance
 from firstline.sanitation.models import OverdueAlert
+from firstline.sanitation.tests.test_compliance import furnish
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import World
-
-from .test_compliance import furnish
 
 
 @pytest.fixture

@@ -23,8 +23,7 @@ from firstline.sanitation.completion import (
     device_runs_record,
 )
 from firstline.sanitation.models import DeviceRun, Task
-
-from .rows import at, make_area, make_entry, make_task
+from firstline.sanitation.tests.rows import at, make_area, make_entry, make_task
 
 
 def make_device(tenant, kind=Device.Kind.UV_LAMP, name="1号电梯紫外灯") -> tuple[Device, str]:

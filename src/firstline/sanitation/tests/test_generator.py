@@ -16,8 +16,7 @@ from firstline.sanitation import generator
 from firstline.sanitation.generator import slot_offsets, tasks_generate
 from firstline.sanitation.models import AreaKind, Task
 from firstline.sanitation.plans import plan_entry_edit
-
-from .planning import entry, planned
+from firstline.sanitation.tests.planning import entry, planned
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2020, 2, 10)

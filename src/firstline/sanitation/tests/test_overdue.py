@@ -13,8 +13,7 @@ from django.core.management import call_command
 from firstline.sanitation.generator import tasks_generate
 from firstline.sanitation.models import AreaKind, OverdueAlert, Task
 from firstline.sanitation.overdue import overdue_raise
-
-from .planning import entry, planned
+from firstline.sanitation.tests.planning import entry, planned
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2020, 2, 10)

@@ -15,8 +15,7 @@ from firstline.sanitation.guides import (
 from firstline.sanitation.library import LIBRARY, library_install
 from firstline.sanitation.models import AreaKind, Guide, GuideItem, PlanEntry
 from firstline.sanitation.plans import area_create, plan_apply, plan_entry_edit
-
-from .planning import entry, planned
+from firstline.sanitation.tests.planning import entry, planned
 
 
 @pytest.mark.django_db

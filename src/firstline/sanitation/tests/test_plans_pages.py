@@ -10,9 +10,8 @@ from django.urls import reverse
 
 from firstline.sanitation.models import Area, AreaKind, Guide, ItemOverride, PlanEntry
 from firstline.sanitation.plans import area_create
+from firstline.sanitation.tests.planning import planned
 from firstline.testing.world import PASSWORD
-
-from .planning import planned
 
 pytestmark = pytest.mark.django_db
 

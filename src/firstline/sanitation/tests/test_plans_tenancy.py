@@ -8,10 +8,9 @@ import pytest
 from firstline.sanitation import urls_plans
 from firstline.sanitation.guides import override_set
 from firstline.sanitation.models import Area, AreaKind, ItemOverride, PlanEntry
+from firstline.sanitation.tests.planning import planned
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import World
-
-from .planning import planned
 
 
 @pytest.fixture

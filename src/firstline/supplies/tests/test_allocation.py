@@ -29,8 +29,7 @@ from firstline.supplies.models import (
     ShipmentLine,
     Warehouse,
 )
-
-from .allocating import ask, depot, receive
+from firstline.supplies.tests.allocating import ask, depot, receive
 
 
 def coordinator(world):

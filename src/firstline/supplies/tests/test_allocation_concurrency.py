@@ -12,9 +12,8 @@ from django.db import connection, connections
 
 from firstline.supplies.allocation import plan_approve, plan_propose
 from firstline.supplies.models import AllocationPlan, NeedLine, Shipment, ShipmentLine
+from firstline.supplies.tests.allocating import ask, depot, receive
 from firstline.testing.world import build_world
-
-from .allocating import ask, depot, receive
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections"),

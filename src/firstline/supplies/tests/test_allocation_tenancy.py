@@ -11,10 +11,9 @@ from firstline.orgs.models import Association
 from firstline.supplies import urls_allocation
 from firstline.supplies.allocation import plan_propose
 from firstline.supplies.models import AllocationLine, AllocationPlan, Need, NeedLine
+from firstline.supplies.tests.allocating import ask, depot, receive
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import PASSWORD, World, make_user
-
-from .allocating import ask, depot, receive
 
 
 @pytest.fixture

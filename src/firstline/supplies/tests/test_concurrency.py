@@ -31,9 +31,8 @@ from firstline.supplies.models import (
     ShipmentLine,
 )
 from firstline.supplies.shipments import consumption_record, shipment_dispatch, shipment_receive
+from firstline.supplies.tests import shipping
 from firstline.testing.world import build_world
-
-from . import shipping
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections"),

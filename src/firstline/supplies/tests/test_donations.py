@@ -39,9 +39,8 @@ from firstline.supplies.models import (
     Lot,
     Pledge,
 )
+from firstline.supplies.tests.stocking import site_of, stocked, store_of
 from firstline.testing.world import build_world
-
-from .stocking import site_of, stocked, store_of
 
 
 def on_hand(location, item) -> int:

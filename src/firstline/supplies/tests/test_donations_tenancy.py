@@ -21,10 +21,9 @@ from firstline.supplies.donations import (
 )
 from firstline.supplies.locations import warehouse_location
 from firstline.supplies.models import Balance, BatchLine, InboundBatch, LedgerEntry, Location
+from firstline.supplies.tests.stocking import site_of, stocked, store_of
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import PASSWORD, World, make_user
-
-from .stocking import site_of, stocked, store_of
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from firstline.supplies import ledger
 from firstline.supplies.donations import Direction
 from firstline.supplies.models import Balance, LedgerEntry, LedgerHead
-
-from .stocking import site_of, stocked, store_of
+from firstline.supplies.tests.stocking import site_of, stocked, store_of
 
 
 def move(s, to, qty, *, frm=None, item="PPE-N95", kind=LedgerEntry.Kind.DISPATCH):

@@ -14,8 +14,7 @@ from firstline.estates.models import Staff
 from firstline.health.models import IsolationCase
 from firstline.supplies.models import Need, NeedLine
 from firstline.supplies.needs import need_cancel, need_create, needlines_refresh
-
-from .allocating import ask, depot
+from firstline.supplies.tests.allocating import ask, depot
 
 
 def isolate(tenant, n: int = 1) -> None:

@@ -9,10 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from firstline.supplies.models import AllocationLine, AllocationPlan, Need, NeedLine, Shipment
+from firstline.supplies.tests.allocating import ask, depot, receive
+from firstline.supplies.tests.test_needs import isolate
 from firstline.testing.world import PASSWORD
-
-from .allocating import ask, depot, receive
-from .test_needs import isolate
 
 
 def login(client, user):

@@ -15,9 +15,8 @@ from django.urls import reverse
 
 from firstline.supplies import ledger, opendata, public
 from firstline.supplies.models import LedgerEntry, LedgerHead
+from firstline.supplies.tests.ledger_data import furnish
 from firstline.testing.world import World
-
-from .ledger_data import furnish
 
 SCRIPT = Path(__file__).resolve().parents[4] / "scripts" / "verify_ledger.py"
 

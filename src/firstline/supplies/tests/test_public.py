@@ -12,9 +12,8 @@ from django.urls import resolve, reverse
 from firstline.estates.models import Resident
 from firstline.supplies import public, urls_public
 from firstline.supplies.models import BatchLine, Donor, InboundBatch, LedgerEntry, Location
+from firstline.supplies.tests.ledger_data import batch_of_person, furnish, person_donor
 from firstline.testing.world import World
-
-from .ledger_data import batch_of_person, furnish, person_donor
 
 
 @pytest.fixture

@@ -27,8 +27,7 @@ from firstline.supplies.shipments import (
     shipment_dispatch,
     shipment_receive,
 )
-
-from . import shipping
+from firstline.supplies.tests import shipping
 
 pytestmark = pytest.mark.django_db
 

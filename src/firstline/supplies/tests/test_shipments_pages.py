@@ -16,9 +16,8 @@ from firstline.supplies.models import (
     ShipmentLine,
 )
 from firstline.supplies.shipments import shipment_dispatch
+from firstline.supplies.tests import shipping
 from firstline.testing.world import PASSWORD
-
-from . import shipping
 
 pytestmark = pytest.mark.django_db
 

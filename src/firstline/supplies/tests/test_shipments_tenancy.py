@@ -13,10 +13,9 @@ from firstline.orgs.models import Association
 from firstline.supplies import urls_shipments
 from firstline.supplies.models import Balance, LedgerEntry, NeedLine, Shipment, ShipmentLine
 from firstline.supplies.shipments import shipment_dispatch
+from firstline.supplies.tests import shipping
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import PASSWORD, World, make_user
-
-from . import shipping
 
 
 def furnish(world: World) -> None:

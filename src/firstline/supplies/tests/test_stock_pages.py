@@ -13,9 +13,8 @@ from django.urls import reverse
 from firstline.supplies import ledger
 from firstline.supplies.donations import batch_receive, pledge_create
 from firstline.supplies.models import Balance, InboundBatch, LedgerEntry, Pledge
+from firstline.supplies.tests.stocking import site_of, stocked, store_of
 from firstline.testing.world import PASSWORD
-
-from .stocking import site_of, stocked, store_of
 
 COORDINATOR_PAGES = [
     "supplies:item_list",
