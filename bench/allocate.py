@@ -50,8 +50,8 @@ def child(n_sites: int, n_entries: int) -> dict:
     world = load(n_sites)
     out.update(sites=world["sites"], items=world["items"], need_lines=world["need_lines"])
 
-    from firstline.supplies.allocation import plan_propose
     from firstline.supplies.models import AllocationLine
+    from firstline.supplies.services.allocation import plan_propose
 
     with timer() as t:
         plan = plan_propose(
@@ -73,10 +73,10 @@ def load(n_sites: int) -> dict:
 
     from firstline.estates.models import Site, Staff
     from firstline.orgs.models import Association, Company, Membership
-    from firstline.supplies.catalogue import catalogue_install
-    from firstline.supplies.ledger import Move, post
-    from firstline.supplies.locations import donor_location, warehouse_location
     from firstline.supplies.models import Donor, InboundBatch, Need, NeedLine, Warehouse
+    from firstline.supplies.services.catalogue import catalogue_install
+    from firstline.supplies.services.ledger import Move, post
+    from firstline.supplies.services.locations import donor_location, warehouse_location
 
     started = time.perf_counter()
     community, _made = _community()
@@ -213,9 +213,9 @@ def ledger(world: dict, n_entries: int) -> dict:
     from django.db import connection
 
     from firstline.estates.models import Site
-    from firstline.supplies.ledger import balances_from_entries, canonical, chain_hash
-    from firstline.supplies.locations import system_location
     from firstline.supplies.models import LedgerEntry, LedgerHead, Location
+    from firstline.supplies.services.ledger import balances_from_entries, canonical, chain_hash
+    from firstline.supplies.services.locations import system_location
 
     association_id = world["association_id"]
     sites = list(

@@ -84,9 +84,9 @@ def build_site(company, *, residents: int, name: str = "基准测试小区"):
     from _setup import throwaway_site
     from django.utils import timezone
 
-    from firstline.access import services
-    from firstline.access.devices import device_register
     from firstline.access.models import Checkpoint, Pass
+    from firstline.access.services import gate
+    from firstline.access.services.devices import device_register
     from firstline.estates.models import Resident
 
     site, households = throwaway_site(
@@ -106,7 +106,7 @@ def build_site(company, *, residents: int, name: str = "基准测试小区"):
         batch_size=2_000,
     )
     now = timezone.now()
-    services.policy_publish(
+    gate.policy_publish(
         actor=None,
         site=site,
         data={
@@ -116,7 +116,7 @@ def build_site(company, *, residents: int, name: str = "基准测试小区"):
             "effective_from": now - timedelta(days=7),
         },
     )
-    key = services.site_key_active(site=site)
+    key = gate.site_key_active(site=site)
     passes = Pass.all_tenants.bulk_create(
         [
             Pass(
@@ -132,7 +132,7 @@ def build_site(company, *, residents: int, name: str = "基准测试小区"):
         ],
         batch_size=2_000,
     )
-    credentials = [(p.resident_id, services.pass_token(p, key)) for p in passes]
+    credentials = [(p.resident_id, gate.pass_token(p, key)) for p in passes]
     checkpoint = Checkpoint.all_tenants.create(company=company, site=site, name="南门")
     _device, token = device_register(
         actor=None, checkpoint=checkpoint, name="南门测温门", kind="temperature", serial="BENCH"

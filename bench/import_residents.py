@@ -26,8 +26,8 @@ def workbook(path: Path, households: list, rows: int, rng: random.Random) -> Non
     """A valid file in the template's layout: unique IDs and phones, rooms that exist."""
     from openpyxl import Workbook
 
-    from firstline.core.identity import id_check_char
-    from firstline.estates.importing import COLUMNS
+    from firstline.core.personal.identity import id_check_char
+    from firstline.estates.services.importing import COLUMNS
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("居民")

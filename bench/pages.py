@@ -85,7 +85,7 @@ def reports_and_alerts() -> None:
     from firstline.estates.models import Site
     from firstline.health.models import HealthAlert
     from firstline.reports.models import FIGURES, DailyReport
-    from firstline.reports.services import report_cutoff
+    from firstline.reports.services.daily import report_cutoff
 
     rng = random.Random(2020)
     now = timezone.now()

@@ -146,7 +146,7 @@ def child(rows: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from firstline.access.retention import gate_cutoff, purge_gate_data
+    from firstline.access.services.retention import gate_cutoff, purge_gate_data
 
     vendor = connection.vendor
     now = timezone.now()

@@ -115,7 +115,7 @@ def child(rows: int) -> dict:
 
     from django.db import transaction
 
-    from firstline.health.screening import rescreen
+    from firstline.health.services.screening import rescreen
 
     def vacuum():
         with connection.cursor() as cur:

@@ -72,8 +72,8 @@ def child(n_sites: int) -> dict:
     counts = load(n_sites)
     log(f"[{vendor}] loaded {counts}")
 
-    from firstline.sanitation.generator import day_start, tasks_generate
     from firstline.sanitation.models import Task
+    from firstline.sanitation.services.generator import day_start, tasks_generate
 
     day = date.today() + timedelta(days=1)
     now = day_start(day) - timedelta(hours=2)
@@ -143,8 +143,8 @@ def load(n_sites: int) -> dict:
 
     from firstline.estates.models import Site
     from firstline.orgs.models import Company
-    from firstline.sanitation.library import library_install
     from firstline.sanitation.models import Area, GuideItem, PlanEntry
+    from firstline.sanitation.services.library import library_install
 
     rng = random.Random(SEED)
     library_install()

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from firstline.core.api import AUTH
+from firstline.orgs.api import AUTH
 
 api = NinjaAPI(
     title="Firstline API",
@@ -13,7 +13,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 
-from firstline.access.api import router as access_router  # noqa: E402
+from firstline.access.api.gate import router as access_router  # noqa: E402
 from firstline.estates.api import router as estates_router  # noqa: E402
 from firstline.health.api import router as health_router  # noqa: E402
 from firstline.orgs.api import router as orgs_router  # noqa: E402

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from firstline.core.crypto import new_hmac_key, new_key_spec
+from firstline.core.personal.crypto import new_hmac_key, new_key_spec
 
 REPO = Path(__file__).resolve().parent.parent.parent
 VAR = Path(os.environ.get("FIRSTLINE_VAR_DIR", REPO / "var"))

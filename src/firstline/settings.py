@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "firstline.sanitation",
     "firstline.reports",
     "firstline.supplies",
+    "firstline.scenario",
 ]
 
 MIDDLEWARE = [
@@ -71,7 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "firstline.orgs.middleware.TwoFactorMiddleware",
-    "firstline.core.middleware.ScopeMiddleware",
+    "firstline.orgs.middleware.ScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -155,7 +156,7 @@ GATE_RETENTION_DAYS = int(os.environ.get("FIRSTLINE_GATE_RETENTION_DAYS", "30"))
 FIRSTLINE_REPORT_CUTOFF = os.environ.get("FIRSTLINE_REPORT_CUTOFF", "09:00")
 
 FIRSTLINE_SMS_BACKEND = os.environ.get(
-    "FIRSTLINE_SMS_BACKEND", "firstline.health.sms.ConsoleBackend"
+    "FIRSTLINE_SMS_BACKEND", "firstline.health.services.sms.ConsoleBackend"
 )
 # Show the console backend's code on the page (set by `./firstline demo` only).
 FIRSTLINE_SMS_SHOW_CODES = env_bool("FIRSTLINE_SMS_SHOW_CODES")
@@ -175,7 +176,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["firstline.orgs.auth.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = ["firstline.orgs.backends.LockoutModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -7,13 +7,15 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("firstline.orgs.urls")),
     path("", include("firstline.core.urls")),
+    path("", include("firstline.reports.urls.home")),
+    path("", include("firstline.estates.urls.members")),
     path("", include("firstline.estates.urls")),
     path("access/", include("firstline.access.urls")),
     path("health/", include("firstline.health.urls")),
     path("sanitation/", include("firstline.sanitation.urls")),
     path("reports/", include("firstline.reports.urls")),
     path("supplies/", include("firstline.supplies.urls")),
-    path("ledger/", include("firstline.supplies.urls_public")),
+    path("ledger/", include("firstline.supplies.urls.public")),
 ]
 
 handler403 = "firstline.core.views.error_403"

@@ -14,9 +14,9 @@ import segno
 from django.utils import timezone
 from playwright.sync_api import Page, Route, expect
 
-from firstline.access import services
 from firstline.access.models import AccessEvent, Alert, FollowUp
-from firstline.core.personal import get_personal
+from firstline.access.services import gate
+from firstline.core.personal.fields import get_personal
 from firstline.testing.world import PASSWORD, build_world
 
 PHONE = {
@@ -35,7 +35,7 @@ def browser_context_args(browser_context_args):
 @pytest.fixture
 def world(transactional_db):
     world = build_world()
-    services.policy_publish(
+    gate.policy_publish(
         actor=None,
         site=world.a.site,
         data={"mode": "closed", "effective_from": timezone.now() - timedelta(days=1)},
@@ -234,7 +234,7 @@ def test_a_pass_scanned_with_the_camera_is_checked_in(
     browser_type, browser_type_launch_args, live_server, world, tmp_path
 ):
     resident = world.a.residents[1]
-    token = services.pass_token(services.pass_issue(actor=None, resident=resident))
+    token = gate.pass_token(gate.pass_issue(actor=None, resident=resident))
     video = tmp_path / "pass.y4m"
     qr_video(token, video)
     browser = browser_type.launch(
@@ -274,7 +274,7 @@ def test_a_pass_scanned_with_the_camera_is_checked_in(
 
 def test_a_photographed_pass_is_checked_in(page: Page, live_server, world, tmp_path):
     resident = world.a.residents[0]
-    token = services.pass_token(services.pass_issue(actor=None, resident=resident))
+    token = gate.pass_token(gate.pass_issue(actor=None, resident=resident))
     picture = tmp_path / "pass.png"
     segno.make(token, error="m").save(picture, scale=8, border=4)
     open_gate(page, live_server.url, world)
@@ -306,9 +306,9 @@ def test_offline_a_scanned_pass_is_checked_with_the_site_keys(
     """No network: the page checks a scanned pass with the keys and revocation list it
     kept, says whether the pass holds, and queues the event for the server's decision."""
     first, second = world.a.residents
-    good = services.pass_token(services.pass_issue(actor=None, resident=first))
-    gone = services.pass_issue(actor=None, resident=second)
-    services.pass_revoke(actor=None, pass_=gone, reason="搬离")
+    good = gate.pass_token(gate.pass_issue(actor=None, resident=first))
+    gone = gate.pass_issue(actor=None, resident=second)
+    gate.pass_revoke(actor=None, pass_=gone, reason="搬离")
     head, payload, signature = good.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     forged_payload = base64.urlsafe_b64encode(
@@ -331,7 +331,7 @@ def test_offline_a_scanned_pass_is_checked_with_the_site_keys(
     for n, (token, verdict, words) in enumerate(
         [
             (good, "valid", "离线核验：通行证有效"),
-            (services.pass_token(gone), "revoked", "离线核验：通行证已注销"),
+            (gate.pass_token(gone), "revoked", "离线核验：通行证已注销"),
             (forged, "unknown", "离线核验：通行证无效或无法识别"),
             (unsynced, "unknown_key", "离线核验：本机尚无此通行证的签名公钥"),
         ]

@@ -10,11 +10,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from firstline.access import services as access_services
-from firstline.core.personal import get_personal
+from firstline.access.services import gate as access_services
+from firstline.core.personal.fields import get_personal
 from firstline.health.models import Declaration, WorkItem
 from firstline.health.tests.helpers import high_risk_list
-from firstline.health.views_declare import declare_path
+from firstline.health.views.declare import declare_path
 from firstline.testing.world import build_world
 from tests.browser.test_gate_journey import PHONE, last_four, login, logout, look_up_and_tap
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from firstline.core.personal import get_personal
+from firstline.core.personal.fields import get_personal
 from firstline.testing.world import PASSWORD, build_world
 
 

@@ -19,8 +19,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from firstline.reports.models import FIGURES, DailyReport
-from firstline.reports.rollups import figure_labels
-from firstline.reports.services import report_submit, reports_prefill
+from firstline.reports.selectors.rollups import figure_labels
+from firstline.reports.services.daily import report_submit, reports_prefill
 from firstline.reports.tests.records import expected, furnish
 from firstline.testing.world import build_world, make_user
 from tests.browser.test_gate_journey import login

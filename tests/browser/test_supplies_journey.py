@@ -10,9 +10,6 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
-from firstline.supplies.catalogue import catalogue_install
-from firstline.supplies.donations import batch_receive, donor_create, warehouse_create
-from firstline.supplies.ledger import verify
 from firstline.supplies.models import (
     AllocationPlan,
     InboundBatch,
@@ -23,6 +20,9 @@ from firstline.supplies.models import (
     Shipment,
     ShipmentLine,
 )
+from firstline.supplies.services.catalogue import catalogue_install
+from firstline.supplies.services.donations import batch_receive, donor_create, warehouse_create
+from firstline.supplies.services.ledger import verify
 from firstline.testing.world import build_world
 from tests.browser.test_gate_journey import login
 

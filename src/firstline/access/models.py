@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from firstline.core.models import SiteModel
-from firstline.core.personal import personal_columns
+from firstline.core.personal.fields import personal_columns
 
 
 class Mode(models.TextChoices):

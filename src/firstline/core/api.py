@@ -1,5 +1,6 @@
-"""The API's base: authentication (session for pages, hashed bearer tokens for
-devices and integrations) and the scoped router every tenant endpoint uses.
+"""The API's base: the scoped router every tenant endpoint uses. Authentication
+(the session for pages, hashed bearer tokens for devices and integrations) is the
+orgs app's (`orgs.api.AUTH`); it puts the caller's scope on the request.
 
     router = ScopedRouter(tags=["estates"])
     router.scoped_list("/sites", Site, "estates.view_site", SiteOut, refine=..., search=...)
@@ -15,55 +16,15 @@ from collections.abc import Callable
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
-from ninja.security import HttpBearer, SessionAuth
 
-from firstline.core.selectors import scope_for_user
 from firstline.core.tenancy import is_scoped
-from firstline.orgs.middleware import second_factor_pending
 
 
 def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-class BearerTokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`; tokens are stored as SHA-256 hashes."""
-
-    def authenticate(self, request: HttpRequest, token: str):
-        from firstline.orgs.models import ApiToken
-
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
-        if row is None:
-            return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-        request.user = row.user
-        request.scope = scope_for_user(row.user)
-        return row.user
-
-
-class ScopedSessionAuth(SessionAuth):
-    """The browser session (CSRF checked on writes), with the request's scope."""
-
-    def authenticate(self, request: HttpRequest, key):
-        user = super().authenticate(request, key)
-        if user is not None and second_factor_pending(request):
-            # /api/ is exempt from TwoFactorMiddleware: a session that has only the
-            # password (or an admin who must set up 2FA) must not reach the API either.
-            return None
-        if user is not None and not hasattr(request, "scope"):
-            request.scope = scope_for_user(user)
-        return user
-
-
-AUTH = [BearerTokenAuth(), ScopedSessionAuth()]
 
 
 def perm_scope(request: HttpRequest, permission: str):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from firstline.core.models import AccessLog, AuditEvent
-from firstline.core.personal import get_personal
+from firstline.core.personal.fields import get_personal
 from firstline.core.scope import Scope
 
 REVEAL_PERMISSION = "people.reveal"

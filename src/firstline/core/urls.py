@@ -2,10 +2,9 @@
 
 from django.urls import path
 
-from firstline.core import dashboards, progress, views
+from firstline.core import progress, views
 
 urlpatterns = [
-    path("", dashboards.dashboard, name="dashboard"),
     path("tasks/<uuid:pk>/progress/", progress.task_progress, name="task_progress"),
     path("access-log/", views.AccessLogList.as_view(), name="access_log"),
 ]

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from firstline.core.models import SiteModel, TenantModel
-from firstline.core.personal import personal_columns
+from firstline.core.personal.fields import personal_columns
 
 
 class Site(TenantModel):

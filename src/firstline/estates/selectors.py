@@ -7,8 +7,8 @@ import re
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from firstline.core.crypto import lookup_digest
-from firstline.core.identity import normalize_id_number, normalize_phone
+from firstline.core.personal.crypto import lookup_digest
+from firstline.core.personal.identity import normalize_id_number, normalize_phone
 from firstline.estates.models import Household, Resident
 
 

@@ -26,10 +26,10 @@ from firstline.core.progress import (
     progress_start,
     progress_succeed,
 )
-from firstline.core.selectors import scope_for_user
-from firstline.estates.importing import ImportRejected, residents_import
 from firstline.estates.models import Site
+from firstline.estates.services.importing import ImportRejected, residents_import
 from firstline.orgs.models import Company, User
+from firstline.orgs.selectors import scope_for_user
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from firstline.core.progress import (
     progress_start,
     progress_succeed,
 )
-from firstline.health.screening import rescreen
+from firstline.health.services.screening import rescreen
 
 logger = logging.getLogger(__name__)
 

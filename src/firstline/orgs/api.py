@@ -1,4 +1,6 @@
-"""Sign-in for devices and integrations (mounted at /api/v1/auth/).
+"""Sign-in for devices and integrations (mounted at /api/v1/auth/), and the API's
+authentication (`AUTH`: a bearer token or the browser session, each putting the
+caller's scope on the request).
 
 POST /token trades a username and password (and the current TOTP code, for an
 account with two-factor sign-in) for a personal API token, sent afterwards as
@@ -9,10 +11,16 @@ as a failed sign-in (lockout applies: it goes through authenticate()).
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
+from ninja.security import HttpBearer, SessionAuth
 
-from firstline.orgs.middleware import _needs_2fa
-from firstline.orgs.services import api_token_create, totp_verify, user_login_failed
+from firstline.core.api import token_hash
+from firstline.orgs.middleware import _needs_2fa, second_factor_pending
+from firstline.orgs.models import ApiToken
+from firstline.orgs.selectors import scope_for_user
+from firstline.orgs.services.accounts import api_token_create, totp_verify, user_login_failed
 
 router = Router(tags=["auth"])
 
@@ -80,3 +88,40 @@ def me(request):
         "display_name": user.display_name,
         "roles": sorted(request.scope.roles),
     }
+
+
+# --- authentication of every API call -----------------------------------------------
+
+
+class BearerTokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`; tokens are stored as SHA-256 hashes."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        request.scope = scope_for_user(row.user)
+        return row.user
+
+
+class ScopedSessionAuth(SessionAuth):
+    """The browser session (CSRF checked on writes), with the request's scope."""
+
+    def authenticate(self, request: HttpRequest, key):
+        user = super().authenticate(request, key)
+        if user is not None and second_factor_pending(request):
+            # /api/ is exempt from TwoFactorMiddleware: a session that has only the
+            # password (or an admin who must set up 2FA) must not reach the API either.
+            return None
+        if user is not None and not hasattr(request, "scope"):
+            request.scope = scope_for_user(user)
+        return user
+
+
+AUTH = [BearerTokenAuth(), ScopedSessionAuth()]

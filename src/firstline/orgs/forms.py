@@ -1,5 +1,5 @@
-"""Forms of signing in and of the account pages. They validate input only: the
-writes are services (orgs.services)."""
+"""Forms of signing in, of the account pages and of the members registry. They
+validate input only: the writes are services (orgs.services)."""
 
 from datetime import datetime, timedelta
 
@@ -8,6 +8,12 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from firstline.core.roles import Target
+from firstline.geo.models import Division
+from firstline.orgs.models import Association, Company
+from firstline.orgs.services.members import COMPANY_FIELDS
+from firstline.orgs.validators import validate_credit_code
 
 
 def _bootstrap(form: forms.Form) -> None:
@@ -99,3 +105,52 @@ class ApiTokenCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _bootstrap(self)
+
+
+class CompanyForm(forms.Form):
+    association = forms.ModelChoiceField(label=_("所属协会"), queryset=Association.objects.none())
+    name = forms.CharField(label=_("企业名称"), max_length=128)
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"), max_length=18, validators=[validate_credit_code]
+    )
+    division = forms.ModelChoiceField(
+        label=_("注册地（区）"), queryset=Division.objects.filter(level=Division.Level.DISTRICT)
+    )
+    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    status = forms.ChoiceField(
+        label=_("状态"), choices=Company.Status.choices, initial=Company.Status.ACTIVE
+    )
+
+    def __init__(self, *args, scope, instance=None, **kwargs):
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    **{k: getattr(instance, k) for k in COMPANY_FIELDS if k != "division"},
+                    "division": instance.division_id,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        associations = Association.objects.filter(pk__in=sorted(scope.ids(Target.ASSOCIATION)))
+        self.fields["association"].queryset = associations
+        if instance is not None:
+            del self.fields["association"]
+        elif len(scope.ids(Target.ASSOCIATION)) == 1:
+            self.fields["association"].initial = next(iter(scope.ids(Target.ASSOCIATION)))
+            self.fields["association"].widget = forms.HiddenInput()
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
+
+    def clean_credit_code(self):
+        code = self.cleaned_data["credit_code"].upper()
+        clash = Company.objects.filter(credit_code=code)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("该统一社会信用代码已登记。"))
+        return code

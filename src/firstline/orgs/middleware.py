@@ -1,11 +1,15 @@
-"""Two-factor sign-in: after the password, a user with TOTP enabled must enter a
+"""The request's scope (`ScopeMiddleware`: what the signed-in user's role assignments
+let them see, built once per request when first asked), and two-factor sign-in: after the password, a user with TOTP enabled must enter a
 code before the session counts as signed in; when FIRSTLINE_REQUIRE_2FA is on,
 association and company admins without TOTP are sent to set it up."""
 
 from django.conf import settings
 from django.shortcuts import redirect
+from django.utils.functional import SimpleLazyObject
 
 from firstline.core.roles import TWO_FACTOR_ROLES
+from firstline.core.scope import Scope
+from firstline.orgs.selectors import scope_for_user
 
 SESSION_VERIFIED = "firstline_2fa_verified"
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/")
@@ -38,3 +42,14 @@ def second_factor_pending(request) -> str | None:
 
 def _needs_2fa(user) -> bool:
     return user.role_assignments.filter(role__in=list(TWO_FACTOR_ROLES)).exists()
+
+
+class ScopeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.scope = SimpleLazyObject(
+            lambda: scope_for_user(request.user) if request.user.is_authenticated else Scope.empty()
+        )
+        return self.get_response(request)

@@ -3,7 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from firstline.orgs import members, views
+from firstline.orgs import views
 
 urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
@@ -15,8 +15,4 @@ urlpatterns = [
     path(
         "accounts/tokens/<int:pk>/revoke/", views.ApiTokenRevoke.as_view(), name="api_token_revoke"
     ),
-    path("companies/", members.CompanyList.as_view(), name="company_list"),
-    path("companies/new/", members.CompanyCreate.as_view(), name="company_create"),
-    path("companies/<int:pk>/", members.CompanyDetail.as_view(), name="company_detail"),
-    path("companies/<int:pk>/edit/", members.CompanyUpdate.as_view(), name="company_edit"),
 ]

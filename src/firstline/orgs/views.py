@@ -42,7 +42,7 @@ from firstline.orgs.forms import (
 )
 from firstline.orgs.middleware import SESSION_VERIFIED, _needs_2fa
 from firstline.orgs.models import ApiToken
-from firstline.orgs.services import (
+from firstline.orgs.services.accounts import (
     api_token_create,
     api_token_revoke,
     totp_begin_setup,

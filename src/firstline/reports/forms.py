@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from firstline.reports.models import DailyReport
-from firstline.reports.services import NOTES_MAX
+from firstline.reports.services.daily import NOTES_MAX
 
 FLAG_CHOICES = [
     ("", _("全部")),

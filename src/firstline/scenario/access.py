@@ -31,7 +31,6 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from firstline.access import services
 from firstline.access.models import (
     AccessEvent,
     Alert,
@@ -42,7 +41,8 @@ from firstline.access.models import (
     Pass,
     SiteKey,
 )
-from firstline.access.services import GateInput
+from firstline.access.services import gate
+from firstline.access.services.gate import GateInput
 from firstline.estates.models import Resident, Site
 
 DAYS = 7
@@ -149,7 +149,7 @@ def build_access(
 
     for site in sites:
         data = CLOSED_POLICY if site.site_type == Site.Type.RESIDENTIAL else OPEN_SITE_POLICY
-        services.policy_publish(actor=None, site=site, data={**data, "effective_from": since})
+        gate.policy_publish(actor=None, site=site, data={**data, "effective_from": since})
         report.policies += 1
     gates = _checkpoints(sites, report)
     for site in busy:
@@ -218,7 +218,7 @@ class _Holder:
     def scan(self) -> str:
         """The pass's QR content, signed the first time it is shown."""
         if not self.token:
-            self.token = services.pass_token(self.pass_row, self.key)
+            self.token = gate.pass_token(self.pass_row, self.key)
         return self.token
 
 
@@ -231,7 +231,7 @@ def _passes(
     now: datetime,
     report: AccessReport,
 ) -> dict[int, _Holder]:
-    key: SiteKey = services.site_key_active(site=site)
+    key: SiteKey = gate.site_key_active(site=site)
     week = (now - since).total_seconds()
     rows = []
     for r in residents:
@@ -303,7 +303,7 @@ def _site_week(
                 last = max(entries, key=lambda n: inputs[n].device_time)
                 inputs[last] = inputs[last]._replace(temperature=Decimal("38.3"))
         if inputs:
-            for result in services.events_record(site=site, inputs=inputs):
+            for result in gate.events_record(site=site, inputs=inputs):
                 report.decisions[result.decision] += 1
             report.events += len(inputs)
 

@@ -44,9 +44,6 @@ from django.utils import timezone
 from firstline.access.models import AccessEvent
 from firstline.estates.models import Resident, Site, Staff
 from firstline.geo.models import Division
-from firstline.health.daily import daily_counts_rollup
-from firstline.health.declarations import red_alert_message
-from firstline.health.isolation import SLOT_LABELS
 from firstline.health.models import (
     Consent,
     Declaration,
@@ -65,7 +62,10 @@ from firstline.health.models import (
     VulnerableCheck,
     WorkItem,
 )
-from firstline.health.screening import rescreen
+from firstline.health.services.daily import daily_counts_rollup
+from firstline.health.services.declarations import red_alert_message
+from firstline.health.services.isolation import SLOT_LABELS
+from firstline.health.services.screening import rescreen
 from firstline.orgs.models import RoleAssignment, User
 from firstline.scenario.world import apportion
 from firstline.scenario.world import insert_rows as _insert_rows

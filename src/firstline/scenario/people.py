@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import pypinyin
 
-from firstline.core.identity import id_check_char
+from firstline.core.personal.identity import id_check_char
 
 # Surnames with rough frequencies per 1,000 people (national census order), so a
 # crowd of residents looks like a real one: many 王, 李, 张, a few 欧阳.

@@ -33,7 +33,7 @@ from django.utils import timezone
 from firstline.estates.models import Site
 from firstline.orgs.models import RoleAssignment
 from firstline.reports.models import DailyReport
-from firstline.reports.services import draft_reports, prefill_sites
+from firstline.reports.services.daily import draft_reports, prefill_sites
 from firstline.scenario.world import insert_rows
 
 DAYS = 30  # days of reports, today included

@@ -39,8 +39,6 @@ from django.utils import timezone
 from firstline.access.models import Device
 from firstline.estates.models import Building, Site
 from firstline.orgs.models import RoleAssignment
-from firstline.sanitation.generator import day_start, slot_offsets, tasks_generate
-from firstline.sanitation.library import LIBRARY, library_install
 from firstline.sanitation.models import (
     Area,
     AreaKind,
@@ -49,11 +47,13 @@ from firstline.sanitation.models import (
     PlanEntry,
     Task,
 )
+from firstline.sanitation.services.generator import day_start, slot_offsets, tasks_generate
+from firstline.sanitation.services.library import LIBRARY, library_install
 
 # The job's own wording for the alerts of past days written in bulk here.
-from firstline.sanitation.overdue import GRACE, overdue_raise
-from firstline.sanitation.overdue import _message as overdue_message
-from firstline.sanitation.plans import new_qr_token, plan_apply
+from firstline.sanitation.services.overdue import GRACE, overdue_raise
+from firstline.sanitation.services.overdue import _message as overdue_message
+from firstline.sanitation.services.plans import new_qr_token, plan_apply
 from firstline.scenario.world import insert_rows
 
 DAYS = 30  # days of history, today included

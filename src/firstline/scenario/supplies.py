@@ -40,10 +40,6 @@ from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Association, Company, Membership, User
 from firstline.scenario.world import NATIONAL_ASSOCIATION, insert_rows
-from firstline.supplies import ledger, public
-from firstline.supplies.catalogue import catalogue_install
-from firstline.supplies.ledger import Move
-from firstline.supplies.locations import system_location, warehouse_location
 from firstline.supplies.models import (
     AllocationLine,
     AllocationPlan,
@@ -62,6 +58,11 @@ from firstline.supplies.models import (
     ShipmentLine,
     Warehouse,
 )
+from firstline.supplies.selectors import public
+from firstline.supplies.services import ledger
+from firstline.supplies.services.catalogue import catalogue_install
+from firstline.supplies.services.ledger import Move
+from firstline.supplies.services.locations import system_location, warehouse_location
 
 DEMO_DONOR = "donor_1"
 POST_CHUNK = 400  # moves per ledger.post: keeps its balance lookup small on SQLite

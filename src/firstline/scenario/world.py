@@ -32,7 +32,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from psycopg import sql
 
-from firstline.core.crypto import MASKERS, keyring
+from firstline.core.personal.crypto import MASKERS, keyring
 from firstline.core.roles import Role
 from firstline.estates.models import Building, Household, Resident, Site, Staff
 from firstline.geo.models import Division

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from firstline.testing.world import PASSWORD, Tenant, World
@@ -56,6 +57,17 @@ class Api:
 
     def __str__(self) -> str:
         return f"{self.method.upper()} {self.path}"
+
+
+def api_schema() -> dict:
+    """The API's OpenAPI document, read over HTTP as a client would: the API is
+    composed of every app's router, and a test of a lower app must not import the
+    apps above it (the layer contract)."""
+    return Client().get(reverse("api:openapi-json")).json()
+
+
+def api_paths() -> set[str]:
+    return set(api_schema()["paths"])
 
 
 def _snapshot(obj) -> dict:

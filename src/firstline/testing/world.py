@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from firstline.core.identity import id_check_char
-from firstline.core.personal import set_personal
+from firstline.core.personal.fields import set_personal
+from firstline.core.personal.identity import id_check_char
 from firstline.estates.models import Building, Household, Resident, Site, Staff
-from firstline.estates.services import name_initials
+from firstline.estates.services.records import name_initials
 from firstline.geo.models import Division
 from firstline.orgs.models import Association, Company, Membership, RoleAssignment, User
 from firstline.orgs.validators import credit_code_check_char

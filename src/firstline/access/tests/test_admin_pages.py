@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.access import admin_services, devices, services
 from firstline.access.models import (
     AccessPolicy,
     Checkpoint,
@@ -20,9 +19,10 @@ from firstline.access.models import (
     Vehicle,
     Visitor,
 )
+from firstline.access.services import administration, devices, gate
 from firstline.access.tests.test_admin_tenancy import make_access_rows
 from firstline.core.models import AuditEvent
-from firstline.core.personal import get_personal
+from firstline.core.personal.fields import get_personal
 from firstline.estates.models import Building, Household
 from firstline.testing.world import PASSWORD, make_id_number, make_resident
 
@@ -92,8 +92,8 @@ def test_publishing_twice_gives_versions_1_and_2_and_the_newer_is_in_force_after
     assert (
         first["Location"] == v1.get_absolute_url() and second["Location"] == v2.get_absolute_url()
     )
-    assert services.policy_in_force(site_id=site.pk, at=timezone.now()) == v1
-    assert services.policy_in_force(site_id=site.pk, at=later + timedelta(minutes=1)) == v2
+    assert gate.policy_in_force(site_id=site.pk, at=timezone.now()) == v1
+    assert gate.policy_in_force(site_id=site.pk, at=later + timedelta(minutes=1)) == v2
     listing = client.get(reverse("access:policy_list"), {"site": site.pk}).content.decode()
     assert listing.count('data-testid="in-force"') == 1
     assert "待生效" in listing
@@ -119,7 +119,7 @@ def test_policy_window_needs_both_ends_and_a_guard_cannot_publish(client, world)
 
 
 def test_publish_form_starts_from_the_version_in_force(client, world):
-    services.policy_publish(
+    gate.policy_publish(
         actor=None,
         site=world.a.site,
         data={"outing_quota": 3, "effective_from": timezone.now() - timedelta(hours=1)},
@@ -134,7 +134,7 @@ def test_publish_form_starts_from_the_version_in_force(client, world):
 
 def test_issuing_for_a_whole_building_gives_one_pass_to_each_resident_without_one(client, world):
     tenant = world.a
-    kept = services.pass_issue(actor=None, resident=tenant.residents[0])
+    kept = gate.pass_issue(actor=None, resident=tenant.residents[0])
     _, newcomers = add_household(tenant, room="302", names=["赵一", "钱二", "孙三"])
     other_building = Building.all_tenants.create(
         company=tenant.company, site=tenant.site, name="2栋"
@@ -175,11 +175,11 @@ def test_building_issue_runs_the_same_queries_for_any_number_of_residents(world)
     add_household(tenant, room="501", names=["甲"], building=small)
     for room in ("601", "602", "603"):
         add_household(tenant, room=room, names=["乙", "丙", "丁"], building=big)
-    services.site_key_active(site=tenant.site)
+    gate.site_key_active(site=tenant.site)
     counts = []
     for building in (small, big):
         with CaptureQueriesContext(connection) as ctx:
-            issued = admin_services.pass_issue_building(actor=None, building=building)
+            issued = administration.pass_issue_building(actor=None, building=building)
         counts.append((len(issued), len(ctx.captured_queries)))
     assert counts[0][0] == 1 and counts[1][0] == 9
     assert counts[0][1] == counts[1][1]
@@ -210,7 +210,7 @@ def test_another_companys_resident_cannot_be_given_a_pass(client, world):
 
 
 def test_revoke_records_the_reason(client, world):
-    pass_ = services.pass_issue(actor=None, resident=world.a.residents[0])
+    pass_ = gate.pass_issue(actor=None, resident=world.a.residents[0])
     login(client, world.a.users["site_manager"])
 
     blank = client.post(reverse("access:pass_revoke", args=[pass_.pk]), {"reason": ""})
@@ -235,7 +235,7 @@ def test_revoke_records_the_reason(client, world):
 
 
 def test_pass_detail_shows_the_signed_token_as_an_svg_qr(client, world):
-    pass_ = services.pass_issue(actor=None, resident=world.a.residents[0])
+    pass_ = gate.pass_issue(actor=None, resident=world.a.residents[0])
     login(client, world.a.users["guard"])
     page = client.get(pass_.get_absolute_url())
     assert (
@@ -245,9 +245,9 @@ def test_pass_detail_shows_the_signed_token_as_an_svg_qr(client, world):
 
 def test_pass_list_filters_by_status_and_building_and_searches_the_holder(client, world):
     first, second = world.a.residents
-    kept = services.pass_issue(actor=None, resident=first)
-    gone = services.pass_issue(actor=None, resident=second)
-    services.pass_revoke(actor=None, pass_=gone, reason="遗失")
+    kept = gate.pass_issue(actor=None, resident=first)
+    gone = gate.pass_issue(actor=None, resident=second)
+    gate.pass_revoke(actor=None, pass_=gone, reason="遗失")
     login(client, world.a.users["company_admin"])
     url = reverse("access:pass_list")
 
@@ -262,9 +262,9 @@ def test_pass_list_filters_by_status_and_building_and_searches_the_holder(client
 
 
 def test_pass_sheet_prints_one_card_per_valid_resident_pass(client, world):
-    services.pass_issue(actor=None, resident=world.a.residents[0])
-    revoked = services.pass_issue(actor=None, resident=world.a.residents[1])
-    services.pass_revoke(actor=None, pass_=revoked, reason="遗失")
+    gate.pass_issue(actor=None, resident=world.a.residents[0])
+    revoked = gate.pass_issue(actor=None, resident=world.a.residents[1])
+    gate.pass_revoke(actor=None, pass_=revoked, reason="遗失")
     login(client, world.a.users["site_manager"])
     page = client.get(reverse("access:pass_sheet", args=[world.a.building.pk]))
     assert [c["pass"].holder_name for c in page.context["cards"]] == [world.a.residents[0].name]
@@ -273,10 +273,10 @@ def test_pass_sheet_prints_one_card_per_valid_resident_pass(client, world):
 
 
 def test_the_resident_sees_their_own_pass_and_404_for_another_households(client, world):
-    own = services.pass_issue(actor=None, resident=world.a.residents[0])
+    own = gate.pass_issue(actor=None, resident=world.a.residents[0])
     _, neighbours = add_household(world.a, room="305", names=["邻居"])
-    neighbours_pass = services.pass_issue(actor=None, resident=neighbours[0])
-    other_company = services.pass_issue(actor=None, resident=world.b.residents[0])
+    neighbours_pass = gate.pass_issue(actor=None, resident=neighbours[0])
+    other_company = gate.pass_issue(actor=None, resident=world.b.residents[0])
     login(client, world.a.users["resident"])
 
     page = client.get(reverse("access:my_pass", args=[own.pk]))
@@ -295,7 +295,7 @@ def test_the_resident_sees_their_own_pass_and_404_for_another_households(client,
 
 
 def test_staff_have_no_pass_of_their_own_on_the_my_pass_page(client, world):
-    pass_ = services.pass_issue(actor=None, resident=world.a.residents[0])
+    pass_ = gate.pass_issue(actor=None, resident=world.a.residents[0])
     login(client, world.a.users["company_admin"])
     assert client.get(reverse("access:my_pass", args=[pass_.pk])).status_code == 404
 
@@ -358,7 +358,7 @@ def test_a_resident_cannot_register_a_visitor_for_another_household(client, worl
 
 
 def test_a_policy_that_turns_visitors_away_refuses_residents_but_not_the_gate(client, world):
-    services.policy_publish(
+    gate.policy_publish(
         actor=None,
         site=world.a.site,
         data={"visitor_rule": "forbidden", "effective_from": timezone.now() - timedelta(hours=1)},
@@ -490,7 +490,7 @@ def test_a_delivery_may_be_logged_without_a_household(client, world):
     ],
 )
 def test_plate_formats_accepted_and_normalised(typed, stored):
-    assert admin_services.plate_validate(typed) == stored
+    assert administration.plate_validate(typed) == stored
 
 
 @pytest.mark.parametrize(
@@ -509,7 +509,7 @@ def test_plate_formats_accepted_and_normalised(typed, stored):
 )
 def test_plate_formats_rejected_name_the_plate_field(typed):
     with pytest.raises(ValidationError) as exc:
-        admin_services.plate_validate(typed)
+        administration.plate_validate(typed)
     assert list(exc.value.message_dict) == ["plate"]
 
 
@@ -531,8 +531,8 @@ def test_vehicle_registration_validates_and_normalises_the_plate(client, world):
 
 def test_the_resident_sees_only_their_households_vehicles(client, world):
     neighbour, _ = add_household(world.a, room="307", names=["邻居"])
-    own = admin_services.vehicle_register(actor=None, household=world.a.household, plate="鄂A11111")
-    admin_services.vehicle_register(actor=None, household=neighbour, plate="鄂A22222")
+    own = administration.vehicle_register(actor=None, household=world.a.household, plate="鄂A11111")
+    administration.vehicle_register(actor=None, household=neighbour, plate="鄂A22222")
     login(client, world.a.users["resident"])
     assert [v.pk for v in client.get(reverse("access:vehicle_list")).context["object_list"]] == [
         own.pk
@@ -540,7 +540,7 @@ def test_the_resident_sees_only_their_households_vehicles(client, world):
 
 
 def test_removing_a_vehicle(client, world):
-    vehicle = admin_services.vehicle_register(
+    vehicle = administration.vehicle_register(
         actor=None, household=world.a.household, plate="鄂A11111"
     )
     login(client, world.a.users["site_manager"])
@@ -575,7 +575,7 @@ def test_checkpoint_names_are_unique_per_site_and_the_error_names_the_field(clie
 
 
 def test_device_list_shows_online_and_offline_from_the_last_heartbeat(client, world):
-    checkpoint = admin_services.checkpoint_create(
+    checkpoint = administration.checkpoint_create(
         actor=None, site=world.a.site, data={"name": "东门"}
     )
     fresh, _ = devices.device_register(
@@ -597,7 +597,7 @@ def test_device_list_shows_online_and_offline_from_the_last_heartbeat(client, wo
 
 
 def test_registering_a_device_shows_its_token_once_and_rotation_replaces_it(client, world):
-    checkpoint = admin_services.checkpoint_create(
+    checkpoint = administration.checkpoint_create(
         actor=None, site=world.a.site, data={"name": "东门"}
     )
     login(client, world.a.users["site_manager"])
@@ -632,23 +632,23 @@ def grow(tenant, n: int) -> None:
     """n more rows of every access table for the tenant."""
     for i in range(n):
         household, residents = add_household(tenant, room=f"{i + 1:02d}0", names=[f"住户{i}"])
-        services.pass_issue(actor=None, resident=residents[0])
-        services.policy_publish(actor=None, site=tenant.site, data={})
-        checkpoint = admin_services.checkpoint_create(
+        gate.pass_issue(actor=None, resident=residents[0])
+        gate.policy_publish(actor=None, site=tenant.site, data={})
+        checkpoint = administration.checkpoint_create(
             actor=None, site=tenant.site, data={"name": f"门{i}"}
         )
         devices.device_register(actor=None, checkpoint=checkpoint, name=f"设备{i}", kind="qr")
-        admin_services.visitor_register(
+        administration.visitor_register(
             actor=None,
             household=household,
             name=f"访客{i}",
             phone="13812345678",
             expected_on=timezone.localdate(),
         )
-        admin_services.delivery_log(
+        administration.delivery_log(
             actor=None, site=tenant.site, carrier=f"快递{i}", household=household
         )
-        admin_services.vehicle_register(actor=None, household=household, plate=f"鄂B{i:05d}")
+        administration.vehicle_register(actor=None, household=household, plate=f"鄂B{i:05d}")
 
 
 def count(client, url: str) -> int:
@@ -670,10 +670,10 @@ def test_list_query_count_is_pinned_and_does_not_grow_with_rows(client, world, n
 
 def test_my_passes_query_count_is_pinned(client, world):
     for resident in world.a.residents:
-        services.pass_issue(actor=None, resident=resident)
+        gate.pass_issue(actor=None, resident=resident)
     login(client, world.a.users["resident"])
     assert count(client, reverse("access:my_passes")) == 5
     _, more = add_household(world.a, room="399", names=["甲", "乙"])
     for resident in more:
-        services.pass_issue(actor=None, resident=resident)
+        gate.pass_issue(actor=None, resident=resident)
     assert count(client, reverse("access:my_passes")) == 5

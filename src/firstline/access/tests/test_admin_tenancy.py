@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from firstline.access import admin_services, devices, services, urls_admin
 from firstline.access.models import (
     AccessPolicy,
     Checkpoint,
@@ -18,6 +17,9 @@ from firstline.access.models import (
     Vehicle,
     Visitor,
 )
+from firstline.access.services import administration as administration_services
+from firstline.access.services import devices, gate
+from firstline.access.urls import administration as administration_urls
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import Tenant
 
@@ -34,31 +36,31 @@ class AccessRows:
 
 
 def make_access_rows(tenant: Tenant, plate: str = "鄂A12345") -> AccessRows:
-    """One row of each access table for the tenant, made through the services."""
+    """One row of each access table for the tenant, made through the gate."""
     now = timezone.now()
-    checkpoint = admin_services.checkpoint_create(
+    checkpoint = administration_services.checkpoint_create(
         actor=None, site=tenant.site, data={"name": "东门", "kind": "pedestrian"}
     )
     return AccessRows(
-        policy=services.policy_publish(
+        policy=gate.policy_publish(
             actor=None, site=tenant.site, data={"effective_from": now - timedelta(days=1)}
         ),
-        pass_=services.pass_issue(actor=None, resident=tenant.residents[0]),
+        pass_=gate.pass_issue(actor=None, resident=tenant.residents[0]),
         checkpoint=checkpoint,
         device=devices.device_register(
             actor=None, checkpoint=checkpoint, name="东门测温门", kind="temperature"
         )[0],
-        visitor=admin_services.visitor_register(
+        visitor=administration_services.visitor_register(
             actor=None,
             household=tenant.household,
             name="王访客",
             phone="13812345678",
             expected_on=timezone.localdate(),
         ),
-        delivery=admin_services.delivery_log(
+        delivery=administration_services.delivery_log(
             actor=None, site=tenant.site, carrier="顺丰", household=tenant.household
         ),
-        vehicle=admin_services.vehicle_register(
+        vehicle=administration_services.vehicle_register(
             actor=None, household=tenant.household, plate=plate
         ),
     )
@@ -114,5 +116,5 @@ class TestAccessAdminTenancy(TenancyCases):
 
 def test_every_admin_route_is_covered():
     """A new administration page must join the tenancy checks above."""
-    names = {f"access:{p.name}" for p in urls_admin.urlpatterns}
+    names = {f"access:{p.name}" for p in administration_urls.urlpatterns}
     assert names - {page.name for page in TestAccessAdminTenancy.routes} == set()

@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from firstline.access import devices, passes, services
 from firstline.access.models import AccessEvent, Alert, Checkpoint, FollowUp, Pass
+from firstline.access.services import devices, passes
+from firstline.access.services import gate as gate_services
 from firstline.access.tests.test_devices import login, make_gate
 
 EVENTS = "/api/v1/access/events"
@@ -450,13 +451,13 @@ def test_a_scanned_pass_posted_by_the_device_admits(client, world, gate, issued)
 
 
 def test_a_visitor_pass_verifies_once_used(client, world, gate):
-    visitor = services.pass_issue_visitor(
+    visitor = gate_services.pass_issue_visitor(
         actor=None,
         household=world.a.household,
         name="访客王",
         day_start=timezone.now() - timedelta(hours=1),
     )
-    token = services.pass_token(visitor)
+    token = gate_services.pass_token(visitor)
     post(client, EVENTS, event(site_id=world.a.site.pk, token=token), gate.auth)
     assert verify(client, world.a.site, token, gate.auth).json()["status"] == "used"
 
@@ -485,7 +486,7 @@ def test_lists_run_a_fixed_number_of_queries(client, world, gate, path):
         gate.auth,
     )
     for n in range(30):
-        services.pass_issue_visitor(
+        gate_services.pass_issue_visitor(
             actor=None, household=world.a.household, name=f"访客{n}", day_start=timezone.now()
         )
         make_gate(world.a, name=f"门{n}")

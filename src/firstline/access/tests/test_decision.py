@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firstline.access.decision import (
+from firstline.access.services.decision import (
     CredentialStatus as C,
 )
-from firstline.access.decision import (
+from firstline.access.services.decision import (
     Decider,
     GateRequest,
     Health,

@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from firstline.access import devices
 from firstline.access.models import Checkpoint, Device
+from firstline.access.services import devices
 from firstline.core.api import token_hash
 from firstline.core.models import AuditEvent
 from firstline.testing.world import PASSWORD, Tenant

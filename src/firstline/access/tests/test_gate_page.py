@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from firstline.access import urls_gate
 from firstline.access.models import Checkpoint
+from firstline.access.urls import gate
 from firstline.estates.models import Site
-from firstline.estates.services import name_initials
+from firstline.estates.services.records import name_initials
 from firstline.orgs.models import RoleAssignment
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import PASSWORD
@@ -28,9 +28,9 @@ class TestGateTenancy(TenancyCases):
 
 
 def test_every_gate_route_is_covered():
-    declared = {f"access:{pattern.name}" for pattern in urls_gate.urlpatterns}
+    declared = {f"access:{pattern.name}" for pattern in gate.urlpatterns}
     assert declared == {page.name for page in TestGateTenancy.routes}
-    assert len(urls_gate.urlpatterns) == 2  # with and without a site: both declared above
+    assert len(gate.urlpatterns) == 2  # with and without a site: both declared above
 
 
 def login(client, user):

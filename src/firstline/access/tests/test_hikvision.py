@@ -28,9 +28,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from firstline.access import services
-from firstline.access.adapters import hikvision
+from firstline.access.api import hikvision
 from firstline.access.models import AccessEvent, Alert
+from firstline.access.services import gate as gate_services
 from firstline.access.tests.test_devices import make_gate
 
 URL = "/api/v1/access/devices/hikvision/event"
@@ -43,7 +43,7 @@ def gate(world):
 
 @pytest.fixture
 def resident_pass(world):
-    return services.pass_issue(
+    return gate_services.pass_issue(
         actor=None, resident=world.a.residents[0], now=timezone.now() - timedelta(hours=1)
     )
 
@@ -224,7 +224,7 @@ def test_fahrenheit_is_converted_and_a_misread_dropped(client, world, gate, resi
 
 
 def test_an_unknown_card_and_another_sites_pass_are_unknown_credentials(client, world, gate):
-    b_pass = services.pass_issue(actor=None, resident=world.b.residents[0])
+    b_pass = gate_services.pass_issue(actor=None, resident=world.b.residents[0])
     push_json(client, gate, alert(serial=1, cardNo="99999999"))
     push_json(client, gate, alert(serial=2, cardNo=str(b_pass.pk)))
     push_json(client, gate, alert(serial=3, cardNo="18446744073709551613"))  # the "super card"

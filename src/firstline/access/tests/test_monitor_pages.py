@@ -3,9 +3,7 @@ statistics and quota use, the export, alerts and follow-ups."""
 
 import csv
 import io
-import random
 import uuid
-from collections import Counter
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -16,14 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.access import monitor_services, services
-from firstline.access.decision import Rules, period_start
-from firstline.access.models import AccessEvent, AccessPolicy, Alert, FollowUp, Pass
-from firstline.access.services import GateInput
+from firstline.access.models import AccessEvent, Alert, FollowUp
+from firstline.access.services import gate, monitor
+from firstline.access.services.gate import GateInput
 from firstline.core.models import AuditEvent
-from firstline.core.personal import get_personal
-from firstline.estates.models import Household, Resident
-from firstline.scenario.access import build_access, residents_by_site_of
+from firstline.core.personal.fields import get_personal
 from firstline.testing.world import PASSWORD, make_id_number, make_resident
 
 ZONE = timezone.get_default_timezone()
@@ -40,7 +35,7 @@ def local(day: date, hh: int, mm: int, ss: int = 0) -> datetime:
 def publish(site, *, since: datetime, window: bool = True):
     """A closed policy: one outing per household every 2 days, 37.3 ℃, and outings
     only 06:00–20:00 unless `window` is off (tests that run at any hour)."""
-    return services.policy_publish(
+    return gate.policy_publish(
         actor=None,
         site=site,
         data={
@@ -55,7 +50,7 @@ def publish(site, *, since: datetime, window: bool = True):
 
 
 def record(site, resident, at: datetime, direction: str, temperature: str | None = None):
-    [result] = services.events_record(
+    [result] = gate.events_record(
         site=site,
         inputs=[
             GateInput(
@@ -118,7 +113,7 @@ def test_a_fever_shows_in_the_site_managers_alerts_and_is_acknowledged_once(clie
 def test_open_alerts_come_first(client, world, fever):
     later = record(world.a.site, world.a.residents[1], timezone.now(), "in", "37.9")
     newest = Alert.all_tenants.get(event_id=later.event_id)
-    monitor_services.alert_acknowledge(actor=None, alert=newest)
+    monitor.alert_acknowledge(actor=None, alert=newest)
     login(client, world.a.users["company_admin"])
     rows = client.get(reverse("access:alert_list")).context["object_list"]
     assert [a.event_id for a in rows] == [fever.event_id, later.event_id]
@@ -408,13 +403,13 @@ def test_export_needs_the_export_permission(client, world, fever):
 
 
 def test_masks():
-    assert [monitor_services.mask_name(n) for n in ("张伟", "欧阳娜娜", "李", "")] == [
+    assert [monitor.mask_name(n) for n in ("张伟", "欧阳娜娜", "李", "")] == [
         "张*",
         "欧***",
         "*",
         "",
     ]
-    assert [monitor_services.mask_plate(p) for p in ("鄂A12345", "鄂A1", "")] == [
+    assert [monitor.mask_plate(p) for p in ("鄂A12345", "鄂A1", "")] == [
         "鄂A***45",
         "***",
         "",
@@ -472,58 +467,3 @@ def test_query_count_is_pinned_and_does_not_grow_with_rows(client, world, fever,
     assert count(client, url, **params) == EXPECTED[name]
     grow(world.a, 12)
     assert count(client, url, **params) == EXPECTED[name]
-
-
-# --- demo data ------------------------------------------------------------------------------------
-
-
-def test_demo_access_week(world):
-    site, other = world.a.site, world.b.site
-    households = Household.all_tenants.bulk_create(
-        Household(
-            company=world.a.company, site=site, building=world.a.building, unit="2", room=f"{n}01"
-        )
-        for n in range(1, 31)
-    )
-    Resident.all_tenants.bulk_create(
-        Resident(company=world.a.company, site=site, household=h, name=f"住户{h.room}{k}")
-        for h in households
-        for k in (1, 2)
-    )
-    now = timezone.now()
-
-    report = build_access(
-        rng=random.Random(7),
-        now=now,
-        sites=[site, other],
-        residents_by_site=residents_by_site_of([site, other]),
-        quick=False,
-    )
-
-    for s in (site, other):
-        [policy] = AccessPolicy.all_tenants.filter(site=s)
-        assert (policy.mode, policy.outing_quota, policy.outing_period_days) == ("closed", 1, 2)
-        assert (policy.outing_window_start, policy.outing_window_end) == (time(6), time(20))
-    assert (
-        Pass.all_tenants.filter(site=site).count() == 62
-        and Pass.all_tenants.filter(site=other).count() == 2
-    )
-    assert Pass.all_tenants.values("resident_id").distinct().count() == 64 == report.passes
-    events = list(AccessEvent.all_tenants.order_by("device_time"))
-    assert len(events) == report.events == sum(report.decisions.values())
-    assert all(e.device_time < now for e in events)
-    week = {timezone.localtime(e.device_time).date() for e in events if e.site_id == site.pk}
-    assert len(week) >= 5  # the demo company's site: a week of events
-    assert all(e.device_time >= now - timedelta(days=1) for e in events if e.site_id == other.pk)
-    fevers = [e for e in events if e.temperature is not None and e.temperature >= Decimal("37.3")]
-    assert Alert.all_tenants.count() == FollowUp.all_tenants.count() == len(fevers) == report.alerts
-    assert {e.decision for e in fevers} <= {"refer", "deny"}
-    # The gate decided, not the generator: no household went out twice in a period.
-    rules = Rules.from_policy(AccessPolicy.all_tenants.get(site=site))
-    outings = Counter(
-        (e.household_id, period_start(rules, timezone.localtime(e.device_time)))
-        for e in events
-        if e.direction == "out" and e.decision == "admit"
-    )
-    assert outings and max(outings.values()) == 1
-    assert report.decisions["deny"] == sum(1 for e in events if e.decision == "deny") > 0

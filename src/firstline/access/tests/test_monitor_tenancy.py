@@ -7,21 +7,22 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from firstline.access import services, urls_monitor
 from firstline.access.models import Alert, FollowUp
-from firstline.access.services import GateInput
+from firstline.access.services import gate
+from firstline.access.services.gate import GateInput
+from firstline.access.urls import monitor
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import World
 
 
 def fever_at(site, resident) -> None:
     """A closed policy and one resident at 38.2 ℃: an alert and a follow-up."""
-    services.policy_publish(
+    gate.policy_publish(
         actor=None,
         site=site,
         data={"mode": "closed", "effective_from": timezone.now() - timedelta(days=1)},
     )
-    services.events_record(
+    gate.events_record(
         site=site,
         inputs=[
             GateInput(
@@ -71,5 +72,5 @@ class TestAccessMonitorTenancy(TenancyCases):
 
 def test_every_monitor_route_is_covered():
     """A new monitoring page must join the tenancy checks above."""
-    declared = {f"access:{pattern.name}" for pattern in urls_monitor.urlpatterns}
+    declared = {f"access:{pattern.name}" for pattern in monitor.urlpatterns}
     assert declared == {page.name for page in TestAccessMonitorTenancy.routes}

@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from firstline.access import devices, fastpath, services
-from firstline.access.api import EventItem, _plain_item
+from firstline.access.api.gate import EventItem, _plain_item
 from firstline.access.models import AccessEvent, Alert, FollowUp, SiteKey
-from firstline.access.services import GateInput
+from firstline.access.services import devices, fastpath
+from firstline.access.services import gate as gate_services
+from firstline.access.services.gate import GateInput
 from firstline.access.tests.test_devices import make_gate
 from firstline.estates.models import Household
 from firstline.testing.world import make_id_number, make_resident
@@ -44,7 +45,7 @@ def gate(**kw) -> GateInput:
 
 
 def closed(site, *, quota: int | None = 1, **extra):
-    return services.policy_publish(
+    return gate_services.policy_publish(
         actor=None,
         site=site,
         data={
@@ -80,11 +81,11 @@ def test_stored_rows_read_back_as_the_orm_writes_them(world):
     closed(world.a.site, quota=None)
     resident = world.a.residents[0]
     at = timezone.now() - timedelta(minutes=5)
-    [single] = services.events_record(
+    [single] = gate_services.events_record(
         site=world.a.site,
         inputs=[gate(resident_id=resident.pk, device_time=at, temperature=Decimal("38.0"))],
     )
-    batch = services.events_record(
+    batch = gate_services.events_record(
         site=world.a.site,
         inputs=[gate(resident_id=resident.pk, device_time=at), gate(direction="out")],
     )
@@ -113,18 +114,18 @@ def test_stored_rows_read_back_as_the_orm_writes_them(world):
 def test_a_published_policy_is_used_by_the_very_next_event(world):
     site, resident = world.a.site, world.a.residents[0]
     closed(site, quota=5)
-    first = services.events_record(
+    first = gate_services.events_record(
         site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
     )
     assert first[0].decision == "admit"
     # Unchanged policies and keys: no policy query, whatever the process saw before.
     with CaptureQueriesContext(connection) as captured:
-        services.events_record(site=site, inputs=[gate(resident_id=resident.pk)])
+        gate_services.events_record(site=site, inputs=[gate(resident_id=resident.pk)])
     assert not any("access_accesspolicy" in q["sql"] and "COUNT" not in q["sql"] for q in captured)
 
     closed(site, quota=1)  # the household has used its one outing now
 
-    [again] = services.events_record(
+    [again] = gate_services.events_record(
         site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
     )
     assert again.decision == "deny"
@@ -137,14 +138,14 @@ def test_a_policy_changed_behind_the_services_back_is_seen(world):
     site, resident = world.a.site, world.a.residents[0]
     policy = closed(site, quota=None)
     assert (
-        services.events_record(site=site, inputs=[gate(resident_id=resident.pk, direction="out")])[
-            0
-        ].decision
+        gate_services.events_record(
+            site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
+        )[0].decision
         == "admit"
     )
     policy.outing_quota = 0
     policy.save()  # updated_at moves
-    [denied] = services.events_record(
+    [denied] = gate_services.events_record(
         site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
     )
     assert denied.decision == "deny"
@@ -153,26 +154,30 @@ def test_a_policy_changed_behind_the_services_back_is_seen(world):
 def test_a_new_signing_key_verifies_at_once(world):
     site, resident = world.a.site, world.a.residents[0]
     closed(site, quota=None)
-    old = services.pass_issue(actor=None, resident=resident)
-    [admitted] = services.events_record(site=site, inputs=[gate(token=services.pass_token(old))])
+    old = gate_services.pass_issue(actor=None, resident=resident)
+    [admitted] = gate_services.events_record(
+        site=site, inputs=[gate(token=gate_services.pass_token(old))]
+    )
     assert admitted.decision == "admit"  # the site's keys are cached now
 
     SiteKey.all_tenants.filter(site=site).update(active=False)  # rotate: a new key signs
-    new = services.pass_issue(actor=None, resident=world.a.residents[1])
+    new = gate_services.pass_issue(actor=None, resident=world.a.residents[1])
     key = SiteKey.all_tenants.get(site=site, active=True)
-    assert services.pass_token(new).count(".") == 2 and key.kid.endswith("k2")
+    assert gate_services.pass_token(new).count(".") == 2 and key.kid.endswith("k2")
 
-    [both] = services.events_record(site=site, inputs=[gate(token=services.pass_token(new))])
+    [both] = gate_services.events_record(
+        site=site, inputs=[gate(token=gate_services.pass_token(new))]
+    )
     assert both.decision == "admit"
 
 
 def test_a_deleted_signing_key_stops_verifying_at_once(world):
     site, resident = world.a.site, world.a.residents[0]
     closed(site, quota=None)
-    token = services.pass_token(services.pass_issue(actor=None, resident=resident))
-    assert services.events_record(site=site, inputs=[gate(token=token)])[0].decision == "admit"
+    token = gate_services.pass_token(gate_services.pass_issue(actor=None, resident=resident))
+    assert gate_services.events_record(site=site, inputs=[gate(token=token)])[0].decision == "admit"
     SiteKey.all_tenants.filter(site=site).delete()  # a compromised key withdrawn
-    [refused] = services.events_record(site=site, inputs=[gate(token=token)])
+    [refused] = gate_services.events_record(site=site, inputs=[gate(token=token)])
     assert refused.decision == "deny"
 
 
@@ -195,8 +200,8 @@ def test_a_switched_off_token_is_refused_within_the_cache_period(world, monkeypa
 def test_a_replayed_single_event_returns_the_stored_result(world):
     site, resident = world.a.site, world.a.residents[0]
     item = gate(resident_id=resident.pk, temperature=Decimal("38.5"))
-    [first] = services.events_record(site=site, inputs=[item])
-    [again] = services.events_record(site=site, inputs=[item])
+    [first] = gate_services.events_record(site=site, inputs=[item])
+    [again] = gate_services.events_record(site=site, inputs=[item])
     assert (again.event_id, again.decision, again.reasons, again.duplicate) == (
         first.event_id,
         first.decision,
@@ -212,7 +217,7 @@ def test_a_batch_is_copied_with_reserved_ids(world):
     closed(site, quota=None)
     items = [gate(resident_id=r0.pk), gate(resident_id=r1.pk, temperature=Decimal("39.0"))]
     with CaptureQueriesContext(connection) as captured:
-        results = services.events_record(site=site, inputs=items)
+        results = gate_services.events_record(site=site, inputs=items)
     assert any(q["sql"].startswith("COPY access_accessevent") for q in captured)
     assert [r.decision for r in results] == ["admit", "refer"]
     stored = {e.pk: e for e in AccessEvent.all_tenants.all()}
@@ -220,7 +225,7 @@ def test_a_batch_is_copied_with_reserved_ids(world):
     assert stored[results[1].event_id].reasons == results[1].reasons
     assert Alert.all_tenants.get().event_id == results[1].event_id
     # The identity sequence moved past the reserved ids: the ORM inserts after them.
-    later = services.events_record(site=site, inputs=[gate(resident_id=r0.pk)])
+    later = gate_services.events_record(site=site, inputs=[gate(resident_id=r0.pk)])
     assert later[0].event_id > max(stored)
 
 
@@ -231,7 +236,7 @@ def test_a_batchs_reasons_are_written_as_json_once_per_distinct_list(world):
     site, (r0, r1) = world.a.site, world.a.residents
     closed(site, quota=None)
     fastpath._reasons_text.cache_clear()
-    results = services.events_record(
+    results = gate_services.events_record(
         site=site, inputs=[gate(resident_id=r.pk) for r in (r0, r1, r0, r1)]
     )
     assert {r.decision for r in results} == {"admit"}
@@ -255,8 +260,8 @@ def test_one_row_lookups_are_prepared_and_list_lookups_planned_with_their_values
     site, (r0, r1) = world.a.site, world.a.residents
     closed(site, quota=1)
     for _ in range(8):  # past psycopg's prepare threshold
-        services.events_record(site=site, inputs=[gate(resident_id=r0.pk, direction="out")])
-        services.events_record(
+        gate_services.events_record(site=site, inputs=[gate(resident_id=r0.pk, direction="out")])
+        gate_services.events_record(
             site=site,
             inputs=[gate(resident_id=r0.pk, direction="out"), gate(resident_id=r1.pk)],
         )
@@ -372,7 +377,7 @@ def test_two_exits_of_one_household_cannot_both_take_its_last_outing(world):
         results = _in_threads(
             [
                 lambda r=r: (
-                    services.events_record(
+                    gate_services.events_record(
                         site=site, inputs=[gate(resident_id=r.pk, direction="out")]
                     )[0].decision
                 )
@@ -399,7 +404,7 @@ def test_concurrent_batches_sharing_households_do_not_deadlock(world):
     closed(site, quota=1000)
 
     def batch(out, inside):
-        return services.events_record(
+        return gate_services.events_record(
             site=site,
             inputs=[gate(resident_id=out.pk, direction="out") for _ in range(50)]
             + [gate(resident_id=inside.pk, direction="in") for _ in range(50)],
@@ -442,9 +447,9 @@ def test_a_check_in_is_two_round_trips_and_a_counted_exit_three(world):
     household's lock and its count together, then the INSERT with the COMMIT."""
     site, (r0, r1) = world.a.site, world.a.residents
     closed(site, quota=5)
-    token = services.pass_token(services.pass_issue(actor=None, resident=r1))
+    token = gate_services.pass_token(gate_services.pass_issue(actor=None, resident=r1))
     for warm in (gate(resident_id=r0.pk), gate(token=token)):  # the policy and keys cached
-        services.events_record(site=site, inputs=[warm])
+        gate_services.events_record(site=site, inputs=[warm])
     cases = [
         (gate(resident_id=r0.pk), 2, "admit"),
         (gate(token=token), 2, "admit"),
@@ -453,7 +458,7 @@ def test_a_check_in_is_two_round_trips_and_a_counted_exit_three(world):
     ]
     for item, trips, decision in cases:
         with round_trips() as measured:
-            [result] = services.events_record(site=site, inputs=[item])
+            [result] = gate_services.events_record(site=site, inputs=[item])
         assert (measured, result.decision) == ([trips], decision), item
     assert AccessEvent.all_tenants.count() == 6
     # The exits were counted: the quota of 5 has 3 left.
@@ -468,12 +473,12 @@ def test_a_replayed_exit_returns_the_stored_result_and_takes_no_outing(world):
     site, resident = world.a.site, world.a.residents[0]
     closed(site, quota=1)
     item = gate(resident_id=resident.pk, direction="out")
-    [first] = services.events_record(site=site, inputs=[item])
-    [again] = services.events_record(site=site, inputs=[item])
+    [first] = gate_services.events_record(site=site, inputs=[item])
+    [again] = gate_services.events_record(site=site, inputs=[item])
     assert (first.decision, first.duplicate) == ("admit", False)
     assert (again.event_id, again.decision, again.duplicate) == (first.event_id, "admit", True)
     assert AccessEvent.all_tenants.count() == 1
-    [other] = services.events_record(
+    [other] = gate_services.events_record(
         site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
     )
     assert other.decision == "deny"  # the one outing was taken once, by the first
@@ -489,7 +494,7 @@ def test_an_error_in_a_sent_transaction_rolls_it_back(world):
     closed(site, quota=5)
     too_cold = gate(resident_id=resident.pk, direction="out", temperature=Decimal("-1000.0"))
     with pytest.raises(DataError):
-        services.events_record(site=site, inputs=[too_cold])
+        gate_services.events_record(site=site, inputs=[too_cold])
     assert connection.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     assert AccessEvent.all_tenants.count() == 0
 
@@ -497,11 +502,11 @@ def test_an_error_in_a_sent_transaction_rolls_it_back(world):
     def exit_elsewhere():
         with connection.cursor() as cur:
             cur.execute("SET lock_timeout = '2s'")
-        [result] = services.events_record(
+        [result] = gate_services.events_record(
             site=site, inputs=[gate(resident_id=resident.pk, direction="out")]
         )
         return result.decision
 
     assert _in_threads([exit_elsewhere]) == ["admit"]
-    [after] = services.events_record(site=site, inputs=[gate(resident_id=resident.pk)])
+    [after] = gate_services.events_record(site=site, inputs=[gate(resident_id=resident.pk)])
     assert after.decision == "admit"

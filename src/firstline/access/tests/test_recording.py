@@ -1,4 +1,4 @@
-"""Passes and recorded gate events through the services."""
+"""Passes and recorded gate events through the gate_services."""
 
 import uuid
 from datetime import timedelta
@@ -7,14 +7,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from firstline.access import passes, services
 from firstline.access.models import AccessEvent, Alert, FollowUp, Pass
-from firstline.access.services import GateInput
+from firstline.access.services import gate as gate_services
+from firstline.access.services import passes
+from firstline.access.services.gate import GateInput
 
 
 @pytest.fixture
 def policy(world):
-    return services.policy_publish(
+    return gate_services.policy_publish(
         actor=None,
         site=world.a.site,
         data={
@@ -38,9 +39,9 @@ def gate(site, **kw):
 
 def test_pass_verifies_offline_with_only_the_public_key(world):
     resident = world.a.residents[0]
-    pass_ = services.pass_issue(actor=None, resident=resident)
-    token = services.pass_token(pass_)
-    keys = services.site_public_keys(world.a.site.pk)
+    pass_ = gate_services.pass_issue(actor=None, resident=resident)
+    token = gate_services.pass_token(pass_)
+    keys = gate_services.site_public_keys(world.a.site.pk)
     claims = passes.verify(token, public_keys=keys, site_id=world.a.site.pk, now=timezone.now())
     assert (claims.pass_id, claims.site_id) == (pass_.pk, world.a.site.pk)
     head, payload, sig = token.split(".")
@@ -66,9 +67,9 @@ def test_scan_admits_then_quota_denies_second_exit_of_the_household(world, polic
     site = world.a.site
     first, second = world.a.residents
     issued = timezone.now() - timedelta(hours=1)
-    t1 = services.pass_token(services.pass_issue(actor=None, resident=first, now=issued))
-    t2 = services.pass_token(services.pass_issue(actor=None, resident=second, now=issued))
-    results = services.events_record(
+    t1 = gate_services.pass_token(gate_services.pass_issue(actor=None, resident=first, now=issued))
+    t2 = gate_services.pass_token(gate_services.pass_issue(actor=None, resident=second, now=issued))
+    results = gate_services.events_record(
         site=site,
         inputs=[
             gate(
@@ -84,8 +85,8 @@ def test_scan_admits_then_quota_denies_second_exit_of_the_household(world, polic
 def test_replayed_uuids_are_not_stored_twice(world, policy):
     site = world.a.site
     items = [gate(site, resident_id=world.a.residents[0].pk) for _ in range(3)]
-    first = services.events_record(site=site, inputs=items)
-    again = services.events_record(site=site, inputs=items)
+    first = gate_services.events_record(site=site, inputs=items)
+    again = gate_services.events_record(site=site, inputs=items)
     assert AccessEvent.all_tenants.count() == 3
     assert [r.event_id for r in again] == [r.event_id for r in first]
     assert all(r.duplicate for r in again) and not any(r.duplicate for r in first)
@@ -97,9 +98,9 @@ def test_a_batch_mixing_replays_and_new_events_stores_the_new_ones_once(world, p
     again, answering the replays with their original results."""
     site, resident = world.a.site, world.a.residents[0].pk
     old = [gate(site, resident_id=resident, temperature=Decimal("38.4")), gate(site)]
-    first = services.events_record(site=site, inputs=old)
+    first = gate_services.events_record(site=site, inputs=old)
     new = [gate(site, resident_id=resident, temperature=Decimal("38.9")), gate(site)]
-    mixed = services.events_record(site=site, inputs=[new[0], old[0], new[1], old[1]])
+    mixed = gate_services.events_record(site=site, inputs=[new[0], old[0], new[1], old[1]])
 
     assert [r.duplicate for r in mixed] == [False, True, False, True]
     assert [mixed[1].event_id, mixed[3].event_id] == [r.event_id for r in first]
@@ -112,7 +113,7 @@ def test_a_batch_mixing_replays_and_new_events_stores_the_new_ones_once(world, p
 
 def test_fever_refers_alerts_and_opens_a_follow_up(world, policy):
     site = world.a.site
-    [result] = services.events_record(
+    [result] = gate_services.events_record(
         site=site,
         inputs=[gate(site, resident_id=world.a.residents[0].pk, temperature=Decimal("38.1"))],
     )
@@ -128,13 +129,13 @@ def test_fever_refers_alerts_and_opens_a_follow_up(world, policy):
 
 def test_revoked_pass_is_denied_and_other_sites_pass_is_refused(world, policy):
     issued = timezone.now() - timedelta(hours=1)
-    pass_ = services.pass_issue(actor=None, resident=world.a.residents[0], now=issued)
-    token = services.pass_token(pass_)
-    services.pass_revoke(actor=None, pass_=pass_, reason="搬离")
-    b_token = services.pass_token(
-        services.pass_issue(actor=None, resident=world.b.residents[0], now=issued)
+    pass_ = gate_services.pass_issue(actor=None, resident=world.a.residents[0], now=issued)
+    token = gate_services.pass_token(pass_)
+    gate_services.pass_revoke(actor=None, pass_=pass_, reason="搬离")
+    b_token = gate_services.pass_token(
+        gate_services.pass_issue(actor=None, resident=world.b.residents[0], now=issued)
     )
-    results = services.events_record(
+    results = gate_services.events_record(
         site=world.a.site,
         inputs=[gate(world.a.site, token=token), gate(world.a.site, token=b_token)],
     )
@@ -146,15 +147,15 @@ def test_revoked_pass_is_denied_and_other_sites_pass_is_refused(world, policy):
 
 def test_visitor_pass_is_one_time(world, policy):
     site = world.a.site
-    pass_ = services.pass_issue_visitor(
+    pass_ = gate_services.pass_issue_visitor(
         actor=None,
         household=world.a.household,
         name="访客王",
         day_start=timezone.now() - timedelta(hours=1),
     )
-    token = services.pass_token(pass_)
-    [first] = services.events_record(site=site, inputs=[gate(site, token=token)])
-    [second] = services.events_record(site=site, inputs=[gate(site, token=token)])
+    token = gate_services.pass_token(pass_)
+    [first] = gate_services.events_record(site=site, inputs=[gate(site, token=token)])
+    [second] = gate_services.events_record(site=site, inputs=[gate(site, token=token)])
     assert (first.decision, second.decision, second.reasons[0]) == (
         "admit",
         "deny",

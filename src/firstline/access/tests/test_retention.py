@@ -9,15 +9,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from firstline.access import admin_services, retention, services
 from firstline.access.models import AccessEvent, Alert, Delivery, FollowUp, Pass, Visitor
-from firstline.access.services import GateInput
+from firstline.access.services import administration, gate, retention
+from firstline.access.services.gate import GateInput
 
 OLD = timedelta(days=40)  # past the 30-day retention of these tests
 
 
 def publish(site, *, period_days=2):
-    return services.policy_publish(
+    return gate.policy_publish(
         actor=None,
         site=site,
         data={
@@ -29,7 +29,7 @@ def publish(site, *, period_days=2):
 
 
 def record(site, resident, *, ago, temperature="36.5"):
-    [result] = services.events_record(
+    [result] = gate.events_record(
         site=site,
         inputs=[
             GateInput(
@@ -64,18 +64,18 @@ def history(world):
 
     household = world.a.household
     old_day = timezone.localdate() - OLD
-    old_visitor = admin_services.visitor_register(
+    old_visitor = administration.visitor_register(
         actor=None, household=household, name="王五", phone="13900000001",
         expected_on=old_day, today=old_day,
     )  # fmt: skip
-    new_visitor = admin_services.visitor_register(
+    new_visitor = administration.visitor_register(
         actor=None, household=household, name="赵六", phone="13900000002",
         expected_on=timezone.localdate(),
     )  # fmt: skip
-    admin_services.delivery_log(actor=None, site=site, carrier="顺丰", now=timezone.now() - OLD)
+    administration.delivery_log(actor=None, site=site, carrier="顺丰", now=timezone.now() - OLD)
     # A resident's pass that expired long ago: not a visitor's, so it stays.
-    expired = services.pass_issue(actor=None, resident=first, now=timezone.now() - 3 * OLD)
-    new_delivery = admin_services.delivery_log(actor=None, site=site, carrier="美团")
+    expired = gate.pass_issue(actor=None, resident=first, now=timezone.now() - 3 * OLD)
+    new_delivery = administration.delivery_log(actor=None, site=site, carrier="美团")
     return {
         "events": {still_open.pk, unacknowledged.pk, recent.pk},
         "visitors": {new_visitor.pk},

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from firstline.core.crypto import seal
-from firstline.core.identity import id_check_char
 from firstline.core.models import AccessLog, AuditEvent
+from firstline.core.personal.crypto import seal
+from firstline.core.personal.identity import id_check_char
 from firstline.estates.models import Building, Household, Resident, Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Company, RoleAssignment

@@ -10,12 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.core.crypto import lookup_digest, seal
-from firstline.core.identity import id_check_char
 from firstline.core.models import AuditEvent, TaskProgress
-from firstline.core.personal import get_personal
-from firstline.estates.importing import COLUMNS
+from firstline.core.personal.crypto import lookup_digest, seal
+from firstline.core.personal.fields import get_personal
+from firstline.core.personal.identity import id_check_char
 from firstline.estates.models import Building, Household, Resident, Site
+from firstline.estates.services.importing import COLUMNS
 from firstline.estates.tasks import import_residents, upload_save
 from firstline.geo.models import Division
 from firstline.orgs.models import Company, RoleAssignment

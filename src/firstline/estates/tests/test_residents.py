@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from firstline.core.models import AccessLog, AuditEvent
-from firstline.core.personal import get_personal
+from firstline.core.personal.fields import get_personal
 from firstline.estates.models import Resident
 from firstline.testing.world import PASSWORD, make_id_number
 

@@ -12,13 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from firstline.estates.models import Building, Household, Resident
-from firstline.health.declarations import (
+from firstline.health.models import Declaration, RiskArea, RiskList
+from firstline.health.services.declarations import (
     DeclarationInput,
     PlaceInput,
     consent_record,
     declaration_submit,
 )
-from firstline.health.models import Declaration, RiskArea, RiskList
 from firstline.testing.world import PASSWORD, make_id_number, make_resident
 
 # The district every test declares a visit to: high risk since a month ago.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from firstline.health.alerts import alert_acknowledge, alerts_raise
 from firstline.health.models import HealthAlert
+from firstline.health.services.alerts import alert_acknowledge, alerts_raise
 
 
 def alert(tenant, key="1"):

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from firstline.health.declarations import (
+from firstline.health.models import Declaration, IsolationCase, RiskArea, RiskList
+from firstline.health.services.declarations import (
     DeclarationInput,
     PlaceInput,
     consent_record,
     declaration_submit,
 )
-from firstline.health.models import Declaration, IsolationCase, RiskArea, RiskList
 from firstline.testing.tenancy import Api, TenancyCases, _login
 
 

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from firstline.health import isolation, support
 from firstline.health.models import (
     HealthAlert,
     IsolationCase,
@@ -21,6 +20,7 @@ from firstline.health.models import (
     SupportRequest,
     VulnerableCheck,
 )
+from firstline.health.services import isolation, support
 from firstline.health.tests.helpers import another_household_resident, count_queries, login
 from firstline.health.tests.test_care_tenancy import case_of, furnished, request_of
 

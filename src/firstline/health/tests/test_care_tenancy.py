@@ -12,13 +12,14 @@ from django.utils import timezone
 from PIL import Image
 
 from firstline.core.models import AccessLog
-from firstline.health import isolation, support, urls_care
 from firstline.health.models import (
     HealthAlert,
     IsolationCase,
     IsolationFacility,
     SupportRequest,
 )
+from firstline.health.services import isolation, support
+from firstline.health.urls import care
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import PASSWORD, World
 
@@ -145,7 +146,7 @@ EXPLICIT = {"health:flagged_list"}  # cross-company by division: test_flagged_* 
 
 def test_every_care_route_is_covered():
     """A new care page must join the tenancy checks above."""
-    declared = {f"health:{pattern.name}" for pattern in urls_care.urlpatterns}
+    declared = {f"health:{pattern.name}" for pattern in care.urlpatterns}
     assert declared == {page.name for page in TestCareTenancy.routes} | EXPLICIT
 
 

@@ -10,13 +10,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from firstline.core.models import AuditEvent
-from firstline.health.declarations import (
-    DeclarationInput,
-    PlaceInput,
-    consent_record,
-    declaration_reasons,
-    declaration_submit,
-)
 from firstline.health.models import (
     Declaration,
     DeclarationPlace,
@@ -25,6 +18,13 @@ from firstline.health.models import (
     RiskList,
     ScreeningConfig,
     WorkItem,
+)
+from firstline.health.services.declarations import (
+    DeclarationInput,
+    PlaceInput,
+    consent_record,
+    declaration_reasons,
+    declaration_submit,
 )
 
 NOW = timezone.make_aware(datetime(2020, 2, 3, 10, 0))
@@ -163,7 +163,7 @@ def workbook(*rows) -> bytes:
 
     from openpyxl import load_workbook
 
-    from firstline.health.declarations import declarations_template
+    from firstline.health.services.declarations_import import declarations_template
 
     wb = load_workbook(BytesIO(declarations_template()))
     ws = wb["行程申报"]
@@ -175,7 +175,7 @@ def workbook(*rows) -> bytes:
 
 
 def test_import_finds_residents_screens_and_opens_the_worklist(world, areas):
-    from firstline.health.declarations import declarations_import
+    from firstline.health.services.declarations_import import declarations_import
 
     a1, a2 = world.a.residents
     today = timezone.localdate()
@@ -195,7 +195,7 @@ def test_import_finds_residents_screens_and_opens_the_worklist(world, areas):
 
 
 def test_import_rejects_the_file_naming_rows_and_columns(world):
-    from firstline.health.declarations import declarations_import
+    from firstline.health.services.declarations_import import declarations_import
 
     a1, a2 = world.a.residents
     b1 = world.b.residents[0]
@@ -220,7 +220,7 @@ def test_import_rejects_the_file_naming_rows_and_columns(world):
 
 
 def test_import_unreadable_file(world):
-    from firstline.health.declarations import declarations_import
+    from firstline.health.services.declarations_import import declarations_import
 
     with pytest.raises(ValidationError) as exc:
         declarations_import(actor=None, site=world.a.site, file=b"not a workbook")

@@ -12,13 +12,13 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.core.personal import set_personal
+from firstline.core.personal.fields import set_personal
 from firstline.estates.models import Resident
-from firstline.health import otp
 from firstline.health.models import Consent, Declaration, PhoneCode, WorkItem
-from firstline.health.sms import SmsBackend
+from firstline.health.services import otp
+from firstline.health.services.sms import SmsBackend
 from firstline.health.tests.helpers import high_risk_list, login
-from firstline.health.views_declare import site_token
+from firstline.health.views.declare import site_token
 from firstline.testing.world import make_id_number, make_resident
 
 PHONE_A = "13800000101"  # world.a.residents[0]
@@ -337,7 +337,7 @@ def test_resident_user_cannot_declare_for_another_household(client, world):
 
 
 def test_demo_code_hidden_with_a_real_backend(client, world, settings):
-    from firstline.health import sms
+    from firstline.health.services import sms
 
     settings.DEBUG = False
     settings.FIRSTLINE_SMS_BACKEND = "firstline.health.tests.test_declare_self.SilentBackend"

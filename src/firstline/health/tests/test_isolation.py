@@ -13,15 +13,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
-from firstline.health import isolation
-from firstline.health.isolation import (
+from firstline.health.models import HealthAlert, IsolationCase, IsolationFacility
+from firstline.health.services import isolation
+from firstline.health.services.isolation import (
     check_record,
     isolation_extend,
     isolation_open,
     isolation_release,
     missed_checks_raise,
 )
-from firstline.health.models import HealthAlert, IsolationCase, IsolationFacility
 
 ZONE = timezone.get_default_timezone()
 DAY = date(2020, 2, 3)

@@ -12,8 +12,6 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from firstline.health import isolation, support, vulnerable
-from firstline.health.daily import FIGURES, daily_counts_rollup
 from firstline.health.models import (
     Consent,
     Declaration,
@@ -27,7 +25,9 @@ from firstline.health.models import (
     VulnerableCheck,
     WorkItem,
 )
-from firstline.health.purge import purge_health_data
+from firstline.health.services import isolation, support, vulnerable
+from firstline.health.services.daily import FIGURES, daily_counts_rollup
+from firstline.health.services.purge import purge_health_data
 from firstline.health.tests.test_care_tenancy import jpeg_bytes
 
 ZONE = timezone.get_default_timezone()

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from firstline.core.models import AuditEvent
 from firstline.health.models import RiskArea, RiskList
-from firstline.health.risklists import risklist_import
+from firstline.health.services.risklists import risklist_import
 
 CSV = (
     "区划代码,地区,风险等级,起始日期,截止日期\n"

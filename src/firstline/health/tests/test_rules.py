@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from firstline.health.declarations import DeclarationInput, PlaceInput
-from firstline.health.rules import DEFAULT_CONFIG, Area, Config, screen, worst
+from firstline.health.services.declarations import DeclarationInput, PlaceInput
+from firstline.health.services.rules import DEFAULT_CONFIG, Area, Config, screen, worst
 
 AS_OF = date(2020, 2, 3)
 JIANGHAN = Area(

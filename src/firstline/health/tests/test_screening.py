@@ -12,13 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from firstline.estates.models import Resident
-from firstline.health import rules
-from firstline.health.declarations import (
-    DeclarationInput,
-    PlaceInput,
-    consent_record,
-    declaration_submit,
-)
 from firstline.health.models import (
     Consent,
     Declaration,
@@ -29,7 +22,14 @@ from firstline.health.models import (
     ScreeningConfig,
     WorkItem,
 )
-from firstline.health.screening import rescreen
+from firstline.health.services import rules
+from firstline.health.services.declarations import (
+    DeclarationInput,
+    PlaceInput,
+    consent_record,
+    declaration_submit,
+)
+from firstline.health.services.screening import rescreen
 
 AS_OF = date(2020, 2, 3)
 NOW = timezone.make_aware(datetime(2020, 2, 3, 9, 0))

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.health.declarations import PlaceInput
 from firstline.health.models import Consent, Declaration, RiskArea, RiskList, WorkItem
+from firstline.health.services.declarations import PlaceInput
 from firstline.health.tests.helpers import (
     another_household_resident,
     count_queries,
@@ -21,7 +21,7 @@ from firstline.health.tests.helpers import (
     login,
     staff_declare,
 )
-from firstline.health.views_declare import site_token
+from firstline.health.views.declare import site_token
 
 
 @pytest.fixture
@@ -320,7 +320,7 @@ def workbook(rows: list[list]) -> bytes:
 
     from openpyxl import Workbook
 
-    from firstline.health.declarations_xlsx import COLUMNS
+    from firstline.health.services.declarations_import import COLUMNS
 
     wb = Workbook()
     ws = wb.active

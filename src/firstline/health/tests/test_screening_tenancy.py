@@ -8,10 +8,14 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from firstline.health import urls_screening
-from firstline.health.declarations import DeclarationInput, consent_record, declaration_submit
 from firstline.health.models import Declaration, FollowUpCall, RiskList, WorkItem
-from firstline.health.views_declare import site_token
+from firstline.health.services.declarations import (
+    DeclarationInput,
+    consent_record,
+    declaration_submit,
+)
+from firstline.health.urls import screening
+from firstline.health.views.declare import site_token
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import PASSWORD, World
 
@@ -169,6 +173,6 @@ def test_shared_risk_list_pages(client, world):
 
 def test_every_screening_route_is_covered():
     """A new screening page must join one of the checks above."""
-    declared = {f"health:{pattern.name}" for pattern in urls_screening.urlpatterns}
+    declared = {f"health:{pattern.name}" for pattern in screening.urlpatterns}
     covered = {page.name for page in TestScreeningTenancy.routes} | set(ACTIONS) | PUBLIC | SHARED
     assert declared == covered

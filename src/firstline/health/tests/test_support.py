@@ -10,9 +10,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from firstline.health import support
 from firstline.health.models import HealthAlert, SupportRequest
-from firstline.health.support import fulfil_figures, percentile
+from firstline.health.services import support
+from firstline.health.services.support import fulfil_figures, percentile
 
 ZONE = timezone.get_default_timezone()
 DAY = date(2020, 2, 10)

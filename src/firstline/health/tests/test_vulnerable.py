@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from firstline.core.scope import Grant, Scope
 from firstline.estates.models import Resident
-from firstline.health import vulnerable
+from firstline.health.services import vulnerable
 from firstline.testing.world import make_id_number, make_resident
 
 

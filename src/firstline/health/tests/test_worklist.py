@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from firstline.core.models import AuditEvent
-from firstline.health import worklist
 from firstline.health.models import FollowUpCall, WorkItem
+from firstline.health.services import worklist
 from firstline.health.tests.helpers import high_risk_list, high_risk_visit, login, staff_declare
 
 

@@ -11,11 +11,10 @@ import time_machine
 from django.urls import reverse
 
 from firstline.core.models import AuditEvent
-from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.middleware import SESSION_VERIFIED
 from firstline.orgs.models import ApiToken, Company, RoleAssignment
-from firstline.orgs.services import api_token_create, totp_begin_setup, totp_confirm
+from firstline.orgs.services.accounts import api_token_create, totp_begin_setup, totp_confirm
 from firstline.orgs.validators import credit_code_check_char
 
 pytestmark = pytest.mark.django_db
@@ -54,21 +53,12 @@ def company():
 
 
 @pytest.fixture
-def site(company):
-    street = Division.objects.create(code="420106001", name="积玉桥街道", level=4)
-    community = Division.objects.create(
-        code="420106001001", name="临江社区", level=5, parent=street
-    )
-    return Site.all_tenants.create(company=company, name="临江花园", community=community)
-
-
-@pytest.fixture
-def user(django_user_model, company, site):
+def user(django_user_model, company):
     user = django_user_model.objects.create_user(
         username="lina", password=PASSWORD, display_name="李娜"
     )
     RoleAssignment.objects.create(user=user, role="company_admin", company=company)
-    RoleAssignment.objects.create(user=user, role="health_officer", company=company, site=site)
+    RoleAssignment.objects.create(user=user, role="health_officer", company=company)
     return user
 
 

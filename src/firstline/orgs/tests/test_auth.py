@@ -11,13 +11,12 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from firstline.core.crypto import keyring
 from firstline.core.models import AuditEvent
-from firstline.estates.models import Site
+from firstline.core.personal.crypto import keyring
 from firstline.geo.models import Division
 from firstline.orgs.middleware import SESSION_VERIFIED
 from firstline.orgs.models import ApiToken, Company, RoleAssignment, User
-from firstline.orgs.services import totp_begin_setup, totp_confirm, totp_verify
+from firstline.orgs.services.accounts import totp_begin_setup, totp_confirm, totp_verify
 from firstline.orgs.validators import credit_code_check_char
 
 pytestmark = pytest.mark.django_db
@@ -61,15 +60,6 @@ def company():
         credit_code=first17 + credit_code_check_char(first17),
         division=district,
     )
-
-
-@pytest.fixture
-def site(company):
-    street = Division.objects.create(code="420106001", name="积玉桥街道", level=4)
-    community = Division.objects.create(
-        code="420106001001", name="临江社区", level=5, parent=street
-    )
-    return Site.all_tenants.create(company=company, name="临江花园", community=community)
 
 
 def login(client, username=None, password=PASSWORD, **extra):
@@ -401,11 +391,11 @@ def test_required_2fa_cannot_be_switched_off_by_an_admin(client, settings, compa
     assert user.totp_confirmed is True
 
 
-def test_required_2fa_leaves_a_guard_alone(client, settings, company, site, django_user_model):
+def test_required_2fa_leaves_a_health_officer_alone(client, settings, company, django_user_model):
     settings.FIRSTLINE_REQUIRE_2FA = True
-    guard = django_user_model.objects.create_user(username="guard", password=PASSWORD)
-    RoleAssignment.objects.create(user=guard, role="guard", company=company, site=site)
-    login(client, username="guard")
+    officer = django_user_model.objects.create_user(username="officer", password=PASSWORD)
+    RoleAssignment.objects.create(user=officer, role="health_officer", company=company)
+    login(client, username="officer")
 
     response = client.get(reverse("dashboard"))
 

@@ -24,9 +24,9 @@ from firstline.estates.models import Household, Resident, Site, Staff
 from firstline.health.models import Consent, Declaration, IsolationCase, SupportRequest
 from firstline.sanitation.models import Task
 from firstline.sanitation.tests.rows import make_area, make_entry, make_task
-from firstline.supplies import ledger
-from firstline.supplies.locations import site_location, warehouse_location
 from firstline.supplies.models import Balance, LedgerEntry, Location
+from firstline.supplies.services import ledger
+from firstline.supplies.services.locations import site_location, warehouse_location
 from firstline.supplies.tests.shipping import item, stock_in, warehouse
 from firstline.testing.world import make_id_number, make_resident
 

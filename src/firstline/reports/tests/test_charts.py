@@ -11,10 +11,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.core.selectors import scope_for_user
 from firstline.estates.models import Site
-from firstline.reports import charts
+from firstline.orgs.selectors import scope_for_user
 from firstline.reports.models import DailyReport
+from firstline.reports.selectors import charts
 
 pytestmark = pytest.mark.django_db
 

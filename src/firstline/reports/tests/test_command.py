@@ -10,9 +10,9 @@ from django.http import Http404
 
 from firstline.access.models import Alert
 from firstline.core.models import AuditEvent
-from firstline.core.selectors import scope_for_user
 from firstline.health.models import HealthAlert
-from firstline.reports import command
+from firstline.orgs.selectors import scope_for_user
+from firstline.reports.services import command
 from firstline.reports.tests.alerts import gate_alert, health_alert, overdue_alert
 from firstline.sanitation.models import OverdueAlert
 from firstline.testing.world import make_user

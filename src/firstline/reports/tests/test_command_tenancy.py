@@ -6,8 +6,8 @@ import pytest
 
 from firstline.access.models import Alert
 from firstline.health.models import HealthAlert
-from firstline.reports import urls_command
 from firstline.reports.tests.alerts import one_of_each
+from firstline.reports.urls import command
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import World
 
@@ -60,7 +60,7 @@ class TestCommandTenancy(TenancyCases):
 
 
 def test_every_command_route_is_covered():
-    declared = {f"reports:{pattern.name}" for pattern in urls_command.urlpatterns}
+    declared = {f"reports:{pattern.name}" for pattern in command.urlpatterns}
     assert declared == {page.name for page in TestCommandTenancy.routes}
 
 

@@ -14,9 +14,9 @@ from freezegun import freeze_time
 
 from firstline.estates.models import Site
 from firstline.reports.models import FIGURES, DailyReport
-from firstline.reports.services import report_submit, reports_prefill
+from firstline.reports.services.daily import report_submit, reports_prefill
 from firstline.reports.tests.records import at, expected, furnish, stock
-from firstline.reports.views_daily import TODAY_MAX_SITES
+from firstline.reports.views.daily import TODAY_MAX_SITES
 from firstline.testing.world import PASSWORD
 
 TODAY = timezone.localdate()

@@ -17,8 +17,13 @@ from freezegun import freeze_time
 
 from firstline.core.models import AuditEvent
 from firstline.reports.models import FIGURES, DailyReport
-from firstline.reports.selectors_daily import missing_q
-from firstline.reports.services import report_cutoff, report_open, report_submit, reports_prefill
+from firstline.reports.selectors.daily import missing_q
+from firstline.reports.services.daily import (
+    report_cutoff,
+    report_open,
+    report_submit,
+    reports_prefill,
+)
 from firstline.reports.tests.records import at, expected, gate_events, staff
 
 DAY = date(2020, 2, 10)

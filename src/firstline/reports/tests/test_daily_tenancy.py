@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.reports import urls_daily
 from firstline.reports.models import DailyReport
-from firstline.reports.services import reports_prefill
+from firstline.reports.services.daily import reports_prefill
+from firstline.reports.urls import daily
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import PASSWORD, World
 
@@ -56,7 +56,7 @@ class TestDailyTenancy(TenancyCases):
 
 def test_every_daily_route_is_covered():
     """A new daily-report page must join the tenancy checks above."""
-    declared = {f"reports:{pattern.name}" for pattern in urls_daily.urlpatterns}
+    declared = {f"reports:{pattern.name}" for pattern in daily.urlpatterns}
     assert declared == {page.name for page in TestDailyTenancy.routes}
 
 

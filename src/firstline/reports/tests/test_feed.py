@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from firstline.core.selectors import scope_for_user
 from firstline.health.models import HealthAlert
-from firstline.reports import feed
-from firstline.reports.feed import FeedFilter
+from firstline.orgs.selectors import scope_for_user
+from firstline.reports.selectors import feed
+from firstline.reports.selectors.feed import FeedFilter
 from firstline.reports.tests.alerts import gate_alert, health_alert, one_of_each, overdue_alert
 
 pytestmark = pytest.mark.django_db

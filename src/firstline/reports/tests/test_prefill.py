@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from firstline.estates.models import Site
 from firstline.reports.models import FIGURES, DailyReport
-from firstline.reports.prefill import figures_compute
-from firstline.reports.services import report_cutoff, reports_prefill
+from firstline.reports.selectors.prefill import figures_compute
+from firstline.reports.services.daily import report_cutoff, reports_prefill
 from firstline.reports.tests.records import at, expected, furnish, stock
 
 DAY = timezone.localdate() - timedelta(days=2)

@@ -14,13 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.core.selectors import scope_for_user
 from firstline.estates.models import Site
-from firstline.estates.services import name_initials
+from firstline.estates.services.records import name_initials
 from firstline.geo.models import Division
-from firstline.reports import rollups
+from firstline.orgs.selectors import scope_for_user
 from firstline.reports.models import FIGURES, DailyReport
-from firstline.reports.services import report_cutoff
+from firstline.reports.selectors import rollups
+from firstline.reports.services.daily import report_cutoff
 from firstline.testing.world import PASSWORD, World, make_user
 
 DAY = date(2020, 2, 10)

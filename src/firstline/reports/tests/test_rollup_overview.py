@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from firstline.core.dashboards import SUPPRESSED
-from firstline.core.selectors import scope_for_user
+from firstline.core.personal.aggregates import SUPPRESSED
 from firstline.orgs.models import Company, Membership
-from firstline.reports import rollups
+from firstline.orgs.selectors import scope_for_user
+from firstline.reports.selectors import rollups
 from firstline.reports.tests.test_rollup import AFTER, DAY, add_report, add_site, land  # noqa: F401 - the fixture
 from firstline.testing.world import PASSWORD, make_credit_code
 

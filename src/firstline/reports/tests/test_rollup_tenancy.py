@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 
 from firstline.orgs.models import Association, Membership
-from firstline.reports import urls_rollup, webhooks
 from firstline.reports.models import Webhook, WebhookDelivery
+from firstline.reports.services import webhooks
 from firstline.reports.tests.test_rollup import add_report
+from firstline.reports.urls import rollup
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import PASSWORD, World, make_user
 
@@ -105,5 +106,5 @@ def test_actions_are_scoped_to_the_association(
 
 def test_every_rollup_route_is_covered():
     """A new roll-up or webhook page must join the tenancy checks above."""
-    declared = {f"reports:{pattern.name}" for pattern in urls_rollup.urlpatterns}
+    declared = {f"reports:{pattern.name}" for pattern in rollup.urlpatterns}
     assert declared == {page.name for page in TestRollupTenancy.routes} | set(ACTIONS)

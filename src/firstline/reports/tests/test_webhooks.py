@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from firstline.core.models import AuditEvent
 from firstline.orgs.models import Association, Membership
-from firstline.reports import webhooks
 from firstline.reports.models import FIGURES, Webhook, WebhookDelivery
+from firstline.reports.services import webhooks
 from firstline.reports.tests.test_rollup import add_report
 from firstline.testing.world import PASSWORD, make_user
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from firstline.sanitation.library import library_install
 from firstline.sanitation.models import AreaKind, PlanEntry
-from firstline.sanitation.plans import area_create, plan_apply
+from firstline.sanitation.services.library import library_install
+from firstline.sanitation.services.plans import area_create, plan_apply
 
 
 def planned(tenant, kinds=(AreaKind.LIFT, AreaKind.GARBAGE, AreaKind.TOILET)) -> dict:

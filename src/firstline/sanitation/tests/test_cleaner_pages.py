@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from firstline.estates.models import Site
-from firstline.estates.services import name_initials
+from firstline.estates.services.records import name_initials
 from firstline.sanitation.models import Task
 from firstline.sanitation.tests.rows import make_area, make_entry, make_task
 from firstline.sanitation.tests.test_completion import furnish

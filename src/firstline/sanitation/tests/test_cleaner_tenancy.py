@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from firstline.sanitation import urls_cleaner
 from firstline.sanitation.models import Area, Task
 from firstline.sanitation.tests.test_completion import furnish
+from firstline.sanitation.urls import cleaner
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import World
 
@@ -57,5 +57,5 @@ class TestCleanerTenancy(TenancyCases):
 
 def test_every_cleaner_route_is_covered():
     """A new page of the cleaner's must join the tenancy checks above."""
-    declared = {f"sanitation:{pattern.name}" for pattern in urls_cleaner.urlpatterns}
+    declared = {f"sanitation:{pattern.name}" for pattern in cleaner.urlpatterns}
     assert declared == {page.name for page in TestCleanerTenancy.routes}

@@ -17,8 +17,8 @@ from django.utils import timezone
 from PIL import Image
 
 from firstline.core.models import AuditEvent
-from firstline.sanitation.completion import task_complete
 from firstline.sanitation.models import Task
+from firstline.sanitation.services.completion import task_complete
 from firstline.sanitation.tests.rows import make_area, make_entry, make_task
 
 # --- helpers (shared by the cleaner's test modules) -------------------------------------------

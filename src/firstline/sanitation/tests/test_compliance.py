@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from firstline.core.selectors import scope_for_user
-from firstline.sanitation import compliance
-from firstline.sanitation.compliance import Figure
+from firstline.orgs.selectors import scope_for_user
 from firstline.sanitation.models import OverdueAlert, Task
+from firstline.sanitation.selectors import compliance
+from firstline.sanitation.selectors.compliance import Figure
 from firstline.sanitation.tests.rows import make_area, make_entry, make_task
 from firstline.testing.world import Tenant
 

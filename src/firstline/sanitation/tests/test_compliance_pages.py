@@ -257,8 +257,8 @@ def test_export_rejects_a_bad_format_or_range_and_writes_nothing(client, world, 
 def test_export_reads_sites_in_chunks(world, furnished, django_assert_num_queries):
     """Sites are read in keyset chunks (name, id), each chunk's figures in one query:
     a small chunk gives the same rows as one big one."""
-    from firstline.core.selectors import scope_for_user
-    from firstline.sanitation import exporting
+    from firstline.orgs.selectors import scope_for_user
+    from firstline.sanitation.services import exporting
 
     more_sites(world.a, 5)
     scope = scope_for_user(world.a.users["company_admin"]).for_perm("sanitation.export_compliance")

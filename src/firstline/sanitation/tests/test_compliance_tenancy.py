@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from firstline.sanitation import urls_compliance
 from firstline.sanitation.models import OverdueAlert
 from firstline.sanitation.tests.test_compliance import furnish
+from firstline.sanitation.urls import compliance
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import World
 
@@ -42,5 +42,5 @@ class TestComplianceTenancy(TenancyCases):
 
 def test_every_compliance_route_is_covered():
     """A new compliance page must join the tenancy checks above."""
-    declared = {f"sanitation:{pattern.name}" for pattern in urls_compliance.urlpatterns}
+    declared = {f"sanitation:{pattern.name}" for pattern in compliance.urlpatterns}
     assert declared == {page.name for page in TestComplianceTenancy.routes}

@@ -15,14 +15,14 @@ from django.utils import timezone
 from firstline.access.models import Device
 from firstline.core.api import token_hash
 from firstline.core.models import AuditEvent
-from firstline.sanitation.completion import (
+from firstline.sanitation.models import DeviceRun, Task
+from firstline.sanitation.services.completion import (
     RunError,
     RunInput,
     RunResult,
     device_run_record,
     device_runs_record,
 )
-from firstline.sanitation.models import DeviceRun, Task
 from firstline.sanitation.tests.rows import at, make_area, make_entry, make_task
 
 

@@ -12,10 +12,10 @@ import time_machine
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from firstline.sanitation import generator
-from firstline.sanitation.generator import slot_offsets, tasks_generate
 from firstline.sanitation.models import AreaKind, Task
-from firstline.sanitation.plans import plan_entry_edit
+from firstline.sanitation.services import generator
+from firstline.sanitation.services.generator import slot_offsets, tasks_generate
+from firstline.sanitation.services.plans import plan_entry_edit
 from firstline.sanitation.tests.planning import entry, planned
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from firstline.sanitation.generator import tasks_generate
 from firstline.sanitation.models import AreaKind, OverdueAlert, Task
-from firstline.sanitation.overdue import overdue_raise
+from firstline.sanitation.services.generator import tasks_generate
+from firstline.sanitation.services.overdue import overdue_raise
 from firstline.sanitation.tests.planning import entry, planned
 
 TZ = ZoneInfo("Asia/Shanghai")

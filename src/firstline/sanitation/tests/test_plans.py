@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from firstline.sanitation.guides import (
+from firstline.sanitation.models import AreaKind, Guide, GuideItem, PlanEntry
+from firstline.sanitation.services.guides import (
     guide_item_revise,
     guide_items,
     guide_publish_version,
     override_set,
 )
-from firstline.sanitation.library import LIBRARY, library_install
-from firstline.sanitation.models import AreaKind, Guide, GuideItem, PlanEntry
-from firstline.sanitation.plans import area_create, plan_apply, plan_entry_edit
+from firstline.sanitation.services.library import LIBRARY, library_install
+from firstline.sanitation.services.plans import area_create, plan_apply, plan_entry_edit
 from firstline.sanitation.tests.planning import entry, planned
 
 
@@ -140,7 +140,7 @@ def test_bad_guide_version_writes_nothing():
 
 @pytest.mark.django_db
 def test_area_off_deactivates_and_edit_bumps_revision(world):
-    from firstline.sanitation.plans import area_edit
+    from firstline.sanitation.services.plans import area_edit
 
     areas = planned(world.a)
     with pytest.raises(ValidationError):

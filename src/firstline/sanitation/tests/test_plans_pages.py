@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from firstline.sanitation.models import Area, AreaKind, Guide, ItemOverride, PlanEntry
-from firstline.sanitation.plans import area_create
+from firstline.sanitation.services.plans import area_create
 from firstline.sanitation.tests.planning import planned
 from firstline.testing.world import PASSWORD
 
@@ -93,7 +93,7 @@ def test_override_create_reports_unknown_code_and_saves(client, world):
 
 
 def test_area_create_qr_and_apply(client, world):
-    from firstline.sanitation.library import library_install
+    from firstline.sanitation.services.library import library_install
 
     library_install()
     login(client, world.a.users["site_manager"])
@@ -178,7 +178,7 @@ def test_list_pages_run_a_fixed_number_of_queries(client, world, django_assert_n
     few = [list_queries(client, url) for url in urls]
     for n in range(20):
         area_create(actor=None, site=world.a.site, name=f"垃圾点{n}", kind=AreaKind.GARBAGE)
-    from firstline.sanitation.plans import plan_apply
+    from firstline.sanitation.services.plans import plan_apply
 
     plan_apply(actor=None, site=world.a.site)
     many = [list_queries(client, url) for url in urls]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from firstline.sanitation import urls_plans
-from firstline.sanitation.guides import override_set
 from firstline.sanitation.models import Area, AreaKind, ItemOverride, PlanEntry
+from firstline.sanitation.services.guides import override_set
 from firstline.sanitation.tests.planning import planned
+from firstline.sanitation.urls import plans
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import World
 
@@ -79,5 +79,5 @@ EXPLICIT = {
 
 
 def test_every_plans_route_is_covered():
-    declared = {f"sanitation:{pattern.name}" for pattern in urls_plans.urlpatterns}
+    declared = {f"sanitation:{pattern.name}" for pattern in plans.urlpatterns}
     assert declared == {page.name for page in TestPlansTenancy.routes} | EXPLICIT

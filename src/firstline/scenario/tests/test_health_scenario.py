@@ -292,7 +292,7 @@ def check_demo_logins_have_something_to_see(world):
 def check_the_missed_check_job_finds_nothing_new(world):
     """The demo's missed checks carry the keys the periodic job uses: run now, it
     raises nothing (no slot was left without a check or an alert)."""
-    from firstline.health.isolation import missed_checks_raise
+    from firstline.health.services.isolation import missed_checks_raise
 
     before = HealthAlert.all_tenants.count()
     missed_checks_raise(timezone.now())
@@ -301,7 +301,7 @@ def check_the_missed_check_job_finds_nothing_new(world):
 
 def check_rescreening_changes_nothing(world):
     """Statuses, worklist and alerts already agree with the screening rules."""
-    from firstline.health.screening import rescreen
+    from firstline.health.services.screening import rescreen
 
     result = rescreen(as_of=timezone.localdate())
     assert (result["changed"], result["work_items_opened"], result["alerts"]) == (0, 0, 0)

@@ -7,12 +7,12 @@ import pytest
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from firstline.core.selectors import scope_for_user
 from firstline.estates.models import Site
 from firstline.orgs.models import User
-from firstline.sanitation import compliance
-from firstline.sanitation.library import LIBRARY
+from firstline.orgs.selectors import scope_for_user
 from firstline.sanitation.models import Area, DeviceRun, Guide, OverdueAlert, PlanEntry, Task
+from firstline.sanitation.selectors import compliance
+from firstline.sanitation.services.library import LIBRARY
 from firstline.scenario import ScaleOverride, build_world
 from firstline.scenario.sanitation import DAYS
 

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
 
-from firstline.core.crypto import MASKERS, lookup_digest, unseal
-from firstline.core.identity import validate_id_number, validate_phone
-from firstline.core.personal import get_personal
+from firstline.core.personal.crypto import MASKERS, lookup_digest, unseal
+from firstline.core.personal.fields import get_personal
+from firstline.core.personal.identity import validate_id_number, validate_phone
 from firstline.core.roles import Role
 from firstline.estates.models import Household, Resident, Site, Staff
 from firstline.geo.models import Division

@@ -11,7 +11,6 @@ from firstline.estates.models import Site
 from firstline.orgs.models import Company, User
 from firstline.scenario import ScaleOverride, build_world
 from firstline.scenario.supplies import ARTICLE_KINDS, INDIVIDUAL_PUBLIC_NAME
-from firstline.supplies import ledger, public
 from firstline.supplies.models import (
     AllocationPlan,
     Balance,
@@ -22,6 +21,8 @@ from firstline.supplies.models import (
     Shipment,
     ShipmentLine,
 )
+from firstline.supplies.selectors import public
+from firstline.supplies.services import ledger
 
 TINY = ScaleOverride(companies=3, sites=10, residents=400, staff=60, batch=150)
 # Sites ≥ districts: the world builder puts its first sites one per district.

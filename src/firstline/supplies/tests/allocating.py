@@ -6,10 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from firstline.supplies.catalogue import catalogue_install
-from firstline.supplies.donations import Direction, batch_receive, donor_create, warehouse_create
 from firstline.supplies.models import InboundBatch, Item, Warehouse
-from firstline.supplies.needs import need_create
+from firstline.supplies.services.catalogue import catalogue_install
+from firstline.supplies.services.donations import (
+    Direction,
+    batch_receive,
+    donor_create,
+    warehouse_create,
+)
+from firstline.supplies.services.needs import need_create
 from firstline.testing.world import World
 
 
@@ -55,7 +60,7 @@ def receive(
 
 def ask(world: World, tenant, d: Depot, lines: list[tuple[str, int]], *, site=True, **extra):
     """A need of `tenant`'s site (or its company store with site=False), made by its admin."""
-    from firstline.core.selectors import scope_for_user
+    from firstline.orgs.selectors import scope_for_user
 
     admin = tenant.users["company_admin"]
     return need_create(

@@ -11,8 +11,6 @@ from datetime import date
 
 from django.utils import timezone
 
-from firstline.supplies import ledger
-from firstline.supplies.locations import donor_location, site_location, warehouse_location
 from firstline.supplies.models import (
     BatchLine,
     Donor,
@@ -26,6 +24,8 @@ from firstline.supplies.models import (
     ShipmentLine,
     Warehouse,
 )
+from firstline.supplies.services import ledger
+from firstline.supplies.services.locations import donor_location, site_location, warehouse_location
 
 _numbers = itertools.count(1)
 
@@ -143,8 +143,8 @@ def ready_shipment(
 def approved_shipment(world, tenant, need_line, item, batches: list[tuple[InboundBatch, int]]):
     """A READY shipment the way the app makes one: a DRAFT plan with one line per
     batch for the need line, approved by allocation.plan_approve."""
-    from firstline.supplies.allocation import plan_approve
     from firstline.supplies.models import AllocationLine, AllocationPlan
+    from firstline.supplies.services.allocation import plan_approve
 
     plan = AllocationPlan.objects.create(association=world.association, warehouse=warehouse(world))
     AllocationLine.objects.bulk_create(

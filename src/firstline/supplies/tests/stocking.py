@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
-from firstline.supplies.catalogue import catalogue_install
-from firstline.supplies.donations import batch_receive, donor_create, warehouse_create
-from firstline.supplies.locations import company_location, site_location
 from firstline.supplies.models import InboundBatch, Item, Location
+from firstline.supplies.services.catalogue import catalogue_install
+from firstline.supplies.services.donations import batch_receive, donor_create, warehouse_create
+from firstline.supplies.services.locations import company_location, site_location
 
 
 @dataclass

@@ -10,14 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from firstline.core.models import AuditEvent
-from firstline.supplies.allocation import (
-    available_stock,
-    plan_approve,
-    plan_discard,
-    plan_line_set,
-    plan_propose,
-)
-from firstline.supplies.donations import Direction
 from firstline.supplies.models import (
     AllocationLine,
     AllocationPlan,
@@ -29,6 +21,14 @@ from firstline.supplies.models import (
     ShipmentLine,
     Warehouse,
 )
+from firstline.supplies.services.allocation import (
+    available_stock,
+    plan_approve,
+    plan_discard,
+    plan_line_set,
+    plan_propose,
+)
+from firstline.supplies.services.donations import Direction
 from firstline.supplies.tests.allocating import ask, depot, receive
 
 
@@ -222,7 +222,7 @@ def test_two_drafts_over_the_same_stock_only_the_first_approves(world):
 
 
 def test_cancelled_need_cannot_be_approved(world):
-    from firstline.supplies.needs import need_cancel
+    from firstline.supplies.services.needs import need_cancel
 
     _d, plan = _two_site_plan(world, n95=1000)
     need = Need.all_tenants.get(company=world.a.company)
@@ -262,7 +262,7 @@ def test_stock_of_other_warehouses_is_not_used(world):
 
 
 def test_raw_line_insert_matches_the_model():
-    from firstline.supplies.allocation import INSERT_LINES, LINE_COLUMNS
+    from firstline.supplies.services.allocation import INSERT_LINES, LINE_COLUMNS
 
     columns = {f.column for f in AllocationLine._meta.concrete_fields if not f.primary_key}
     assert AllocationLine._meta.db_table in INSERT_LINES

@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from firstline.supplies.allocation import plan_approve, plan_propose
 from firstline.supplies.models import AllocationPlan, NeedLine, Shipment, ShipmentLine
+from firstline.supplies.services.allocation import plan_approve, plan_propose
 from firstline.supplies.tests.allocating import ask, depot, receive
 from firstline.testing.world import build_world
 

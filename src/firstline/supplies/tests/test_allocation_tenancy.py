@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 
 from firstline.orgs.models import Association
-from firstline.supplies import urls_allocation
-from firstline.supplies.allocation import plan_propose
 from firstline.supplies.models import AllocationLine, AllocationPlan, Need, NeedLine
+from firstline.supplies.services.allocation import plan_propose
 from firstline.supplies.tests.allocating import ask, depot, receive
+from firstline.supplies.urls import allocation as allocation_urls
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import PASSWORD, World, make_user
 
@@ -204,7 +204,7 @@ def test_company_users_cannot_use_the_plan_api(client, world):
 
 
 def test_every_route_is_covered():
-    declared = {f"supplies:{p.name}" for p in urls_allocation.urlpatterns}
+    declared = {f"supplies:{p.name}" for p in allocation_urls.urlpatterns}
     checked = {page.name for page in TestNeedsTenancy.routes} | COORDINATOR_ROUTES
     checked.add("supplies:needs_cancel")  # test_need_cancel_scoped
     assert declared == checked

@@ -18,10 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.db.models import F, Sum
 
-from firstline.core.selectors import scope_for_user
 from firstline.estates.models import Site
-from firstline.supplies import ledger
-from firstline.supplies.locations import site_location, system_location
+from firstline.orgs.selectors import scope_for_user
 from firstline.supplies.models import (
     Balance,
     LedgerEntry,
@@ -30,7 +28,13 @@ from firstline.supplies.models import (
     Shipment,
     ShipmentLine,
 )
-from firstline.supplies.shipments import consumption_record, shipment_dispatch, shipment_receive
+from firstline.supplies.services import ledger
+from firstline.supplies.services.locations import site_location, system_location
+from firstline.supplies.services.shipments import (
+    consumption_record,
+    shipment_dispatch,
+    shipment_receive,
+)
 from firstline.supplies.tests import shipping
 from firstline.testing.world import build_world
 

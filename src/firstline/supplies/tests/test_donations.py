@@ -15,20 +15,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from firstline.core.models import AuditEvent
-from firstline.core.selectors import scope_for_user
-from firstline.supplies import ledger
-from firstline.supplies.catalogue import CATALOGUE, catalogue_install
-from firstline.supplies.donations import (
-    Direction,
-    batch_receive,
-    donor_create,
-    donor_update,
-    pledge_cancel,
-    pledge_create,
-    quality_document_add,
-    stock_adjust,
-    transfer,
-)
+from firstline.orgs.selectors import scope_for_user
 from firstline.supplies.models import (
     Balance,
     BatchLine,
@@ -38,6 +25,19 @@ from firstline.supplies.models import (
     Location,
     Lot,
     Pledge,
+)
+from firstline.supplies.services import ledger
+from firstline.supplies.services.catalogue import CATALOGUE, catalogue_install
+from firstline.supplies.services.donations import (
+    Direction,
+    batch_receive,
+    donor_create,
+    donor_update,
+    pledge_cancel,
+    pledge_create,
+    quality_document_add,
+    stock_adjust,
+    transfer,
 )
 from firstline.supplies.tests.stocking import site_of, stocked, store_of
 from firstline.testing.world import build_world

@@ -11,17 +11,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from firstline.orgs.models import Association
-from firstline.supplies import ledger, urls_donations
-from firstline.supplies.catalogue import catalogue_install
-from firstline.supplies.donations import (
+from firstline.supplies.models import Balance, BatchLine, InboundBatch, LedgerEntry, Location
+from firstline.supplies.services import ledger
+from firstline.supplies.services.catalogue import catalogue_install
+from firstline.supplies.services.donations import (
     donor_create,
     pledge_create,
     quality_document_add,
     warehouse_create,
 )
-from firstline.supplies.locations import warehouse_location
-from firstline.supplies.models import Balance, BatchLine, InboundBatch, LedgerEntry, Location
+from firstline.supplies.services.locations import warehouse_location
 from firstline.supplies.tests.stocking import site_of, stocked, store_of
+from firstline.supplies.urls import donations as donations_urls
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import PASSWORD, World, make_user
 
@@ -129,7 +130,7 @@ POST_ONLY = {"supplies:pledge_cancel"}
 COMPANY_ROUTES = {"supplies:stock_mine", "supplies:transfer", "supplies:stock_location"}
 COORDINATOR_ROUTES = sorted(
     f"supplies:{p.name}"
-    for p in urls_donations.urlpatterns
+    for p in donations_urls.urlpatterns
     if f"supplies:{p.name}" not in COMPANY_ROUTES
 )
 
@@ -226,5 +227,5 @@ def test_coordinator_pages_open_for_association_staff(client, world):
 
 
 def test_every_donations_route_is_covered():
-    declared = {f"supplies:{p.name}" for p in urls_donations.urlpatterns}
+    declared = {f"supplies:{p.name}" for p in donations_urls.urlpatterns}
     assert declared == set(COORDINATOR_ROUTES) | {r.name for r in TestDonationsTenancy.routes}

@@ -11,14 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from firstline.estates.models import Site
-from firstline.supplies import ledger, urls_donor
-from firstline.supplies.catalogue import catalogue_install
-from firstline.supplies.locations import (
-    donor_location,
-    site_location,
-    system_location,
-    warehouse_location,
-)
 from firstline.supplies.models import (
     BatchLine,
     Donor,
@@ -28,6 +20,15 @@ from firstline.supplies.models import (
     Pledge,
     Warehouse,
 )
+from firstline.supplies.services import ledger
+from firstline.supplies.services.catalogue import catalogue_install
+from firstline.supplies.services.locations import (
+    donor_location,
+    site_location,
+    system_location,
+    warehouse_location,
+)
+from firstline.supplies.urls import donor as donor_urls
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import PASSWORD, World, make_user
 
@@ -106,7 +107,7 @@ class TestDonorTenancy(TenancyCases):
 
 
 def test_every_donor_route_is_covered():
-    declared = {f"supplies:{pattern.name}" for pattern in urls_donor.urlpatterns}
+    declared = {f"supplies:{pattern.name}" for pattern in donor_urls.urlpatterns}
     assert declared == {page.name for page in TestDonorTenancy.routes}
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from firstline.supplies import ledger
-from firstline.supplies.donations import Direction
 from firstline.supplies.models import Balance, LedgerEntry, LedgerHead
+from firstline.supplies.services import ledger
+from firstline.supplies.services.donations import Direction
 from firstline.supplies.tests.stocking import site_of, stocked, store_of
 
 
@@ -141,7 +141,7 @@ def test_reconcile_detects_a_tampered_balance(world, chained, s):
 
 def test_two_associations_keep_separate_chains(world, s):
     from firstline.orgs.models import Association
-    from firstline.supplies.donations import batch_receive, donor_create, warehouse_create
+    from firstline.supplies.services.donations import batch_receive, donor_create, warehouse_create
 
     other = Association.objects.create(name="另一协会", short_name="另协")
     donor = donor_create(actor=None, association_id=other.pk, kind="company", name="外协")

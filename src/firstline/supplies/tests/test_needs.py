@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from firstline.core.models import AuditEvent
-from firstline.core.selectors import scope_for_user
 from firstline.estates.models import Staff
 from firstline.health.models import IsolationCase
+from firstline.orgs.selectors import scope_for_user
 from firstline.supplies.models import Need, NeedLine
-from firstline.supplies.needs import need_cancel, need_create, needlines_refresh
+from firstline.supplies.services.needs import need_cancel, need_create, needlines_refresh
 from firstline.supplies.tests.allocating import ask, depot
 
 

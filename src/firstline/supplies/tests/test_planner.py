@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firstline.supplies.ledger import direction_allows
-from firstline.supplies.planner import (
+from firstline.supplies.services.ledger import direction_allows
+from firstline.supplies.services.planner import (
     Destination,
     Figures,
     NeedSlot,

@@ -11,8 +11,7 @@ from django.db.models import Sum
 from django.http import Http404
 
 from firstline.core.models import AuditEvent
-from firstline.core.selectors import scope_for_user
-from firstline.supplies import ledger
+from firstline.orgs.selectors import scope_for_user
 from firstline.supplies.models import (
     Balance,
     LedgerEntry,
@@ -21,7 +20,8 @@ from firstline.supplies.models import (
     Shipment,
     ShipmentLine,
 )
-from firstline.supplies.shipments import (
+from firstline.supplies.services import ledger
+from firstline.supplies.services.shipments import (
     consumption_record,
     plan_dispatch,
     shipment_dispatch,

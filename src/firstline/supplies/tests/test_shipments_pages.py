@@ -15,7 +15,7 @@ from firstline.supplies.models import (
     Shipment,
     ShipmentLine,
 )
-from firstline.supplies.shipments import shipment_dispatch
+from firstline.supplies.services.shipments import shipment_dispatch
 from firstline.supplies.tests import shipping
 from firstline.testing.world import PASSWORD
 

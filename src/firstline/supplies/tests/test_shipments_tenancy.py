@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 
 from firstline.orgs.models import Association
-from firstline.supplies import urls_shipments
 from firstline.supplies.models import Balance, LedgerEntry, NeedLine, Shipment, ShipmentLine
-from firstline.supplies.shipments import shipment_dispatch
+from firstline.supplies.services.shipments import shipment_dispatch
 from firstline.supplies.tests import shipping
+from firstline.supplies.urls import shipments as shipments_urls
 from firstline.testing.tenancy import Api, Page, TenancyCases
 from firstline.testing.world import PASSWORD, World, make_user
 
@@ -65,7 +65,7 @@ COORDINATOR_ROUTES = {
 
 def test_every_shipment_route_is_covered():
     """A new shipment page must join the tenancy checks (or the coordinator's below)."""
-    declared = {f"supplies:{pattern.name}" for pattern in urls_shipments.urlpatterns}
+    declared = {f"supplies:{pattern.name}" for pattern in shipments_urls.urlpatterns}
     assert declared == {page.name for page in TestShipmentTenancy.routes} | COORDINATOR_ROUTES
 
 

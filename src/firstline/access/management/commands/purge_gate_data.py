@@ -1,10 +1,10 @@
 """`manage purge_gate_data [--days N] [--dry-run]`: delete gate events, visitors and
 deliveries older than the retention period (settings.GATE_RETENTION_DAYS by default).
-See firstline.access.retention for what goes and what stays."""
+See firstline.access.services.retention for what goes and what stays."""
 
 from django.conf import settings
 
-from firstline.access.retention import purge_gate_data
+from firstline.access.services.retention import purge_gate_data
 from firstline.core.management.purge import PurgeCommand
 
 

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
-from firstline.core.crypto import keyring
+from firstline.core.personal.crypto import keyring
 
 BATCH = 2000
 

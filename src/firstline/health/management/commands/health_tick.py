@@ -9,8 +9,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from firstline.health.daily import daily_counts_rollup
-from firstline.health.isolation import missed_checks_raise
+from firstline.health.services.daily import daily_counts_rollup
+from firstline.health.services.isolation import missed_checks_raise
 
 
 class Command(BaseCommand):

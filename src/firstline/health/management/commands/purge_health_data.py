@@ -1,11 +1,11 @@
 """`manage purge_health_data [--days N] [--dry-run]`: delete health data older than
 the retention period (settings.HEALTH_RETENTION_DAYS by default), keeping the daily
-counts. See firstline.health.purge for what goes."""
+counts. See firstline.health.services.purge for what goes."""
 
 from django.conf import settings
 
 from firstline.core.management.purge import PurgeCommand
-from firstline.health.purge import purge_health_data
+from firstline.health.services.purge import purge_health_data
 
 
 class Command(PurgeCommand):

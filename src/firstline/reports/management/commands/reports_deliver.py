@@ -6,7 +6,7 @@ the same attempt twice."""
 
 from django.core.management.base import BaseCommand
 
-from firstline.reports import webhooks
+from firstline.reports.services import webhooks
 
 
 class Command(BaseCommand):

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from firstline.reports.models import DailyReport
-from firstline.reports.selectors_daily import missing_q
-from firstline.reports.services import reports_prefill_days
+from firstline.reports.selectors.daily import missing_q
+from firstline.reports.services.daily import reports_prefill_days
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ site type) as version 1 where a type has none yet. Safe to run again."""
 
 from django.core.management.base import BaseCommand
 
-from firstline.sanitation.library import library_install
+from firstline.sanitation.services.library import library_install
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from firstline.sanitation.generator import tasks_generate
-from firstline.sanitation.overdue import overdue_raise
+from firstline.sanitation.services.generator import tasks_generate
+from firstline.sanitation.services.overdue import overdue_raise
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from firstline.supplies.catalogue import catalogue_install
+from firstline.supplies.services.catalogue import catalogue_install
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from firstline.supplies import ledger
 from firstline.supplies.models import LedgerHead, Location
+from firstline.supplies.services import ledger
 
 
 class Command(BaseCommand):

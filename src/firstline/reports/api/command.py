@@ -1,0 +1,123 @@
+"""The command centre's API under /api/v1/reports/: the alert feed (with `since`
+for polling and the page's filters) and the two actions on one alert.
+
+Thin: the feed is feed.py's one UNION query (scoped per table, masked for
+authorities), the actions are command.py's services; (source, id) outside the
+caller's scope is a 404, a refused assignee a 422 naming `assignee_id`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from firstline.reports.selectors import feed
+from firstline.reports.services import command
+
+router = Router(tags=["reports"])
+
+
+class AlertOut(Schema):
+    source: str
+    id: int
+    kind: str
+    kind_label: str
+    site_id: int
+    site_name: str
+    company_id: int
+    message: str  # empty for authority viewers: messages may name residents
+    created_at: datetime
+    acknowledged_at: datetime | None
+    assigned_to_id: int | None
+    assigned_to_name: str
+
+
+class FeedOut(Schema):
+    items: list[AlertOut]
+    has_more: bool
+    next_before: str  # pass as `before` for the next (older) page; empty at the end
+    # Pass as `since` to poll for newer alerts: ISO 8601 with microseconds (the
+    # datetimes above are rounded to milliseconds, too coarse for a cursor).
+    since: str | None
+
+
+class FeedQuery(Schema):
+    state: str = "open"
+    kind: str | None = None
+    site: int | None = None
+    district: str | None = None
+    since: str | None = None
+    before: str | None = None
+
+
+class AssignIn(Schema):
+    assignee_id: int
+
+
+class ActOut(Schema):
+    source: str
+    id: int
+    changed: bool
+
+
+def _refused(exc: ValidationError, where: str, renames=None) -> NinjaValidationError:
+    """A service's ValidationError as ninja's 422, one item per field and message."""
+    renames = renames or {}
+    return NinjaValidationError(
+        [
+            {"type": "value_error", "loc": [where, renames.get(name, name)], "msg": message}
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    )
+
+
+def _require(request, perm: str):
+    if not request.scope.has_perm(perm):
+        raise HttpError(403, "permission denied")
+
+
+@router.get("/alerts", response=FeedOut, operation_id="reports_alert_feed")
+def alert_feed(request, params: Query[FeedQuery]):
+    """Alerts of the caller's scope, newest first, 50 a page: open only (default) or
+    all, by kind ("health:missed_check"…), site, district code; `since` for polling."""
+    _require(request, feed.COMMAND_PERM)
+    try:
+        flt = feed.FeedFilter.parse(params.dict(exclude_none=True))
+    except ValidationError as exc:
+        raise _refused(exc, "query") from None
+    page = feed.feed_page(request.scope, flt)
+    return {
+        "items": page.rows,
+        "has_more": page.has_more,
+        "next_before": page.next_before,
+        "since": page.newest.isoformat() if page.newest else None,
+    }
+
+
+@router.post("/alerts/{source}/{int:pk}/ack", response=ActOut, operation_id="reports_alert_ack")
+def alert_ack(request, source: str, pk: int):
+    _require(request, feed.ACT_PERM)
+    changed = command.alert_ack(actor=request.user, scope=request.scope, source=source, alert_id=pk)
+    return {"source": source, "id": pk, "changed": changed}
+
+
+@router.post(
+    "/alerts/{source}/{int:pk}/assign", response=ActOut, operation_id="reports_alert_assign"
+)
+def alert_assign(request, source: str, pk: int, payload: AssignIn):
+    _require(request, feed.ACT_PERM)
+    try:
+        changed = command.alert_assign(
+            actor=request.user,
+            scope=request.scope,
+            source=source,
+            alert_id=pk,
+            assignee=payload.assignee_id,
+        )
+    except ValidationError as exc:
+        raise _refused(exc, "body", {"assignee": "assignee_id"}) from None
+    return {"source": source, "id": pk, "changed": changed}

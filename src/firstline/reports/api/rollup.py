@@ -1,0 +1,63 @@
+"""`GET /api/v1/reports/rollup?day=&division=&company=&page=`: the roll-up page's rows as
+JSON, scoped the same way (rollups.py answers 404 outside the caller's divisions or
+companies). `items` are the child divisions, the companies, or one page of sites."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from firstline.core.api import perm_scope
+from firstline.reports.selectors import rollups
+
+router = Router(tags=["reports"])
+
+
+class RollupQuery(Schema):
+    day: date | None = None
+    division: str | None = None
+    company: int | None = None
+    page: int = 1
+
+
+@router.get("/rollup", operation_id="reports_rollup", summary="Roll-up of one day (scoped)")
+def rollup(request, params: Query[RollupQuery]):
+    scope = perm_scope(request, rollups.VIEW)
+    day = params.day or timezone.localdate()
+    division = params.division or ""
+    if division and (not division.isdigit() or len(division) not in rollups.LEVEL_BY_LENGTH):
+        raise HttpError(422, "division: a division code of 4, 6, 9 or 12 digits")
+    if not division and params.company is None:
+        held = rollups.division_codes(scope)
+        division = held[0] if held else ""
+    if division:
+        result = rollups.division_rollup(scope, code=division, day=day, page=params.page)
+    else:
+        result = rollups.company_rollup(scope, day=day, company_id=params.company, page=params.page)
+    if result.kind == "sites":
+        items = [row.as_dict() for row in result.site_rows]
+        paging = {
+            "count": result.sites_page.paginator.count,
+            "page": result.sites_page.number,
+            "pages": result.sites_page.paginator.num_pages,
+        }
+    else:
+        items = [
+            {**row.as_dict(), "company_id": row.key} if result.kind == "company" else row.as_dict()
+            for row in result.rows
+        ]
+        paging = {"count": len(items), "page": 1, "pages": 1}
+    return {
+        "day": result.day.isoformat(),
+        "kind": result.kind,
+        "title": result.title,
+        "division": result.division["code"] if result.division else None,
+        "overdue": result.overdue,
+        "figures": list(rollups.FIGURES),
+        "items": items,
+        "total": result.total.as_dict() if result.total else None,
+        **paging,
+    }

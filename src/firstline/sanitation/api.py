@@ -1,9 +1,0 @@
-"""Sanitation API under /api/v1/sanitation/: today's tasks and completions (phone),
-device runs (UV lamps, drones, with their device tokens)."""
-
-from ninja import Router
-
-from firstline.sanitation import api_cleaner
-
-router = Router(tags=["sanitation"])
-router.add_router("/", api_cleaner.router)

@@ -1,0 +1,332 @@
+"""Needs and allocation API (mounted under /api/v1/supplies/):
+
+- GET   /needs                         the caller's needs with their lines (scoped)
+- POST  /needs                         request supplies for a site or the company store
+- GET   /plans, /plans/{id}            the coordinator's allocation plans (a plan with its
+                                       totals per item)
+- GET   /plans/{id}/lines              a plan's lines (paginated)
+- POST  /plans                         propose a plan from one warehouse's stock
+- PATCH /plans/{id}/lines/{line_id}    set one line's quantity (0 removes it)
+- POST  /plans/{id}/approve            approve: commit the needs, make READY shipments
+- POST  /plans/{id}/discard
+
+Needs are tenant rows (`for_scope`); plans are the association's, filtered by
+`associations_for` (an id outside is 404). Endpoints are thin: the services in
+needs.py and allocation.py do the work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Prefetch, Sum
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import paginate
+
+from firstline.core.api import ScopedPagination, ScopedRouter, perm_scope
+from firstline.core.roles import Target
+from firstline.estates.models import Site
+from firstline.orgs.models import Company
+from firstline.supplies.models import (
+    AllocationLine,
+    AllocationPlan,
+    Item,
+    Need,
+    NeedLine,
+    Warehouse,
+)
+from firstline.supplies.selectors.coordination import associations_for
+from firstline.supplies.services import allocation, needs
+
+router = ScopedRouter(tags=["supplies"])
+
+REQUEST = "supplies.request_supplies"
+VIEW_ALL = "supplies.view_all"
+COORDINATE = "supplies.coordinate"
+
+
+def _refusal(exc: DjangoValidationError) -> NinjaValidationError:
+    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+    return NinjaValidationError(
+        [
+            {
+                "type": "value_error",
+                "loc": ["body", "payload", name] if name else ["body", "payload"],
+                "msg": m,
+            }
+            for name, messages in items
+            for m in messages
+        ]
+    )
+
+
+def _associations(request, perm: str) -> frozenset[int]:
+    ids = associations_for(request.scope, perm)
+    if not ids:
+        raise HttpError(403, "permission denied")
+    return ids
+
+
+# --- needs --------------------------------------------------------------------------------
+
+
+class NeedLineOut(Schema):
+    id: int
+    item_id: int
+    quantity: int
+    committed: int
+    in_transit: int
+    fulfilled: int
+    state: str
+
+
+class NeedOut(Schema):
+    id: int
+    company_id: int
+    site_id: int | None
+    state: str
+    justification: str
+    staff_on_duty: int
+    isolation_cases: int
+    requested_at: datetime
+    lines: list[NeedLineOut]
+
+    @staticmethod
+    def resolve_lines(obj):
+        return list(obj.lines.all())
+
+
+def _needs(qs):
+    # The lines of needs already in scope: their own rows, read in one extra query.
+    return qs.prefetch_related(
+        Prefetch("lines", queryset=NeedLine.all_tenants.order_by("id"))
+    ).order_by("-requested_at", "-id")
+
+
+router.scoped_list("/needs", Need, REQUEST, NeedOut, refine=_needs, name="list_supply_needs")
+
+
+class NeedLineIn(Schema):
+    item_id: int
+    quantity: int = Field(gt=0)
+
+
+class NeedIn(Schema):
+    site_id: int | None = None
+    company_id: int | None = None  # a company-store need (company admins); else the site's
+    justification: str = Field(min_length=1, max_length=500)
+    lines: list[NeedLineIn] = Field(min_length=1, max_length=needs.MAX_LINES)
+    staff_on_duty: int | None = Field(default=None, ge=0)
+    isolation_cases: int | None = Field(default=None, ge=0)
+
+
+@router.post("/needs", response=NeedOut, operation_id="create_supply_need")
+def create_need(request, payload: NeedIn):
+    scope = perm_scope(request, REQUEST)
+    site = None
+    if payload.site_id is not None:
+        site = Site.objects.for_scope(scope).filter(pk=payload.site_id).first()
+        if site is None:
+            raise Http404
+        company = Company.objects.get(pk=site.company_id)
+    else:
+        if payload.company_id is None or payload.company_id not in scope.ids(Target.COMPANY):
+            raise Http404
+        company = Company.objects.get(pk=payload.company_id)
+    items = Item.objects.in_bulk({line.item_id for line in payload.lines})
+    for index, line in enumerate(payload.lines, start=1):
+        if line.item_id not in items:
+            raise NinjaValidationError(
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ["body", "payload", "lines", index - 1, "item_id"],
+                        "msg": _("第 %(n)d 行：物资不存在。") % {"n": index},
+                    }
+                ]
+            )
+    try:
+        need = needs.need_create(
+            actor=request.user,
+            scope=request.scope,
+            company=company,
+            site=site,
+            justification=payload.justification,
+            lines=[(items[line.item_id], line.quantity) for line in payload.lines],
+            staff_on_duty=payload.staff_on_duty,
+            isolation_cases=payload.isolation_cases,
+        )
+    except DjangoValidationError as exc:
+        raise _refusal(exc) from None
+    return _needs(Need.objects.for_scope(scope)).get(pk=need.pk)
+
+
+# --- plans --------------------------------------------------------------------------------
+
+
+class PlanOut(Schema):
+    id: int
+    association_id: int
+    warehouse_id: int
+    state: str
+    note: str
+    created_at: datetime
+    approved_at: datetime | None
+    line_count: int = 0
+    units: int = 0
+
+
+class ItemTotal(Schema):
+    item_id: int
+    lines: int
+    units: int
+
+
+class PlanDetailOut(PlanOut):
+    totals: list[ItemTotal]
+
+
+class PlanLineOut(Schema):
+    id: int
+    need_line_id: int
+    company_id: int
+    site_id: int | None
+    item_id: int
+    batch_id: int
+    quantity: int
+
+
+def _plans(request, perm: str = VIEW_ALL):
+    return AllocationPlan.objects.filter(association_id__in=sorted(_associations(request, perm)))
+
+
+def _plan(request, pk: int, perm: str = VIEW_ALL) -> AllocationPlan:
+    plan = _plans(request, perm).filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def _with_counts(qs):
+    return qs.annotate(line_count=Count("lines"), units=Sum("lines__quantity", default=0))
+
+
+def _detail(plan_id: int) -> dict:
+    plan = _with_counts(AllocationPlan.objects.filter(pk=plan_id)).get()
+    totals = (
+        AllocationLine.objects.filter(plan_id=plan_id)
+        .values("item_id")
+        .order_by("item_id")
+        .annotate(lines=Count("id"), units=Sum("quantity"))
+    )
+    out = PlanOut.model_validate(plan).model_dump()
+    out["totals"] = list(totals)
+    return out
+
+
+@router.get("/plans", response=list[PlanOut], operation_id="list_allocation_plans")
+@paginate(ScopedPagination)
+def list_plans(request):
+    return _with_counts(_plans(request)).order_by("-created_at", "-id")
+
+
+@router.get("/plans/{int:pk}", response=PlanDetailOut, operation_id="get_allocation_plan")
+def get_plan(request, pk: int):
+    return _detail(_plan(request, pk).pk)
+
+
+@router.get(
+    "/plans/{int:pk}/lines", response=list[PlanLineOut], operation_id="list_allocation_lines"
+)
+@paginate(ScopedPagination)
+def list_plan_lines(request, pk: int):
+    plan = _plan(request, pk)
+    return AllocationLine.objects.filter(plan=plan).order_by("item_id", "company_id", "id")
+
+
+class ProposeIn(Schema):
+    warehouse_id: int
+    item_ids: list[int] | None = None
+    note: str = Field(default="", max_length=200)
+
+
+@router.post("/plans", response=PlanDetailOut, operation_id="propose_allocation_plan")
+def propose_plan(request, payload: ProposeIn):
+    ids = _associations(request, COORDINATE)
+    warehouse = Warehouse.objects.filter(
+        pk=payload.warehouse_id, association_id__in=sorted(ids)
+    ).first()
+    if warehouse is None:
+        raise Http404
+    try:
+        plan = allocation.plan_propose(
+            actor=request.user,
+            association_id=warehouse.association_id,
+            warehouse=warehouse,
+            item_ids=payload.item_ids,
+            note=payload.note,
+        )
+    except DjangoValidationError as exc:
+        raise _refusal(exc) from None
+    return _detail(plan.pk)
+
+
+class LineIn(Schema):
+    quantity: int = Field(ge=0)
+
+
+@router.patch(
+    "/plans/{int:pk}/lines/{int:line_id}",
+    response=PlanDetailOut,
+    operation_id="set_allocation_line",
+)
+def set_plan_line(request, pk: int, line_id: int, payload: LineIn):
+    plan = _plan(request, pk, COORDINATE)
+    line = AllocationLine.objects.filter(plan=plan, pk=line_id).first()
+    if line is None:
+        raise Http404
+    try:
+        allocation.plan_line_set(
+            actor=request.user, plan=plan, line=line, quantity=payload.quantity
+        )
+    except DjangoValidationError as exc:
+        raise _refusal(exc) from None
+    return _detail(plan.pk)
+
+
+class ShipmentRef(Schema):
+    id: int
+    number: str
+    company_id: int
+    site_id: int | None
+
+
+class ApproveOut(Schema):
+    plan: PlanDetailOut
+    shipments: list[ShipmentRef]
+
+
+@router.post("/plans/{int:pk}/approve", response=ApproveOut, operation_id="approve_allocation_plan")
+def approve_plan(request, pk: int):
+    plan = _plan(request, pk, COORDINATE)
+    try:
+        shipments = allocation.plan_approve(actor=request.user, plan=plan)
+    except DjangoValidationError as exc:
+        raise _refusal(exc) from None
+    return {"plan": _detail(plan.pk), "shipments": shipments}
+
+
+@router.post(
+    "/plans/{int:pk}/discard", response=PlanDetailOut, operation_id="discard_allocation_plan"
+)
+def discard_plan(request, pk: int):
+    plan = _plan(request, pk, COORDINATE)
+    try:
+        allocation.plan_discard(actor=request.user, plan=plan)
+    except DjangoValidationError as exc:
+        raise _refusal(exc) from None
+    return _detail(plan.pk)

@@ -1,0 +1,72 @@
+"""A donor's own pages: its pledges and batches, and for each batch where every unit
+went (the same trace the public ledger shows, reached from the donor's side).
+
+A donor login holds `supplies.view_own_donations` over its association; which Donor
+it speaks for is Donor.account (`coordination.donors_for`). A batch of another donor,
+or of an association the login has no grant in, answers 404 like a missing one."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Sum
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from firstline.supplies.models import InboundBatch, Pledge
+from firstline.supplies.selectors import public
+from firstline.supplies.selectors.coordination import associations_for, donors_for
+from firstline.supplies.views.public import _page, trace_context
+
+PERMISSION = "supplies.view_own_donations"
+
+
+def own_donors(request):
+    """The donors this login speaks for, within the associations it holds the grant in."""
+    associations = associations_for(request.scope, PERMISSION)
+    if not associations:
+        raise PermissionDenied
+    return donors_for(request.user).filter(association_id__in=sorted(associations))
+
+
+@login_required
+@require_GET
+def home(request):
+    donors = own_donors(request)
+    pledges = (
+        Pledge.objects.filter(donor__in=donors)
+        .values(
+            "pk", "quantity", "state", "pledged_at", item_name=F("item__name"), unit=F("item__unit")
+        )
+        .order_by("-pledged_at", "-pk")
+    )
+    batches = (
+        InboundBatch.objects.filter(donor__in=donors)
+        .values("pk", "number", "received_at", warehouse_name=F("warehouse__name"))
+        .annotate(units=Sum("lines__quantity"))
+        .order_by("-number")
+    )
+    states = dict(Pledge.State.choices)
+    pledge_page = _page(request, pledges, "pledges", 20)
+    for row in pledge_page.object_list:
+        row["state_label"] = states.get(row["state"], row["state"])
+    return render(
+        request,
+        "supplies/donor_home.html",
+        {
+            "donor_names": list(donors.values_list("name", flat=True)),
+            "pledge_page": pledge_page,
+            "batch_page": _page(request, batches, "page", 20),
+        },
+    )
+
+
+@login_required
+@require_GET
+def batch_detail(request, pk: int):
+    donors = own_donors(request)
+    found = get_object_or_404(
+        InboundBatch.objects.filter(donor__in=donors).values("association_id", "number"), pk=pk
+    )
+    batch = public.batch_of(found["association_id"], found["number"], donors=donors)
+    return render(request, "supplies/donor_batch.html", trace_context(request, batch))

@@ -1,0 +1,412 @@
+"""Shipment pages, two sides of the same rows.
+
+- The coordinator (association): every shipment of the member companies, filtered by
+  state, company and district; one shipment; dispatch one, or every READY one of a
+  plan. Shipments are the companies' rows, so these pages read them across tenants
+  only for the member companies of the coordinator's associations
+  (`coordination.member_company_ids`), the app's one cross-tenant read.
+- The company and its sites: incoming shipments, one shipment, the receipt form; a
+  site's stock with its use history, and the form to record use. These are the
+  scoped base views (`for_scope`): another company's shipment or site is a 404.
+
+Each write is one service call (supplies/shipments.py)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, Sum
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import generic
+
+from firstline.core.views import PAGE_SIZES, ScopedDetailView, ScopedListView, ServiceFormView
+from firstline.estates.models import Site
+from firstline.geo.models import Division
+from firstline.orgs.models import Company
+from firstline.supplies.forms.shipments import CONSUMPTION_ROWS, ConsumptionForm, ReceiveForm
+from firstline.supplies.models import (
+    AllocationPlan,
+    Balance,
+    LedgerEntry,
+    Location,
+    Shipment,
+    ShipmentLine,
+)
+from firstline.supplies.selectors.coordination import associations_for, member_company_ids
+from firstline.supplies.services.shipments import (
+    consumption_record,
+    plan_dispatch,
+    shipment_dispatch,
+    shipment_receive,
+)
+
+VIEW_ALL = "supplies.view_all"
+COORDINATE = "supplies.coordinate"
+VIEW_STOCK = "supplies.view_stock"
+RECEIVE = "supplies.receive_shipment"
+CONSUME = "supplies.record_consumption"
+HISTORY_ROWS = 25
+
+
+def line_rows(shipment_id: int):
+    """A shipment's lines with what the table shows, one query."""
+    return (
+        ShipmentLine.all_tenants.filter(shipment_id=shipment_id)
+        .select_related("item", "batch")
+        .order_by("pk")
+    )
+
+
+def _shipments(qs):
+    return qs.select_related("company", "site", "to_location", "plan").order_by(
+        "-created_at", "-id"
+    )
+
+
+# --- the coordinator ---------------------------------------------------------------------
+
+
+class CoordinatorMixin(LoginRequiredMixin):
+    """The associations the user coordinates for (`permission`); none → 403."""
+
+    permission = VIEW_ALL
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.association_ids = associations_for(request.scope, self.permission)
+        if not self.association_ids:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def shipments(self):
+        """The member companies' shipments (the deliberate cross-tenant read)."""
+        return Shipment.all_tenants.filter(
+            company_id__in=member_company_ids(self.association_ids),
+            from_location__association_id__in=sorted(self.association_ids),
+        )
+
+
+class ShipmentList(CoordinatorMixin, generic.TemplateView):
+    template_name = "supplies/shipments_list.html"
+
+    def filtered(self):
+        qs = self.shipments()
+        get = self.request.GET
+        if (state := get.get("state", "")) in Shipment.State.values:
+            qs = qs.filter(state=state)
+        if (company := get.get("company", "")).isdigit():
+            qs = qs.filter(company_id=int(company))
+        if (district := get.get("district", "")).isdigit():
+            qs = qs.filter(to_location__division_code__startswith=district)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        try:
+            size = int(self.request.GET.get("per_page", 25))
+        except ValueError:
+            size = 25
+        size = size if size in PAGE_SIZES else 25
+        page = Paginator(_shipments(self.filtered()), size).get_page(self.request.GET.get("page"))
+        companies = Company.objects.filter(
+            pk__in=member_company_ids(self.association_ids)
+        ).values_list("pk", "name")
+        codes = (
+            Location.objects.filter(
+                association_id__in=sorted(self.association_ids),
+                kind__in=[Location.Kind.SITE, Location.Kind.COMPANY],
+            )
+            .exclude(division_code="")
+            .values_list("division_code", flat=True)
+            .distinct()
+        )
+        districts = Division.objects.filter(
+            code__in=sorted({code[:6] for code in codes})
+        ).values_list("code", "name")
+        ctx.update(
+            title=_("发货单"),
+            page_obj=page,
+            paginator=page.paginator,
+            object_list=page.object_list,
+            page_sizes=PAGE_SIZES,
+            states=Shipment.State.choices,
+            companies=list(companies.order_by("name")),
+            districts=list(districts.order_by("code")),
+            filter_values={
+                k: self.request.GET.get(k, "") for k in ("state", "company", "district")
+            },
+            can_dispatch=bool(associations_for(self.request.scope, COORDINATE)),
+        )
+        return ctx
+
+    def get_template_names(self):
+        if getattr(self.request, "htmx", False) and self.request.htmx.target == "list-table":
+            return ["supplies/shipments_table.html"]
+        return [self.template_name]
+
+
+class ShipmentDetail(CoordinatorMixin, generic.TemplateView):
+    template_name = "supplies/shipments_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        shipment = get_object_or_404(
+            self.shipments().select_related(
+                "company", "site", "from_location", "to_location", "plan"
+            ),
+            pk=self.kwargs["pk"],
+        )
+        ctx.update(
+            object=shipment,
+            lines=list(line_rows(shipment.pk)),
+            coordinator=True,
+            can_dispatch=bool(associations_for(self.request.scope, COORDINATE))
+            and shipment.state == Shipment.State.READY,
+        )
+        return ctx
+
+
+class ShipmentDispatch(CoordinatorMixin, generic.View):
+    """POST: dispatch one READY shipment (a second click changes nothing)."""
+
+    permission = COORDINATE
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        shipment = get_object_or_404(self.shipments().only("id", "number"), pk=pk)
+        try:
+            if shipment_dispatch(actor=request.user, shipment=shipment):
+                messages.success(request, _("发货单 %(n)s 已发货。") % {"n": shipment.number})
+            else:
+                messages.info(request, _("发货单 %(n)s 此前已发货。") % {"n": shipment.number})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("supplies:shipment_detail", pk=shipment.pk)
+
+
+class PlanDispatch(CoordinatorMixin, generic.View):
+    """POST: dispatch every READY shipment of one approved plan."""
+
+    permission = COORDINATE
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        plan = get_object_or_404(
+            AllocationPlan.objects.filter(association_id__in=sorted(self.association_ids)).only(
+                "id", "state"
+            ),
+            pk=pk,
+        )
+        if plan.state != AllocationPlan.State.APPROVED:
+            messages.error(request, _("只有已批准的分配方案可以发货。"))
+        else:
+            result = plan_dispatch(actor=request.user, plan=plan)
+            if result.dispatched:
+                messages.success(
+                    request,
+                    _("已发货 %(n)d 单：%(list)s")
+                    % {"n": len(result.dispatched), "list": "、".join(result.dispatched)},
+                )
+            for number, why in result.refused.items():
+                messages.error(request, _("%(n)s 未能发货：%(why)s") % {"n": number, "why": why})
+            if not result.dispatched and not result.refused:
+                messages.info(request, _("该方案没有待发货的发货单。"))
+        return redirect(f"{reverse('supplies:shipment_list')}?state=in_transit")
+
+
+# --- the company and its sites -------------------------------------------------------------
+
+
+class IncomingList(ScopedListView):
+    model = Shipment
+    permission = VIEW_STOCK
+    template_name = "supplies/shipments_incoming.html"
+    table_template = "supplies/shipments_incoming_table.html"
+    title = gettext_lazy("到货签收")
+    filters = ("state",)
+    search_fields = ("number__icontains",)
+
+    def refine_list(self, qs):
+        return _shipments(qs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["filter_choices"] = {"state": Shipment.State.choices}
+        return ctx
+
+
+class IncomingDetail(ScopedDetailView):
+    model = Shipment
+    permission = VIEW_STOCK
+    template_name = "supplies/shipments_detail.html"
+
+    def refine(self, qs):
+        return qs.select_related("company", "site", "from_location", "to_location", "plan")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            lines=list(line_rows(self.object.pk)),
+            can_receive=self.object.state == Shipment.State.IN_TRANSIT
+            and self.request.scope.has_perm(RECEIVE),
+        )
+        return ctx
+
+
+class IncomingReceive(ServiceFormView):
+    """The receipt: each line's received quantity (sent, unless changed) and a reason
+    for any difference, with the message on the line."""
+
+    model = Shipment
+    permission = RECEIVE
+    form_class = ReceiveForm
+    template_name = "supplies/shipments_receive.html"
+    success_message = gettext_lazy("已签收。")
+
+    @cached_property
+    def shipment(self) -> Shipment:
+        qs = Shipment.objects.for_scope(self.scope).select_related("site", "to_location")
+        return get_object_or_404(qs, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "shipment": self.shipment,
+            "lines": line_rows(self.shipment.pk),
+        }
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            object=self.shipment,
+            title=_("签收 %(n)s") % {"n": self.shipment.number},
+            cancel_url=reverse("supplies:incoming_detail", args=[self.shipment.pk]),
+        )
+        return ctx
+
+    def act(self, form):
+        acted = shipment_receive(
+            actor=self.request.user,
+            scope=self.request.scope,
+            shipment=self.shipment,
+            received=form.received(),
+        )
+        if not acted:
+            self.success_message = _("这张发货单此前已签收。")
+        return reverse("supplies:incoming_detail", args=[self.shipment.pk])
+
+
+class SiteStockList(ScopedListView):
+    """The scope's sites with what each holds now."""
+
+    model = Site
+    permission = VIEW_STOCK
+    template_name = "supplies/consumption_sites.html"
+    table_template = "supplies/consumption_sites_table.html"
+    title = gettext_lazy("项目库存")
+    search_fields = ("name__icontains",)
+
+    def refine_list(self, qs):
+        return qs.only("id", "name", "company_id").order_by("name", "id")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        sites = list(ctx["object_list"])
+        rows = (
+            Balance.objects.filter(
+                location__kind=Location.Kind.SITE, location__site_id__in=[s.pk for s in sites]
+            )
+            .values("location__site_id", "item__name", "item__unit")
+            .order_by("item__name")
+            .annotate(q=Sum("quantity"))
+        )
+        stock: dict[int, list] = {}
+        for row in rows:
+            if row["q"]:
+                stock.setdefault(row["location__site_id"], []).append(row)
+        ctx["rows"] = [(site, stock.get(site.pk, [])) for site in sites]
+        return ctx
+
+
+class SiteStock(ScopedDetailView):
+    """One site: units on hand per item and batch, and its use and receipts (paginated)."""
+
+    model = Site
+    permission = VIEW_STOCK
+    template_name = "supplies/consumption_site.html"
+
+    def refine(self, qs):
+        return qs.only("id", "name", "company_id")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        site = self.object
+        balances = list(
+            Balance.objects.filter(
+                location__kind=Location.Kind.SITE, location__site_id=site.pk, quantity__gt=0
+            )
+            .select_related("item", "batch")
+            .order_by("item__code", "batch__number")
+        )
+        history = (
+            LedgerEntry.objects.filter(
+                Q(from_location__site_id=site.pk) | Q(to_location__site_id=site.pk)
+            )
+            .select_related("item", "batch")
+            .order_by("-seq")
+        )
+        page = Paginator(history, HISTORY_ROWS).get_page(self.request.GET.get("page"))
+        ctx.update(
+            balances=balances,
+            page_obj=page,
+            entries=list(page.object_list),
+            can_consume=Site.objects.for_scope(self.request.scope.for_perm(CONSUME))
+            .filter(pk=site.pk)
+            .exists(),
+        )
+        return ctx
+
+
+class ConsumptionRecord(ServiceFormView):
+    """Units a site used; drawn from the batches expiring first."""
+
+    model = Site
+    permission = CONSUME
+    form_class = ConsumptionForm
+    template_name = "supplies/consumption_form.html"
+    success_message = gettext_lazy("已记录使用。")
+
+    @cached_property
+    def site(self) -> Site:
+        return get_object_or_404(
+            Site.objects.for_scope(self.scope).only("id", "name", "company_id"),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = ctx["form"]
+        ctx.update(
+            object=self.site,
+            title=_("记录使用 · %(site)s") % {"site": self.site.name},
+            cancel_url=reverse("supplies:site_stock", args=[self.site.pk]),
+            rows=[(form[f"item_{n}"], form[f"qty_{n}"]) for n in range(1, CONSUMPTION_ROWS + 1)],
+        )
+        return ctx
+
+    def act(self, form):
+        consumption_record(
+            actor=self.request.user,
+            scope=self.request.scope,
+            site=self.site,
+            lines=form.lines(),
+            reason=form.cleaned_data["reason"],
+        )
+        return reverse("supplies:site_stock", args=[self.site.pk])
