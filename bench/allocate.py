@@ -59,7 +59,7 @@ def child(n_sites: int, n_entries: int) -> dict:
         )
     out["allocate_s"] = t["s"]
     out["allocate_cpu_s"] = t["cpu_s"]
-    out["plan_lines"] = AllocationLine.objects.filter(plan=plan).count()
+    out["plan_lines"] = AllocationLine.all_tenants.filter(plan=plan).count()
     log(f"plan_propose: {t['s']} s, {out['plan_lines']} lines")
 
     out.update(ledger(world, n_entries))
@@ -149,7 +149,7 @@ def load(n_sites: int) -> dict:
         )
         for n in range(3)
     )
-    batches = list(InboundBatch.objects.filter(association=association).order_by("number"))
+    batches = list(InboundBatch.all_tenants.filter(association=association).order_by("number"))
     share = [0.45, 0.05, 0.10]
     src, dst = donor_location(donor), warehouse_location(warehouse)
     post(
@@ -238,7 +238,7 @@ def ledger(world: dict, n_entries: int) -> dict:
         batch_size=2000,
     )
     site_locs = list(
-        Location.objects.filter(association_id=association_id, kind=Location.Kind.SITE)
+        Location.all_tenants.filter(association_id=association_id, kind=Location.Kind.SITE)
         .order_by("id")
         .values_list("id", flat=True)
     )
@@ -247,7 +247,7 @@ def ledger(world: dict, n_entries: int) -> dict:
     warehouse = world["warehouse_location"].pk
     items = [(i.pk, i.code) for i in world["item_list"]]
     batch = world["batches"][0]
-    head = LedgerHead.objects.get(association_id=association_id)
+    head = LedgerHead.all_tenants.get(association_id=association_id)
 
     started = time.perf_counter()
     columns = [
@@ -299,14 +299,14 @@ def ledger(world: dict, n_entries: int) -> dict:
         prev = digest
     hashed_s = time.perf_counter() - started
     copy_rows(LedgerEntry._meta.db_table, columns, rows)
-    LedgerHead.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
+    LedgerHead.all_tenants.filter(pk=head.pk).update(seq=seq, hash=prev)
     rows.clear()
     written_s = time.perf_counter() - started
     log(f"{n_entries} entries: hashed in {hashed_s:.1f} s, written in {written_s:.1f} s")
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE supplies_ledgerentry")
-    total = LedgerEntry.objects.count()
+    total = LedgerEntry.all_tenants.count()
 
     with timer() as t:
         ours = balances_from_entries()

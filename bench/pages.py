@@ -46,8 +46,7 @@ from _setup import child_result  # noqa: E402  (bench/ is on the path from here 
 def build(quick: bool) -> dict:
     from _setup import log
 
-    from firstline.scenario import ScaleOverride, build_world, world_exists
-    from firstline.scenario.world import SCALES
+    from firstline.scenario.world import SCALES, ScaleOverride, build_world, world_exists
 
     if world_exists():
         log("reusing the world already in this database")

@@ -8,9 +8,12 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import NoReturn
 
 from firstline.core.personal.crypto import new_hmac_key, new_key_spec
 
@@ -73,42 +76,115 @@ def gunicorn_cmd(host: str, port: int, workers: int, threads: int = 8) -> list[s
 
 
 def worker_cmd() -> list[str]:
-    if os.environ.get("REDIS_URL"):
-        # RQ must build jobs with django-tasks-rq's Job class to run Django Tasks.
-        return [
-            PY,
-            "-m",
-            "django",
-            "rqworker",
-            "default",
-            "--with-scheduler",
-            "--job-class",
-            "django_tasks_rq.backend.Job",
-        ]
-    return [PY, "-m", "django", "db_worker", "--interval", "1"]
+    """The task worker with the periodic jobs' scheduler in it (core's `manage worker`):
+    db_worker, or rqworker when REDIS_URL is set."""
+    return [PY, "-m", "django", "worker"]
 
 
-def run_together(commands: list[list[str]]) -> int:
-    """Start the web server and the worker; stop both when either stops or on Ctrl-C."""
-    procs = [subprocess.Popen(cmd, env=django_env()) for cmd in commands]
+def listen_problem(host: str, port: int) -> str | None:
+    """Why nothing could listen on host:port (e.g. "Address already in use"), or None.
+    Binds and lets go at once, with SO_REUSEADDR as the server does, so a port whose
+    last connections are still closing counts as free."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def refuse_busy_port(host: str, port: int) -> int | None:
+    """Before anything starts: one line on stderr and exit code 1 if host:port is taken."""
+    problem = listen_problem(host, port)
+    if problem is None:
+        return None
+    print(
+        f"firstline: cannot listen on {url_of(host, port)}: {problem}; "
+        "stop what uses it or choose another with --port",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def url_of(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+class Stop(Exception):
+    """SIGTERM reached the parent: stop the children as on Ctrl-C."""
+
+
+def _stop(signum, frame):
+    raise Stop(signum)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the child gets SIGTERM if the parent dies without stopping it (SIGKILL)."""
+    parent = os.getppid()
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent went before prctl took hold
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def run_together(commands: list[list[str]], *, grace: float = 10.0) -> int:
+    """Start the web server and the worker; stop all of them when one stops, on Ctrl-C
+    (SIGINT) or on SIGTERM. Each child runs in its own process group (a Ctrl-C in the
+    terminal reaches only this parent, which stops each child once) and gets SIGTERM,
+    is waited for, and is killed with its group after `grace` seconds: nothing is left
+    behind listening on the port. Returns 0 on a requested stop, else the exit code of
+    the child that stopped first."""
+    previous = signal.signal(signal.SIGTERM, _stop)
+    procs: list[subprocess.Popen] = []
     try:
+        for cmd in commands:
+            procs.append(
+                subprocess.Popen(
+                    cmd,
+                    env=django_env(),
+                    process_group=0,
+                    preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                )
+            )
         while True:
             for p in procs:
                 if p.poll() is not None:
                     return p.returncode
             with contextlib.suppress(subprocess.TimeoutExpired):
                 procs[0].wait(timeout=1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stop):
         return 0
     finally:
+        # A second signal must not cut the clean-up short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
         for p in procs:
             try:
-                p.wait(timeout=10)
+                p.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                p.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        signal.signal(signal.SIGINT, interrupt)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def replace_with(cmd: list[str]) -> NoReturn:
+    """Become `cmd` (exec): a signal to `./firstline serve` or `worker` reaches the
+    server or worker itself, which stops cleanly; no parent is left to die alone
+    and leave its child running."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(cmd[0], cmd, django_env())  # noqa: S606 - our own argv, no shell
 
 
 def database_is_empty() -> bool:
@@ -129,12 +205,13 @@ def database_is_empty() -> bool:
     return out.stdout.strip().endswith("False")
 
 
-def print_logins() -> None:
+def print_logins(host: str, port: int) -> None:
     path = VAR / "demo-accounts.json"
     if not path.exists():
+        print(f"\nFirstline demo: {url_of(host, port)}\n")
         return
     accounts = json.loads(path.read_text())
-    print("\nFirstline demo: http://127.0.0.1:8000/  — demo logins:")
+    print(f"\nFirstline demo: {url_of(host, port)}  — demo logins:")
     for a in accounts:
         company = f"  ({a['company']})" if a.get("company") else ""
         print(f"  {a['role']:<20} {a['username']:<24} {a['password']}{company}")
@@ -142,6 +219,8 @@ def print_logins() -> None:
 
 
 def cmd_demo(args) -> int:
+    if (busy := refuse_busy_port(args.host, args.port)) is not None:
+        return busy
     load_secrets(create=True)
     os.environ.setdefault("FIRSTLINE_REQUIRE_2FA", "0")
     os.environ.setdefault("FIRSTLINE_SMS_SHOW_CODES", "1")  # the demo's SMS goes to the page
@@ -149,22 +228,23 @@ def cmd_demo(args) -> int:
     if database_is_empty():
         print("firstline: loading the demo scenario (first run only)…", flush=True)
         manage("load_scenario", "--scale", "demo")
-    print_logins()
-    return run_together([gunicorn_cmd("127.0.0.1", args.port, 2), worker_cmd()])
+    print_logins(args.host, args.port)
+    return run_together([gunicorn_cmd(args.host, args.port, 2), worker_cmd()])
 
 
 def cmd_serve(args) -> int:
+    if (busy := refuse_busy_port(args.host, args.port)) is not None:
+        return busy
     load_secrets(create=False)
     os.environ.setdefault("FIRSTLINE_REQUIRE_2FA", "1")
     manage("migrate", "--no-input", "-v", "0")
-    return subprocess.call(
-        gunicorn_cmd(args.host, args.port, args.workers, args.threads), env=django_env()
-    )
+    print(f"Firstline: serving on {url_of(args.host, args.port)}", flush=True)
+    replace_with(gunicorn_cmd(args.host, args.port, args.workers, args.threads))
 
 
 def cmd_worker(args) -> int:
     load_secrets(create=False)
-    return subprocess.call(worker_cmd(), env=django_env())
+    replace_with(worker_cmd())
 
 
 def cmd_scenario(args) -> int:
@@ -210,8 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
-        "demo", help="run with demo data on SQLite (web on 127.0.0.1:8000 and a task worker)"
+        "demo",
+        help="run with demo data on SQLite (web on 127.0.0.1:8000, a task worker and the "
+        "periodic jobs)",
     )
+    p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_demo)
 
@@ -229,7 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
-        "worker", help="the task worker (database backend, or RQ when REDIS_URL is set)"
+        "worker",
+        help="the task worker (database backend, or RQ when REDIS_URL is set) with the "
+        "periodic jobs' scheduler",
     )
     p.set_defaults(func=cmd_worker)
 

@@ -4,6 +4,7 @@ Defaults run the embedded set-up: SQLite in WAL mode under var/, tasks in the
 database. DATABASE_URL switches to PostgreSQL, REDIS_URL to Redis + RQ tasks.
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: refuses NUL and lone surrogates in the path, query and form fields (422).
+    "firstline.core.middleware.TextInputMiddleware",
 ]
 
 ROOT_URLCONF = "firstline.urls"
@@ -114,7 +117,7 @@ if DATABASE_URL:
         options = DATABASES["default"].setdefault("OPTIONS", {})
         # Django turns psycopg's prepared statements off, for connection poolers that
         # cannot keep them. Our connections are our own, so the gate's hot
-        # statements (access/fastpath.py, server-side binding) are prepared after a few
+        # statements (access/services/fastpath.py, server-side binding) are prepared after a few
         # runs: planning was most of the database's time per check-in. Set
         # FIRSTLINE_DB_PREPARE=0 behind a pooler that drops prepared statements.
         if env_bool("FIRSTLINE_DB_PREPARE", default=True):
@@ -142,6 +145,9 @@ if REDIS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     RQ_QUEUES = {}
+# The periodic jobs, declared in one place and run by `manage worker`'s scheduler
+# (firstline/core/scheduler.py): each slot once, however many workers run.
+FIRSTLINE_SCHEDULE = "firstline.schedule.JOBS"
 
 # --- Health data ------------------------------------------------------------
 # Days after a case closes or a declaration is superseded before its rows are purged
@@ -150,6 +156,9 @@ HEALTH_RETENTION_DAYS = int(os.environ.get("FIRSTLINE_HEALTH_RETENTION_DAYS", "3
 # Days gate events (whereabouts, temperatures), visitors and deliveries are kept
 # before `manage purge_gate_data` deletes them; never less than a quota period.
 GATE_RETENTION_DAYS = int(os.environ.get("FIRSTLINE_GATE_RETENTION_DAYS", "30"))
+# How far ahead of the server's clock a gate event's device time may be; a later one
+# (and one older than GATE_RETENTION_DAYS) is refused, not stored (docs/device-events.md).
+DEVICE_CLOCK_SKEW_MINUTES = int(os.environ.get("FIRSTLINE_DEVICE_CLOCK_SKEW_MINUTES", "5"))
 # Where one-time sign-in codes go. The console backend logs the code and lets the
 # page show it (demo and tests); a deployment plugs in its SMS gateway's class.
 # A site's daily report for a day is due on the next day at this local time.
@@ -222,26 +231,51 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # --- Security -------------------------------------------------------------
+# No 'unsafe-inline' anywhere: scripts and <style> blocks carry the request's nonce;
+# style="…" attributes are refused, so sizes are classes in app.css (fl-w-*, fl-maxw-*)
+# and htmx's indicator rules live there too (includeIndicatorStyles off in base.html).
+# core/tests/test_security_headers.py holds this line.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:", "blob:"],
     "media-src": [CSP.SELF, "blob:"],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("FIRSTLINE_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Signed links (a site's declaration QR code, a pass) stay on this origin.
+SECURE_REFERRER_POLICY = "same-origin"
+
+
+class OneLineRefusals(logging.Filter):
+    """A 403 or 404 is an expected answer, not a fault: `django.request` logs it as its
+    one line ("Forbidden (Permission denied): /path"), without the traceback Django
+    attaches to a PermissionDenied or Http404. Server errors keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) in (403, 404):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_refusals": {"()": OneLineRefusals}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("FIRSTLINE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["one_line_refusals"]},
+    },
 }

@@ -134,7 +134,7 @@ def test_site_requests_coordinator_ships_site_signs_short_public_traces(
     coordinator.get_by_label("说明").fill("第一轮口罩分配")
     coordinator.get_by_role("button", name="保存").click()
 
-    plan = AllocationPlan.objects.get(warehouse=warehouse)
+    plan = AllocationPlan.all_tenants.get(warehouse=warehouse)
     expect(coordinator).to_have_url(
         re.compile(re.escape(reverse("supplies:allocation_detail", args=[plan.pk])))
     )
@@ -190,7 +190,7 @@ def test_site_requests_coordinator_ships_site_signs_short_public_traces(
     expect(page.get_by_label(f"{n95.name} 实收数量")).to_have_value(str(received))
     shipment.refresh_from_db()
     assert shipment.state == Shipment.State.IN_TRANSIT
-    assert not LedgerEntry.objects.filter(
+    assert not LedgerEntry.all_tenants.filter(
         batch=batch, kind__in=[LedgerEntry.Kind.RECEIVE, LedgerEntry.Kind.SHORTFALL]
     ).exists()
 
@@ -248,7 +248,7 @@ def test_site_requests_coordinator_ships_site_signs_short_public_traces(
 
     # The entries table is the batch's ledger rows, in seq order, one for one.
     entries = list(
-        LedgerEntry.objects.filter(batch=batch)
+        LedgerEntry.all_tenants.filter(batch=batch)
         .select_related("from_location", "to_location")
         .order_by("seq")
     )
@@ -302,7 +302,7 @@ def test_a_batch_of_more_lines_than_the_form_shows(page: Page, live_server, worl
         page.fill(f"input[name=lines-{n}-quantity]", str(100 + n))
     page.get_by_role("button", name="入库").click()
     expect(page).to_have_url(re.compile(r"/batches/\d+/$"))
-    batch = InboundBatch.objects.exclude(pk=_batch.pk).get()
+    batch = InboundBatch.all_tenants.exclude(pk=_batch.pk).get()
     assert sorted(batch.lines.values_list("lot__lot_no", "quantity")) == [
         ("N95-L0", 100),
         ("N95-L5", 105),

@@ -252,7 +252,7 @@ class VisitorForm(RoomFields, ScopedForm):
 
     household = forms.ModelChoiceField(label=_("被访住户"), queryset=Household.objects.none())
     name = forms.CharField(label=_("访客姓名"), max_length=64)
-    phone = forms.CharField(label=_("访客手机号"), max_length=20)
+    phone = forms.CharField(label=_("访客手机号"), max_length=32)
     expected_on = forms.DateField(
         label=_("预计来访日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

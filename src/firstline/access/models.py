@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from firstline.core.models import SiteModel
+from firstline.core.models import AlertModel, BaseAuditAction, SiteModel
 from firstline.core.personal.fields import personal_columns
 
 
@@ -373,7 +373,7 @@ class AccessEvent(SiteModel):
         ]
 
 
-class Alert(SiteModel):
+class Alert(AlertModel):
     """Something the site manager must see: a fever at the gate."""
 
     class Kind(models.TextChoices):
@@ -381,21 +381,6 @@ class Alert(SiteModel):
 
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     event = models.ForeignKey(AccessEvent, on_delete=models.CASCADE, related_name="+")
-    message = models.CharField(_("内容"), max_length=200)
-    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # The command centre assigns an alert to someone to deal with it.
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("处理人"),
-    )
-    assigned_at = models.DateTimeField(_("分派时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("告警")
@@ -483,3 +468,23 @@ class Delivery(SiteModel):
         verbose_name = _("快递外卖登记")
         verbose_name_plural = _("快递外卖登记")
         ordering = ["-dropped_at", "-id"]
+
+
+class AuditAction(BaseAuditAction):
+    """What the access app's services record in the audit trail."""
+
+    POLICY_PUBLISH = "access.policy_publish", _("发布策略")
+    PASS_ISSUE = "access.pass_issue", _("发证")
+    PASS_REVOKE = "access.pass_revoke", _("注销通行证")
+    CHECKPOINT_CREATE = "access.checkpoint_create", _("新建出入口")
+    CHECKPOINT_UPDATE = "access.checkpoint_update", _("修改出入口")
+    DEVICE_REGISTER = "access.device_register", _("登记设备")
+    DEVICE_ROTATE_TOKEN = "access.device_rotate_token", _("更换设备令牌")
+    DEVICE_DEACTIVATE = "access.device_deactivate", _("停用设备")
+    VISITOR_REGISTER = "access.visitor_register", _("登记访客")
+    DELIVERY_LOG = "access.delivery_log", _("登记快递外卖")
+    DELIVERY_COLLECT = "access.delivery_collect", _("领取")
+    VEHICLE_REGISTER = "access.vehicle_register", _("登记车辆")
+    VEHICLE_REMOVE = "access.vehicle_remove", _("注销车辆登记")
+    FOLLOWUP_CLOSE = "access.followup_close", _("记录跟进结果")
+    EVENTS_EXPORT = "access.events_export", _("导出出入记录")

@@ -146,6 +146,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "orgs.view_association",
             "health.change_risklist",
             "sanitation.change_guide",
+            "core.view_jobs",  # the periodic jobs' runs (platform operations)
         }
         | _REPORTS_ASSOCIATION
         | _SUPPLIES_COORDINATE

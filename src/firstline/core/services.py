@@ -9,7 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from firstline.core.models import AccessLog, AuditEvent
+from firstline.core.models import AlertModel, AuditAction, AuditEvent, BaseAuditAction
+from firstline.core.personal.access_log import Read, access_log_record
 from firstline.core.personal.fields import get_personal
 from firstline.core.scope import Scope
 
@@ -25,9 +26,17 @@ def stored_actor(actor):
 
 
 def audit_record(
-    *, actor, company_id: int | None, action: str, obj: models.Model, changes: dict | None = None
+    *,
+    actor,
+    company_id: int | None,
+    action: BaseAuditAction,
+    obj: models.Model,
+    changes: dict | None = None,
 ) -> AuditEvent:
-    """One audit row; call it inside the service's transaction."""
+    """One audit row; call it inside the service's transaction. `action` is a member
+    of the acting app's `AuditAction` enumeration."""
+    if not isinstance(action, BaseAuditAction):
+        raise TypeError(f"audit action {action!r} is not a member of an app's AuditAction")
     return AuditEvent.objects.create(
         company_id=company_id,
         actor=stored_actor(actor),
@@ -64,13 +73,11 @@ def _json_safe(value):
     return str(value)
 
 
-def alert_acknowledge(*, actor, alert: models.Model) -> bool:
+def alert_acknowledge(*, actor, alert: AlertModel) -> bool:
     """Mark an open alert seen by `actor`, with its audit row. False (and nothing
     written) when it was already acknowledged: the conditional UPDATE makes two
-    officers clicking at once write one acknowledgement, not two.
-
-    For any alert model with acknowledged_at, acknowledged_by and updated_at (the
-    gate's alerts, the health alerts)."""
+    officers clicking at once write one acknowledgement, not two. For every alert
+    table (core.models.AlertModel)."""
     now = timezone.now()
     with transaction.atomic():
         updated = (
@@ -82,7 +89,7 @@ def alert_acknowledge(*, actor, alert: models.Model) -> bool:
             audit_record(
                 actor=actor,
                 company_id=alert.company_id,
-                action="acknowledge",
+                action=AuditAction.ALERT_ACKNOWLEDGE,
                 obj=alert,
                 changes={"acknowledged_at": [None, now.isoformat()]},
             )
@@ -119,15 +126,19 @@ def personal_reveal(
     if obj is None:
         raise Http404
     with transaction.atomic():
-        AccessLog.objects.create(
-            company_id=obj.company_id,
-            site_id=getattr(obj, "site_id", None),
+        access_log_record(
             actor=actor,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_label=str(obj),
+            reads=[
+                Read(
+                    company_id=obj.company_id,
+                    site_id=getattr(obj, "site_id", None),
+                    object_type=obj._meta.label_lower,
+                    object_id=str(obj.pk),
+                    object_label=str(obj),
+                )
+            ],
             field=field,
-            purpose=purpose[:200],
+            purpose=purpose,
             channel=channel,
             ip=ip,
         )

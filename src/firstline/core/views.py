@@ -18,10 +18,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from firstline.core import scheduler
 from firstline.core.models import AccessLog, AuditEvent
 from firstline.core.tenancy import is_scoped
 
@@ -150,30 +154,43 @@ class ScopedDetailView(ScopedViewMixin, generic.DetailView):
 
 
 class ScopedFormMixin(ScopedViewMixin):
-    """Create and edit: the form validates and limits choices to the scope, the
-    service writes (one transaction, audit row). A ValidationError from the
-    service lands on the form and nothing is saved."""
+    """Every form page that writes: the form limits its choices to the user's scope (it
+    gets `scope`), `act` calls the service (one transaction, audit row). A
+    ValidationError from the service lands on the form and nothing is saved; on
+    success the page flashes `success_message` and goes where `act` says."""
 
     template_name = "core/form.html"
+    title = ""
+    cancel_url_name = ""  # where "cancel" goes; by default the object's page, or home
     success_message = _("已保存。")
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["scope"] = self.scope
-        return kwargs
+        return {**super().get_form_kwargs(), "scope": self.scope}
 
-    def save(self, form):
-        """Call the service; return the saved object."""
+    def act(self, form):
+        """Call the service; return where to go next: a URL, a URL name, or the
+        object whose page it is (`redirect` takes all three)."""
         raise NotImplementedError
 
     def form_valid(self, form):
         try:
-            self.object = self.save(form)
+            target = self.act(form)
         except ValidationError as exc:
             apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
-        return redirect(self.object.get_absolute_url())
+        return redirect(target)
+
+    def cancel_url(self) -> str:
+        return reverse(self.cancel_url_name) if self.cancel_url_name else ""
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if self.title:
+            ctx["title"] = self.title
+        if cancel_url := self.cancel_url():
+            ctx["cancel_url"] = cancel_url
+        return ctx
 
 
 def apply_errors(form, exc: ValidationError) -> None:
@@ -185,11 +202,46 @@ def apply_errors(form, exc: ValidationError) -> None:
 
 
 class ScopedCreateView(ScopedFormMixin, generic.CreateView):
-    pass
+    """A page that creates one object."""
 
 
 class ScopedUpdateView(ScopedFormMixin, generic.UpdateView):
-    pass
+    """A page that edits one scoped object, or acts on it: the form gets it as
+    `instance` (its initial values)."""
+
+
+class ServiceFormView(ScopedFormMixin, generic.FormView):
+    """A form page that is not about one object."""
+
+
+class ObjectFormView(ServiceFormView):
+    """A form page about one scoped object that is not its edit form: the URL's pk,
+    looked up in the scope of the view's permission (outside it, 404); None when the
+    URL has no pk (the same page creating one). With `form_instance` the form gets
+    it as `instance`."""
+
+    form_instance = False
+
+    @cached_property
+    def object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.form_instance:
+            kwargs["instance"] = self.object
+        return kwargs
+
+    def cancel_url(self) -> str:
+        url = super().cancel_url()
+        if not url and self.object is not None:
+            url = self.object.get_absolute_url()
+        return url
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.object, **kwargs)
 
 
 class AccessLogList(ScopedListView):
@@ -203,6 +255,19 @@ class AccessLogList(ScopedListView):
 
     def refine_list(self, qs):
         return qs.select_related("actor", "site")
+
+
+class JobList(ScopedViewMixin, generic.TemplateView):
+    """The periodic jobs (firstline/schedule.py) and how each last ran: duration,
+    result, failures, next run. Platform operations: no tenant's rows."""
+
+    permission = "core.view_jobs"
+    template_name = "core/jobs.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=_("定时作业"), jobs=scheduler.job_overview(), now=timezone.now(), **kwargs
+        )
 
 
 def error_403(request, exception=None):
@@ -219,29 +284,3 @@ def error_500(request):
     from django.template import loader
 
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
-
-
-class ServiceFormView(ScopedViewMixin, generic.FormView):
-    """GET shows the form, POST calls the service (`act`). A ValidationError from the
-    service lands on the form and nothing is saved; on success the page flashes
-    `success_message` and goes where `act` says. The form gets the user's scope."""
-
-    template_name = "core/form.html"
-    title = ""
-    success_message = _("已保存。")
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "scope": self.scope}
-
-    def act(self, form):
-        """Call the service; return where to go next (a URL or a URL name)."""
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            target = self.act(form)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(target)

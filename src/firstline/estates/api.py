@@ -1,10 +1,9 @@
 """API of the estates app: scoped, paginated lists and details; residents masked."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from ninja import Schema
+from django.core.exceptions import PermissionDenied
 from ninja.errors import HttpError
 
-from firstline.core.api import ScopedRouter
+from firstline.core.api import Schema, ScopedRouter, validation_errors_as_422
 from firstline.core.services import personal_reveal
 from firstline.estates import selectors
 from firstline.estates.models import Building, Household, Resident, Site
@@ -159,20 +158,19 @@ router.scoped_detail(
     response=RevealOut,
     summary="Reveal a resident's ID number or phone (logged)",
 )
-def resident_reveal(request, pk: int, body: RevealIn):
+def resident_reveal(request, pk: int, payload: RevealIn):
     try:
-        value = personal_reveal(
-            actor=request.user,
-            scope=request.scope,
-            model=Resident,
-            pk=pk,
-            field=body.field,
-            purpose=body.purpose,
-            ip=request.META.get("REMOTE_ADDR"),
-            channel="api",
-        )
-    except ValidationError as exc:
-        raise HttpError(422, "; ".join(exc.messages)) from None
+        with validation_errors_as_422():
+            value = personal_reveal(
+                actor=request.user,
+                scope=request.scope,
+                model=Resident,
+                pk=pk,
+                field=payload.field,
+                purpose=payload.purpose,
+                ip=request.META.get("REMOTE_ADDR"),
+                channel="api",
+            )
     except PermissionDenied:
         raise HttpError(403, "permission denied") from None
     return {"value": value}

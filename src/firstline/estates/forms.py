@@ -103,8 +103,9 @@ class ResidentForm(ScopedForm):
     unit = forms.CharField(label=_("单元"), max_length=16, required=False)
     room = forms.CharField(label=_("房号"), max_length=16)
     name = forms.CharField(label=_("姓名"), max_length=64)
-    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
-    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    # Room for how people write them (spaces, +86); the service normalises and validates.
+    phone = forms.CharField(label=_("手机号"), max_length=32, required=False)
+    id_number = forms.CharField(label=_("身份证号"), max_length=40, required=False)
     birth_year = forms.IntegerField(
         label=_("出生年份"), min_value=1900, max_value=2100, required=False
     )
@@ -143,7 +144,7 @@ class ResidentForm(ScopedForm):
 class StaffForm(ScopedForm):
     site = forms.ModelChoiceField(label=_("项目"), queryset=Site.objects.none())
     name = forms.CharField(label=_("姓名"), max_length=64)
-    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=32, required=False)
     position = forms.ChoiceField(label=_("岗位"), choices=Staff.Position.choices)
     on_duty = forms.BooleanField(label=_("在岗"), required=False, initial=True)
 

@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from firstline.core.models import SiteModel, TenantModel
+from firstline.core.models import BaseAuditAction, SiteModel, TenantModel
 from firstline.core.personal.fields import personal_columns
 
 
@@ -223,3 +223,20 @@ class Staff(SiteModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AuditAction(BaseAuditAction):
+    """What the estates app's services record in the audit trail."""
+
+    SITE_CREATE = "estates.site_create", _("新建项目")
+    SITE_UPDATE = "estates.site_update", _("修改项目")
+    BUILDING_CREATE = "estates.building_create", _("新建楼栋")
+    BUILDING_UPDATE = "estates.building_update", _("修改楼栋")
+    HOUSEHOLD_CREATE = "estates.household_create", _("新建住户")
+    HOUSEHOLD_UPDATE = "estates.household_update", _("修改住户")
+    RESIDENT_CREATE = "estates.resident_create", _("新建居民")
+    RESIDENT_UPDATE = "estates.resident_update", _("修改居民")
+    STAFF_CREATE = "estates.staff_create", _("新建工作人员")
+    STAFF_UPDATE = "estates.staff_update", _("修改工作人员")
+    RESIDENTS_IMPORT = "estates.residents_import", _("导入居民")
+    RESIDENTS_EXPORT = "estates.residents_export", _("导出居民")

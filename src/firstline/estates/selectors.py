@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from firstline.core.personal.crypto import lookup_digest
-from firstline.core.personal.identity import normalize_id_number, normalize_phone
-from firstline.estates.models import Household, Resident
+from firstline.core.personal.normalise import (
+    normalise_digits,
+    normalise_id_number,
+    normalise_phone,
+)
+from firstline.estates.models import Household, Resident, Site
 
 
-def _count_of(model, fk: str):
-    """A correlated COUNT(*) for one row of the outer query (no GROUP BY over the list)."""
+def _count_of(rows, fk: str):
+    """A correlated COUNT(*) of `rows` (scoped) for one row of the outer query (no
+    GROUP BY over the list)."""
     sub = (
-        model.all_tenants.filter(**{fk: OuterRef("pk")})
+        rows.filter(**{fk: OuterRef("pk")})
         .order_by()
         .values(fk)
         .annotate(n=Count("pk"))
@@ -28,18 +33,48 @@ def site_list(qs):
     return qs.select_related(
         "community", "community__parent", "community__parent__parent"
     ).annotate(
-        household_count=_count_of(Household, "site"),
-        resident_count=_count_of(Resident, "site"),
+        household_count=_count_of(Household.objects.for_scope(qs.scope), "site"),
+        resident_count=_count_of(Resident.objects.for_scope(qs.scope), "site"),
     )
 
 
 def building_list(qs):
-    return qs.select_related("site").annotate(household_count=_count_of(Household, "building"))
+    return qs.select_related("site").annotate(
+        household_count=_count_of(Household.objects.for_scope(qs.scope), "building")
+    )
 
 
 def household_list(qs):
     return qs.select_related("site", "building").annotate(
-        resident_count=_count_of(Resident, "household")
+        resident_count=_count_of(Resident.objects.for_scope(qs.scope), "household")
+    )
+
+
+# --- the members registry: counts across tenants by design --------------------------------
+# An association's scope reaches its member companies (Company.objects.for_scope) but
+# none of their sites; the registry shows how many sites each has. Counts only leave
+# these two functions (DESIGN.md: the association sees aggregates).
+
+
+def with_site_count_across_tenants(qs):
+    """Companies (scoped) with their number of sites."""
+    sites = (
+        Site.all_tenants.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(site_count=Coalesce(Subquery(sites, output_field=IntegerField()), Value(0)))
+
+
+def site_types_across_tenants(company) -> list[dict]:
+    """[{site_type, n}] of one company (read through the scope), largest first."""
+    return list(
+        Site.all_tenants.filter(company=company)
+        .values("site_type")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
     )
 
 
@@ -49,6 +84,23 @@ def resident_list(qs):
 
 def staff_list(qs):
     return qs.select_related("site", "user")
+
+
+def sharing_id_number(qs):
+    """The residents of `qs` whose ID number another resident of the same company also
+    carries: the review list of people who may be one person twice.
+
+    Entry points refuse a second resident with an ID number the company already holds
+    (the import, the forms), but rows written before ID numbers were normalised
+    (`core.personal.normalise`, estates migration 0003) may be two rows of one person.
+    They are not merged or deleted by a machine: they show here, on the resident list,
+    until someone corrects the number or deletes the extra row. Nothing is stored for
+    this; the list is the fact itself, so it cannot go stale.
+    """
+    others = Resident.all_tenants.filter(
+        company_id=OuterRef("company_id"), id_number_hmac=OuterRef("id_number_hmac")
+    ).exclude(pk=OuterRef("pk"))
+    return qs.exclude(id_number_hmac="").filter(Exists(others))
 
 
 def site_search_q(term: str) -> Q:
@@ -67,13 +119,14 @@ def resident_search_q(term: str) -> Q:
     q = Q(name__icontains=term) | Q(household__room=term)
     if re.fullmatch(r"[A-Za-z]{1,16}", term):
         q |= Q(name_initials__startswith=term.lower())
-    if re.fullmatch(r"\d{4}", term):
-        q |= Q(phone_last4=term)
-    phone = normalize_phone(term)
-    if re.fullmatch(r"1\d{10}", phone):
+    last4 = normalise_digits(term)
+    if re.fullmatch(r"[0-9]{4}", last4):
+        q |= Q(phone_last4=last4)
+    phone = normalise_phone(term)
+    if re.fullmatch(r"1[0-9]{10}", phone):
         q |= Q(phone_hmac=lookup_digest("phone", phone))
-    id_number = normalize_id_number(term)
-    if re.fullmatch(r"\d{17}[\dX]", id_number):
+    id_number = normalise_id_number(term)
+    if re.fullmatch(r"[0-9]{17}[0-9X]", id_number):
         q |= Q(id_number_hmac=lookup_digest("id_number", id_number))
     room = re.fullmatch(r"(?P<b>[^\s-]+)-(?:(?P<u>[^\s-]+)-)?(?P<r>[^\s-]+)", term)
     if room:  # "3-1-502" or "3-502": building-unit-room
@@ -84,8 +137,12 @@ def resident_search_q(term: str) -> Q:
 def staff_search_q(term: str) -> Q:
     term = term.strip()
     q = Q(name__icontains=term) | Q(name_initials__startswith=term.lower())
-    if re.fullmatch(r"\d{4}", term):
-        q |= Q(phone_last4=term)
+    last4 = normalise_digits(term)
+    if re.fullmatch(r"[0-9]{4}", last4):
+        q |= Q(phone_last4=last4)
+    phone = normalise_phone(term)
+    if re.fullmatch(r"1[0-9]{10}", phone):
+        q |= Q(phone_hmac=lookup_digest("phone", phone))
     return q
 
 

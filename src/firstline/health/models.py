@@ -25,7 +25,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from firstline.core.models import SiteModel, TenantModel
+from firstline.core.models import AlertModel, BaseAuditAction, SiteModel, TenantModel
+from firstline.core.scope import Through
 
 
 class Level(models.TextChoices):
@@ -242,6 +243,12 @@ class DeclarationPlace(TenantModel):
     place_name = models.CharField(_("地点"), max_length=100)
     visited_on = models.DateField(_("日期"))
 
+    scope_paths = {
+        "company": "company_id",
+        "site": "declaration__site_id",
+        "household": "declaration__household_id",
+    }
+
     class Meta:
         verbose_name = _("到访地点")
         verbose_name_plural = _("到访地点")
@@ -326,6 +333,12 @@ class IsolationFacility(TenantModel):
     name = models.CharField(_("名称"), max_length=100)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(_("床位"))
+
+    # Company-wide: a site role sees the points of its site's company.
+    scope_paths = {
+        "company": "company_id",
+        "site": Through("company_id", "estates.Site", key="id", value="company_id"),
+    }
 
     class Meta:
         verbose_name = _("集中隔离点")
@@ -425,6 +438,8 @@ class IsolationCheck(SiteModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    scope_paths = {"company": "company_id", "site": "site_id", "household": "case__household_id"}
+
     class Meta:
         verbose_name = _("隔离体温检测")
         verbose_name_plural = _("隔离体温检测")
@@ -434,7 +449,7 @@ class IsolationCheck(SiteModel):
         ]
 
 
-class HealthAlert(SiteModel):
+class HealthAlert(AlertModel):
     """Something the health officer must act on: a missed isolation check, fever or
     symptoms in isolation, an urgent support request. The unique key makes raising
     the same alert twice a no-op, so the periodic check can run as often as it likes."""
@@ -454,22 +469,7 @@ class HealthAlert(SiteModel):
     resident = models.ForeignKey(
         "estates.Resident", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    message = models.CharField(_("内容"), max_length=200)
     due_at = models.DateTimeField(_("应完成时间"), null=True, blank=True)
-    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # The command centre assigns an alert to someone to deal with it.
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("处理人"),
-    )
-    assigned_at = models.DateTimeField(_("分派时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("健康告警")
@@ -627,3 +627,26 @@ class HealthDailyCount(SiteModel):
         constraints = [
             models.UniqueConstraint(fields=["site", "day"], name="health_dailycount_site_day")
         ]
+
+
+class AuditAction(BaseAuditAction):
+    """What the health app's services record in the audit trail."""
+
+    RISK_LIST_IMPORT = "health.risk_list_import", _("导入风险地区")
+    CONSENT_RECORD = "health.consent_record", _("同意处理健康信息")
+    DECLARATION_SUBMIT = "health.declaration_submit", _("健康申报")
+    DECLARATIONS_IMPORT = "health.declarations_import", _("导入申报")
+    WORK_ITEM_CALL = "health.work_item_call", _("电话随访")
+    WORK_ITEM_REFER = "health.work_item_refer", _("转介")
+    WORK_ITEM_CLOSE = "health.work_item_close", _("结案")
+    ISOLATION_OPEN = "health.isolation_open", _("开启隔离观察")
+    ISOLATION_EXTEND = "health.isolation_extend", _("延长隔离期")
+    ISOLATION_RELEASE = "health.isolation_release", _("解除隔离")
+    CHECK_RECORD = "health.check_record", _("录入体温检测")
+    FACILITY_CREATE = "health.facility_create", _("新建隔离点")
+    FACILITY_UPDATE = "health.facility_update", _("修改隔离点")
+    SUPPORT_CREATE = "health.support_create", _("登记帮扶需求")
+    SUPPORT_ASSIGN = "health.support_assign", _("分派帮扶")
+    SUPPORT_COMPLETE = "health.support_complete", _("帮扶已送达")
+    SUPPORT_CANCEL = "health.support_cancel", _("取消帮扶")
+    VULNERABLE_CALL = "health.vulnerable_call", _("关爱回访")

@@ -1,4 +1,6 @@
-"""Background tasks of the health app: re-screening every current declaration.
+"""Background tasks of the health app: re-screening every current declaration, and
+the periodic `health_tick` (declared in firstline/schedule.py; `manage health_tick`
+runs the same function).
 
 A page that changed a risk list calls `rescreen_enqueue` and shows the progress bar
 of the record it returns (core/_progress.html); the task advances it one step per
@@ -8,11 +10,12 @@ SQL statement and ends with the counts.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.tasks import task
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from firstline.core.models import TaskProgress
@@ -23,6 +26,8 @@ from firstline.core.progress import (
     progress_start,
     progress_succeed,
 )
+from firstline.health.services.daily import daily_counts_rollup
+from firstline.health.services.isolation import missed_checks_raise
 from firstline.health.services.screening import rescreen
 
 logger = logging.getLogger(__name__)
@@ -113,3 +118,15 @@ def rescreen_task(
             result["redirect"] = url
         progress_succeed(progress_id=progress_id, result=result)
     return counts
+
+
+@task()
+def health_tick() -> dict:
+    """The health app's periodic job (every 5 minutes): raise the alerts of isolation
+    checks missed by their deadline, and refresh yesterday's and today's per-site
+    counts. Idempotent: a second run raises no alert twice and writes the same counts."""
+    now = timezone.now()
+    alerts = missed_checks_raise(now)
+    today = timezone.localdate(now)
+    rows = daily_counts_rollup([today - timedelta(days=1), today])
+    return {"missed_check_alerts": alerts, "daily_count_rows": rows}

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 from ninja.security import HttpBearer, SessionAuth
 
-from firstline.core.api import token_hash
+from firstline.core.api import Schema, token_hash
 from firstline.orgs.middleware import _needs_2fa, second_factor_pending
 from firstline.orgs.models import ApiToken
 from firstline.orgs.selectors import scope_for_user

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from firstline.core.personal.normalise import normalise_credit_code
 from firstline.core.roles import Target
 from firstline.geo.models import Division
 from firstline.orgs.models import Association, Company
@@ -33,7 +34,10 @@ def lock_message(locked_until: datetime) -> str:
 
 
 class LoginForm(AuthenticationForm):
-    """Username and password; says so plainly when the account is locked."""
+    """Username and password. Every refused sign-in gets the one answer, whether the
+    name is unknown, the password wrong or the account locked: a different answer for
+    a locked account would tell anyone who tried five wrong passwords that the name
+    exists. The page states the lockout rule to everyone instead."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -47,12 +51,6 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["password"].label = _("密码")
         _bootstrap(self)
-
-    def get_invalid_login_error(self):
-        locked_until = getattr(self.request, "firstline_locked_until", None)
-        if locked_until is not None:
-            return ValidationError(lock_message(locked_until), code="locked")
-        return super().get_invalid_login_error()
 
 
 class StyledPasswordChangeForm(PasswordChangeForm):
@@ -111,7 +109,7 @@ class CompanyForm(forms.Form):
     association = forms.ModelChoiceField(label=_("所属协会"), queryset=Association.objects.none())
     name = forms.CharField(label=_("企业名称"), max_length=128)
     credit_code = forms.CharField(
-        label=_("统一社会信用代码"), max_length=18, validators=[validate_credit_code]
+        label=_("统一社会信用代码"), max_length=40, validators=[validate_credit_code]
     )
     division = forms.ModelChoiceField(
         label=_("注册地（区）"), queryset=Division.objects.filter(level=Division.Level.DISTRICT)
@@ -147,7 +145,7 @@ class CompanyForm(forms.Form):
             )
 
     def clean_credit_code(self):
-        code = self.cleaned_data["credit_code"].upper()
+        code = normalise_credit_code(self.cleaned_data["credit_code"])
         clash = Company.objects.filter(credit_code=code)
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)

@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from firstline.core.models import BaseAuditAction
 from firstline.core.roles import ROLE_TARGETS, Role, Target
 from firstline.core.scope import Scope
 from firstline.core.tenancy import TenantQuerySet
@@ -275,3 +276,17 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class AuditAction(BaseAuditAction):
+    """What the orgs app's services record in the audit trail."""
+
+    USER_PASSWORD_CHANGE = "orgs.user_password_change", _("修改密码")
+    USER_LOCK = "orgs.user_lock", _("锁定账号")
+    USER_TOTP_SETUP_BEGIN = "orgs.user_totp_setup_begin", _("开始设置双重验证")
+    USER_TOTP_ENABLE = "orgs.user_totp_enable", _("启用双重验证")
+    USER_TOTP_DISABLE = "orgs.user_totp_disable", _("停用双重验证")
+    API_TOKEN_CREATE = "orgs.api_token_create", _("创建 API 令牌")
+    API_TOKEN_REVOKE = "orgs.api_token_revoke", _("吊销 API 令牌")
+    COMPANY_CREATE = "orgs.company_create", _("新建企业")
+    COMPANY_UPDATE = "orgs.company_update", _("修改企业")

@@ -88,6 +88,13 @@ class SignInView(LoginView):
     template_name = "orgs/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            lockout_attempts=settings.FIRSTLINE_LOCKOUT_ATTEMPTS,
+            lockout_minutes=settings.FIRSTLINE_LOCKOUT_MINUTES,
+            **kwargs,
+        )
+
     def form_valid(self, form):
         # The same user signing in again keeps the session (auth.login), so the
         # verified mark from an earlier sign-in must not survive into this one.

@@ -3,7 +3,7 @@ hierarchy, and the webhook that hands each submitted report to the authorities'
 own systems.
 
 - A DailyReport covers one local day of one site. Its figures are prefilled from the
-  system's own records (`reports/prefill.py` says how each is counted) and are not
+  system's own records (`reports/selectors/prefill.py` says how each is counted) and are not
   typed by hand: the manager adds notes and what help is needed, and submits. It is
   due at the cut-off (settings.FIRSTLINE_REPORT_CUTOFF on the next day); a report
   submitted after it is late, and a site with no submitted report past the cut-off
@@ -24,7 +24,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from firstline.core.models import SiteModel, TenantModel
+from firstline.core.models import BaseAuditAction, SiteModel, TenantModel
 
 # The figures the system prefills, in the order every page, export and API shows them.
 FIGURES = (
@@ -192,6 +192,10 @@ class WebhookDelivery(TenantModel):
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
 
+    # The association that registered the webhook reads its deliveries (the payload
+    # is a report's figures, no personal data).
+    scope_paths = {"company": "company_id", "association": "webhook__association_id"}
+
     class Meta:
         verbose_name = _("报告推送记录")
         verbose_name_plural = _("报告推送记录")
@@ -205,3 +209,15 @@ class WebhookDelivery(TenantModel):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="reports_delivery_due_idx")
         ]
+
+
+class AuditAction(BaseAuditAction):
+    """What the reports app's services record in the audit trail."""
+
+    DAILY_SUBMIT = "reports.daily_submit", _("提交日报")
+    ROLLUP_READ = "reports.rollup_read", _("查看汇总")
+    ROLLUP_EXPORT = "reports.rollup_export", _("导出汇总")
+    WEBHOOK_CREATE = "reports.webhook_create", _("新建推送")
+    WEBHOOK_DEACTIVATE = "reports.webhook_deactivate", _("停用推送")
+    WEBHOOK_RETRY = "reports.webhook_retry", _("重新推送")
+    ALERT_ASSIGN = "reports.alert_assign", _("分派告警")

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from firstline.core.models import SiteModel, TenantModel
+from firstline.core.models import AlertModel, BaseAuditAction, SiteModel, TenantModel
 
 
 class AreaKind(models.TextChoices):
@@ -284,27 +284,27 @@ class DeviceRun(SiteModel):
         ]
 
 
-class OverdueAlert(SiteModel):
+class OverdueAlert(AlertModel):
     """One per overdue task, for the site manager."""
 
     task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="alert")
-    message = models.CharField(_("内容"), max_length=200)
-    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # The command centre assigns an alert to someone to deal with it.
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("处理人"),
-    )
-    assigned_at = models.DateTimeField(_("分派时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("消杀超时告警")
         verbose_name_plural = _("消杀超时告警")
         ordering = ["-created_at"]
+
+
+class AuditAction(BaseAuditAction):
+    """What the sanitation app's services record in the audit trail."""
+
+    GUIDE_PUBLISH = "sanitation.guide_publish", _("发布指引")
+    OVERRIDE_SET = "sanitation.override_set", _("企业调整")
+    OVERRIDE_DELETE = "sanitation.override_delete", _("删除企业调整")
+    AREA_CREATE = "sanitation.area_create", _("新建消杀区域")
+    AREA_EDIT = "sanitation.area_edit", _("修改消杀区域")
+    PLAN_APPLY = "sanitation.plan_apply", _("按指引生成计划")
+    PLAN_ENTRY_EDIT = "sanitation.plan_entry_edit", _("修改计划")
+    TASK_COMPLETE = "sanitation.task_complete", _("完成消杀")
+    DEVICE_RUN = "sanitation.device_run", _("设备消杀")
+    COMPLIANCE_EXPORT = "sanitation.compliance_export", _("导出消杀记录")

@@ -1,24 +1,5 @@
-"""The demo world generator (`./firstline scenario`): a plain package, not an app.
+"""The demo world generator (`./firstline scenario`, `manage load_scenario`): the top
+floor of the house, writing through every app's models and services.
 
-`build_world` fills an empty database from a seed; `reset_world` empties it again.
+`world.build_world` fills an empty database from a seed; `world.reset_world` empties it.
 """
-
-from firstline.scenario.world import (
-    SCALES,
-    Scale,
-    ScaleOverride,
-    WorldReport,
-    build_world,
-    reset_world,
-    world_exists,
-)
-
-__all__ = [
-    "SCALES",
-    "Scale",
-    "ScaleOverride",
-    "WorldReport",
-    "build_world",
-    "reset_world",
-    "world_exists",
-]

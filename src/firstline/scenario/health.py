@@ -425,7 +425,7 @@ class _Builder:
     def declarations(self, people: list[Person]) -> list[Plan]:
         rng = self.rng
         # Who went out through the gate this week was not red: the gate would have
-        # refused them once it reads health status (access/status.py).
+        # refused them once it reads health status (access/selectors/status.py).
         went_out = set(
             AccessEvent.all_tenants.filter(
                 site_id__in=self.site_ids, direction="out", decision="admit"

@@ -3,7 +3,7 @@
 What it tells, relative to the moment the demo is built:
 
 - Every site has a report for each of the last 30 days, today included, with its
-  figures from the app's own prefill (reports/prefill.py) over the records the
+  figures from the app's own prefill (reports/selectors/prefill.py) over the records the
   earlier steps made, so a report always equals the records behind it.
 - Past reports were submitted at realistic times: most in the hour or two before
   the next morning's cut-off, about 8% late (after it, some hours into the day),

@@ -312,7 +312,9 @@ class SuppliesBuilder:
             batch_size=1000,
             ignore_conflicts=True,
         )
-        site_locs = Location.objects.filter(site_id__in=self.site_ids).values_list("site_id", "pk")
+        site_locs = Location.all_tenants.filter(site_id__in=self.site_ids).values_list(
+            "site_id", "pk"
+        )
         loc_of = dict(site_locs)
         self.site_dests = [
             Dest(loc_of[r["pk"]], r["company_id"], r["pk"], r["community__code"]) for r in rows
@@ -346,7 +348,7 @@ class SuppliesBuilder:
             ignore_conflicts=True,
         )
         store_locs = dict(
-            Location.objects.filter(
+            Location.all_tenants.filter(
                 kind=Location.Kind.COMPANY, company_id__in=[c["pk"] for c in stores]
             ).values_list("company_id", "pk")
         )
@@ -403,7 +405,7 @@ class SuppliesBuilder:
             ]
         )
         self.donor_locations = dict(
-            Location.objects.filter(donor__in=self.donors).values_list("donor_id", "pk")
+            Location.all_tenants.filter(donor__in=self.donors).values_list("donor_id", "pk")
         )
         self.campaign = Campaign.objects.create(
             association=self.association,
@@ -494,7 +496,7 @@ class SuppliesBuilder:
         created = Pledge.objects.bulk_create(pledges)
         for batch, pledge in zip(self.batches, created, strict=False):
             batch.pledge = pledge
-        InboundBatch.objects.bulk_update(self.batches, ["pledge"])
+        InboundBatch.all_tenants.bulk_update(self.batches, ["pledge"])
         self.report.extra["pledges"] = len(created)
 
     def direction(self, index: int) -> dict:

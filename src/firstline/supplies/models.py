@@ -5,16 +5,20 @@
 - Every movement of stock is one immutable LedgerEntry from one Location to another
   (donor → warehouse → transit → company/site → consumed; adjustments with a reason).
   Each unit keeps the inbound batch it came from, so any batch can be traced to every
-  destination. Entries are hash-chained in `seq` order (see `supplies/ledger.py`):
+  destination. Entries are hash-chained in `seq` order (see `supplies/services/ledger.py`):
   each entry's hash covers its published fields and the previous entry's hash, so an
   edited, deleted or reordered entry breaks the chain.
 - Balance is the cached sum of entries per (location, item, batch), written in the
   same transaction as the entries with row locks in a fixed order; a real location's
   balance cannot go below zero (a check constraint), the outside world's can (donors
   give, consumption and write-offs take).
-- Needs (requests from sites and companies), allocation plans and shipments are the
-  receiving company's rows (TenantModel); the association reads them all through its
-  own grants.
+- Association rows (AssociationModel, or TenantManager with their own `scope_paths`)
+  are read through the scope's association grants; a location, its balances and its
+  entries also through the company and site grants of the places they name.
+- Needs and shipments are the receiving company's rows (TenantModel). The
+  coordinator reaches them through declared association paths: a member company's
+  needs (through orgs.Membership), the shipments sent from its own ledger. No
+  association path leads to residents or other personal data.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from firstline.core.models import TenantModel
+from firstline.core.models import AssociationModel, BaseAuditAction, TenantModel
+from firstline.core.scope import Through
+from firstline.core.tenancy import TenantManager
 
 # --- catalogue (shared) -----------------------------------------------------------------
 
@@ -85,15 +91,12 @@ class Lot(models.Model):
 # --- the association's side ---------------------------------------------------------
 
 
-class Donor(models.Model):
+class Donor(AssociationModel):
     class Kind(models.TextChoices):
         COMPANY = "company", _("企业")
         ASSOCIATION = "association", _("协会")
         INDIVIDUAL = "individual", _("个人")
 
-    association = models.ForeignKey(
-        "orgs.Association", on_delete=models.PROTECT, related_name="+", verbose_name=_("协会")
-    )
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=128)
     # What the public ledger shows: an individual's name is personal data, so a donor
@@ -121,8 +124,7 @@ class Donor(models.Model):
         return self.name
 
 
-class Campaign(models.Model):
-    association = models.ForeignKey("orgs.Association", on_delete=models.PROTECT, related_name="+")
+class Campaign(AssociationModel):
     name = models.CharField(_("活动名称"), max_length=128)
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
@@ -142,8 +144,7 @@ class Campaign(models.Model):
         return self.name
 
 
-class Warehouse(models.Model):
-    association = models.ForeignKey("orgs.Association", on_delete=models.PROTECT, related_name="+")
+class Warehouse(AssociationModel):
     name = models.CharField(_("仓库名称"), max_length=128)
     district = models.ForeignKey(
         "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在区")
@@ -198,6 +199,9 @@ class Direction(models.Model):
 
 
 class Pledge(Direction):
+    all_tenants = models.Manager()  # declared first: Django's default manager (see tenancy.py)
+    objects = TenantManager()
+
     class State(models.TextChoices):
         PLEDGED = "pledged", _("已认捐")
         RECEIVED = "received", _("已到货")
@@ -213,6 +217,8 @@ class Pledge(Direction):
     pledged_at = models.DateTimeField(_("认捐时间"))
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
+    scope_paths = {"association": "donor__association_id"}
+
     class Meta:
         verbose_name = _("认捐")
         verbose_name_plural = _("认捐")
@@ -225,11 +231,10 @@ class Pledge(Direction):
         return f"{self.donor_id}: {self.item_id} × {self.quantity}"
 
 
-class InboundBatch(Direction):
+class InboundBatch(Direction, AssociationModel):
     """One arrival of donated goods at a warehouse (第 N 批), with its quality documents.
     Receiving it posts donor → warehouse entries, one per line."""
 
-    association = models.ForeignKey("orgs.Association", on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField(_("批次号"))
     donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="batches")
     campaign = models.ForeignKey(
@@ -260,10 +265,15 @@ class InboundBatch(Direction):
 
 
 class BatchLine(models.Model):
+    all_tenants = models.Manager()  # declared first: Django's default manager (see tenancy.py)
+    objects = TenantManager()
+
     batch = models.ForeignKey(InboundBatch, on_delete=models.CASCADE, related_name="lines")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("数量"))
+
+    scope_paths = {"association": "batch__association_id"}
 
     class Meta:
         verbose_name = _("入库明细")
@@ -286,12 +296,17 @@ class QualityDocument(models.Model):
         REGISTRATION = "registration", _("医疗器械注册证")
         OTHER = "other", _("其他")
 
+    all_tenants = models.Manager()  # declared first: Django's default manager (see tenancy.py)
+    objects = TenantManager()
+
     batch = models.ForeignKey(InboundBatch, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("标题"), max_length=128)
     file = models.FileField(_("文件"), upload_to="supplies/quality/%Y/%m/")
     sha256 = models.CharField(max_length=64, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    scope_paths = {"association": "batch__association_id"}
 
     class Meta:
         verbose_name = _("质量文件")
@@ -303,7 +318,7 @@ class QualityDocument(models.Model):
         return self.title
 
 
-class Location(models.Model):
+class Location(AssociationModel):
     """A place stock can be: one account of the double-entry ledger.
 
     Real locations (a warehouse, a company's store, a site, goods in transit) hold
@@ -324,7 +339,6 @@ class Location(models.Model):
 
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
     virtual = models.BooleanField(default=False, editable=False)
-    association = models.ForeignKey("orgs.Association", on_delete=models.PROTECT, related_name="+")
     donor = models.OneToOneField(
         Donor, null=True, blank=True, on_delete=models.PROTECT, related_name="location"
     )
@@ -343,6 +357,9 @@ class Location(models.Model):
     division_code = models.CharField(max_length=12, blank=True, db_index=True)
     # What the public ledger prints: no personal data (a person donor's public name).
     public_name = models.CharField(_("公示名称"), max_length=128)
+
+    # A company's store and its sites' locations are the company's to read as well.
+    scope_paths = {"association": "association_id", "company": "company_id", "site": "site_id"}
 
     class Meta:
         verbose_name = _("库位")
@@ -367,10 +384,10 @@ class Location(models.Model):
         return self.public_name
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AssociationModel):
     """One movement of `quantity` units of `item` from `batch`, never updated or
     deleted. `seq` orders the chain; `hash` = sha256(prev_hash + the entry's
-    canonical published fields), see supplies/ledger.py."""
+    canonical published fields), see supplies/services/ledger.py."""
 
     class Kind(models.TextChoices):
         INBOUND = "inbound", _("捐赠入库")
@@ -382,7 +399,6 @@ class LedgerEntry(models.Model):
         ADJUST = "adjust", _("盘点调整")
 
     # Each association keeps its own chain: seq is unique within it.
-    association = models.ForeignKey("orgs.Association", on_delete=models.PROTECT, related_name="+")
     seq = models.PositiveBigIntegerField()
     at = models.DateTimeField(_("时间"))
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
@@ -400,6 +416,14 @@ class LedgerEntry(models.Model):
     )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    # A movement belongs to both its sides: a company or site reads the entries in and
+    # out of its own locations.
+    scope_paths = {
+        "association": "association_id",
+        "company": ("from_location__company_id", "to_location__company_id"),
+        "site": ("from_location__site_id", "to_location__site_id"),
+    }
 
     class Meta:
         verbose_name = _("台账分录")
@@ -422,7 +446,7 @@ class LedgerEntry(models.Model):
         return f"{self.seq} {self.kind} {self.item_id} × {self.quantity}"
 
 
-class LedgerHead(models.Model):
+class LedgerHead(AssociationModel):
     """The chain's tip, one row per association: appending locks it, so entries get
     consecutive `seq` values and each names the hash before it."""
 
@@ -440,11 +464,20 @@ class Balance(models.Model):
     """Cached sum of entries for one (location, item, batch); written only by
     supplies.ledger in the same transaction as the entries."""
 
+    all_tenants = models.Manager()  # declared first: Django's default manager (see tenancy.py)
+    objects = TenantManager()
+
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="balances")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     batch = models.ForeignKey(InboundBatch, on_delete=models.PROTECT, related_name="+")
     virtual = models.BooleanField(default=False)
     quantity = models.BigIntegerField(default=0)
+
+    scope_paths = {
+        "association": "location__association_id",
+        "company": "location__company_id",
+        "site": "location__site_id",
+    }
 
     class Meta:
         verbose_name = _("库存余额")
@@ -464,6 +497,12 @@ class Balance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location_id}/{self.item_id}/{self.batch_id}: {self.quantity}"
+
+
+# The coordinator's path to a company's needs: the company is a member of the association.
+MEMBER_COMPANIES = Through(
+    "company_id", "orgs.Membership", key="association_id", value="company_id"
+)
 
 
 class Need(TenantModel):
@@ -492,7 +531,7 @@ class Need(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    scope_paths = {"company": "company_id", "site": "site_id"}
+    scope_paths = {"company": "company_id", "site": "site_id", "association": MEMBER_COMPANIES}
 
     class Meta:
         verbose_name = _("物资需求")
@@ -528,7 +567,7 @@ class NeedLine(TenantModel):
     fulfilled = models.PositiveIntegerField(_("已签收"), default=0)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
 
-    scope_paths = {"company": "company_id", "site": "site_id"}
+    scope_paths = {"company": "company_id", "site": "site_id", "association": MEMBER_COMPANIES}
 
     class Meta:
         verbose_name = _("需求明细")
@@ -547,7 +586,7 @@ class NeedLine(TenantModel):
         return f"{self.item_id} × {self.quantity}"
 
 
-class AllocationPlan(models.Model):
+class AllocationPlan(AssociationModel):
     """The coordinator's proposal of who gets what (association-level; its lines name
     companies). Approving it creates the shipments."""
 
@@ -556,7 +595,6 @@ class AllocationPlan(models.Model):
         APPROVED = "approved", _("已批准")
         DISCARDED = "discarded", _("已作废")
 
-    association = models.ForeignKey("orgs.Association", on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.DRAFT)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(_("说明"), max_length=200, blank=True)
@@ -579,6 +617,11 @@ class AllocationPlan(models.Model):
 
 
 class AllocationLine(models.Model):
+    """One line of a plan: the association's row, though it names a company."""
+
+    all_tenants = models.Manager()  # declared first: Django's default manager (see tenancy.py)
+    objects = TenantManager()
+
     plan = models.ForeignKey(AllocationPlan, on_delete=models.CASCADE, related_name="lines")
     need_line = models.ForeignKey(NeedLine, on_delete=models.PROTECT, related_name="+")
     company = models.ForeignKey("orgs.Company", on_delete=models.PROTECT, related_name="+")
@@ -588,6 +631,8 @@ class AllocationLine(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     batch = models.ForeignKey(InboundBatch, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("分配数量"))
+
+    scope_paths = {"association": "plan__association_id"}
 
     class Meta:
         verbose_name = _("分配明细")
@@ -635,7 +680,12 @@ class Shipment(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    scope_paths = {"company": "company_id", "site": "site_id"}
+    # The coordinator reads the shipments its own ledger sends.
+    scope_paths = {
+        "company": "company_id",
+        "site": "site_id",
+        "association": "from_location__association_id",
+    }
 
     class Meta:
         verbose_name = _("发货单")
@@ -666,7 +716,11 @@ class ShipmentLine(TenantModel):
     received_quantity = models.PositiveIntegerField(_("实收数量"), null=True, blank=True)
     difference_reason = models.CharField(_("差异原因"), max_length=200, blank=True)
 
-    scope_paths = {"company": "company_id", "site": "shipment__site_id"}
+    scope_paths = {
+        "company": "company_id",
+        "site": "shipment__site_id",
+        "association": "shipment__from_location__association_id",
+    }
 
     class Meta:
         verbose_name = _("发货明细")
@@ -682,3 +736,28 @@ class ShipmentLine(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.item_id} × {self.quantity}"
+
+
+class AuditAction(BaseAuditAction):
+    """What the supplies app's services record in the audit trail."""
+
+    DONOR_CREATE = "supplies.donor_create", _("新建捐赠方")
+    DONOR_UPDATE = "supplies.donor_update", _("修改捐赠方")
+    CAMPAIGN_CREATE = "supplies.campaign_create", _("新建募捐活动")
+    WAREHOUSE_CREATE = "supplies.warehouse_create", _("新建仓库")
+    PLEDGE_CREATE = "supplies.pledge_create", _("登记捐赠意向")
+    PLEDGE_CANCEL = "supplies.pledge_cancel", _("取消捐赠意向")
+    BATCH_RECEIVE = "supplies.batch_receive", _("接收入库")
+    QUALITY_DOCUMENT_ADD = "supplies.quality_document_add", _("上传质检文件")
+    STOCK_ADJUST = "supplies.stock_adjust", _("调整库存")
+    TRANSFER = "supplies.transfer", _("调拨")
+    NEED_CREATE = "supplies.need_create", _("提交需求")
+    NEED_CANCEL = "supplies.need_cancel", _("取消需求")
+    PLAN_PROPOSE = "supplies.plan_propose", _("生成分配方案")
+    PLAN_LINE_SET = "supplies.plan_line_set", _("修改分配数量")
+    PLAN_DISCARD = "supplies.plan_discard", _("放弃分配方案")
+    PLAN_APPROVE = "supplies.plan_approve", _("批准分配方案")
+    SHIPMENT_CREATE = "supplies.shipment_create", _("生成发运单")
+    SHIPMENT_DISPATCH = "supplies.shipment_dispatch", _("发运")
+    SHIPMENT_RECEIVE = "supplies.shipment_receive", _("签收")
+    CONSUMPTION_RECORD = "supplies.consumption_record", _("登记消耗")

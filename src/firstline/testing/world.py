@@ -1,6 +1,15 @@
-"""A small, complete world for tests: two companies, each with a site, a building,
-a household and residents, and a user for every role. Built with the same
-services the pages use where it matters (sealing), and plain inserts elsewhere."""
+"""A small, complete world for tests: two companies, each with two sites (a building,
+a household and residents at each), and a user for every role. Built with the same
+services the pages use where it matters (sealing), and plain inserts elsewhere.
+
+    world.a            company a's first site, in 江汉区 (its users: company admin, the
+                       first site's manager, guard, cleaner, health officer, a resident)
+    world.a.sibling    company a's second site, in 武昌区: same shape, same company admin,
+                       site-scoped users of its own. What a site-scoped user of world.a
+                       must never see.
+    world.b            company b's first site, in 武昌区 (b.sibling: its second, also there)
+
+The authority viewer holds 江汉区 (420103): only world.a.site lies in it."""
 
 from __future__ import annotations
 
@@ -38,6 +47,8 @@ def divisions() -> dict[str, Division]:
         ("420106", "武昌区", 3, "4201"),
         ("420106001", "积玉桥街道", 4, "420106"),
         ("420106001001", "临江社区", 5, "420106001"),
+        ("420106002", "中华路街道", 4, "420106"),
+        ("420106002001", "户部巷社区", 5, "420106002"),
     ]:
         out[code], _ = Division.objects.get_or_create(
             code=code, defaults={"name": name, "level": level, "parent": out.get(parent)}
@@ -47,7 +58,8 @@ def divisions() -> dict[str, Division]:
 
 @dataclass
 class Tenant:
-    """One company's corner of the world."""
+    """One site's corner of a company's world (the company's first site, or, as
+    `sibling`, its second)."""
 
     company: Company
     site: Site
@@ -56,6 +68,12 @@ class Tenant:
     residents: list[Resident]
     staff: Staff
     users: dict[str, User] = field(default_factory=dict)
+    sibling: Tenant | None = None  # the company's second site (None on the sibling itself)
+
+    @property
+    def corners(self) -> tuple[Tenant, ...]:
+        """This site and the company's second site: what a fixture furnishes."""
+        return (self, self.sibling) if self.sibling else (self,)
 
 
 @dataclass
@@ -92,13 +110,37 @@ def make_resident(
     return resident
 
 
-def make_tenant(*, key: str, serial: int, community: Division, association: Association) -> Tenant:
+SITE_ROLES = ("site_manager", "guard", "cleaner", "health_officer")
+
+
+def make_tenant(
+    *,
+    key: str,
+    serial: int,
+    community: Division,
+    association: Association,
+    sibling_community: Division,
+) -> Tenant:
     company = Company.objects.create(
         name=f"{key}物业服务有限公司",
         credit_code=make_credit_code(serial),
         division=community.parent.parent,
     )
     Membership.objects.create(company=company, association=association, joined_on="2019-01-01")
+    admin = make_user(f"{key}_admin", "company_admin", company=company)
+    tenant = make_corner(company, key=key, serial=serial, community=community, admin=admin)
+    tenant.sibling = make_corner(
+        company, key=f"{key}2", serial=serial + 10, community=sibling_community, admin=admin
+    )
+    return tenant
+
+
+def make_corner(
+    company: Company, *, key: str, serial: int, community: Division, admin: User
+) -> Tenant:
+    """A site of `company` with a building, a household of two residents, a guard on
+    the staff, and a user per site role plus the household's resident; `admin` is the
+    company's admin."""
     site = Site.all_tenants.create(
         company=company,
         name=f"{key}花园",
@@ -128,22 +170,36 @@ def make_tenant(*, key: str, serial: int, community: Division, association: Asso
         company=company, site=site, name=f"{key}保安", position=Staff.Position.GUARD
     )
     tenant = Tenant(company, site, building, household, residents, staff)
-    tenant.users = {
-        "company_admin": make_user(f"{key}_admin", "company_admin", company=company),
-        "site_manager": make_user(f"{key}_manager", "site_manager", company=company, site=site),
-        "guard": make_user(f"{key}_guard", "guard", company=company, site=site),
-        "cleaner": make_user(f"{key}_cleaner", "cleaner", company=company, site=site),
-        "health_officer": make_user(f"{key}_health", "health_officer", company=company, site=site),
-        "resident": make_user(f"{key}_resident", "resident", company=company, household=household),
+    short = {"site_manager": "manager", "health_officer": "health"}
+    tenant.users = {"company_admin": admin} | {
+        role: make_user(f"{key}_{short.get(role, role)}", role, company=company, site=site)
+        for role in SITE_ROLES
     }
+    tenant.users["resident"] = make_user(
+        f"{key}_resident", "resident", company=company, household=household
+    )
     return tenant
 
 
 def build_world() -> World:
     divs = divisions()
     association = Association.objects.create(name="中国物业管理协会", short_name="中物协")
-    a = make_tenant(key="a", serial=1, community=divs["420103001001"], association=association)
-    b = make_tenant(key="b", serial=2, community=divs["420106001001"], association=association)
+    # a's second site lies in the other district (武昌区), b's two both there: the
+    # authority of 江汉区 sees one site of the four.
+    a = make_tenant(
+        key="a",
+        serial=1,
+        community=divs["420103001001"],
+        association=association,
+        sibling_community=divs["420106002001"],
+    )
+    b = make_tenant(
+        key="b",
+        serial=2,
+        community=divs["420106001001"],
+        association=association,
+        sibling_community=divs["420106002001"],
+    )
     users = {
         "association_admin": make_user("assoc", "association_admin", association=association),
         "authority_viewer": make_user("authority", "authority_viewer", division=divs["420103"]),

@@ -23,9 +23,7 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Schema, Status
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as NinjaValidationError
+from ninja import Field, Status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
@@ -42,7 +40,15 @@ from firstline.access.services.devices import (
     device_rotate_token,
 )
 from firstline.access.services.gate import GateInput
-from firstline.core.api import ScopedRouter, scoped_object
+from firstline.core.api import (
+    Schema,
+    ScopedRouter,
+    Text,
+    scoped_object,
+    unprocessable,
+    validation_errors_as_422,
+)
+from firstline.core.validators import BAD_TEXT
 from firstline.estates.models import Resident, Site
 from firstline.orgs.api import AUTH
 
@@ -71,11 +77,13 @@ class EventItem(BaseModel):
     device_time: AwareDatetime = Field(
         description="ISO 8601 with a UTC offset; a time without one is refused."
     )
-    token: str | None = Field(
+    token: Text | None = Field(
         None, max_length=512, description="A scanned pass (FL1.… QR content)."
     )
     resident_id: RowId | None = Field(None, description="The resident the guard looked up.")
-    plate: str | None = Field(None, max_length=16, description="A plate read by a car-park camera.")
+    plate: Text | None = Field(
+        None, max_length=16, description="A plate read by a car-park camera."
+    )
     temperature: Decimal | None = Field(
         None, ge=Decimal("30.0"), le=Decimal("45.0"), description="°C, 30.0–45.0; rounded to 0.1."
     )
@@ -198,15 +206,7 @@ def _known_checkpoints(
     device = getattr(request, "device", None)
     default = device.checkpoint_id if device is not None else None
     wanted = {i.checkpoint_id for i in items if i.checkpoint_id is not None} - {default}
-    known = (
-        set(
-            Checkpoint.all_tenants.filter(site_id=site.pk, pk__in=wanted).values_list(
-                "pk", flat=True
-            )
-        )
-        if wanted
-        else set()
-    )
+    known = gate.site_checkpoint_ids(site_id=site.pk, ids=wanted) if wanted else set()
     if default is not None:
         known.add(default)
     return known, default
@@ -234,17 +234,12 @@ def event_record(request, payload: EventIn):
     """Decides and stores the event; answers after the commit. A replayed
     client_uuid is not stored again: its original result comes back with duplicate=true."""
     site = _gate_site(request, payload.site_id, "access.check_in")
+    window = gate.device_time_window(timezone.now())
+    if (refusal := gate.device_time_refusal(payload.device_time, window)) is not None:
+        raise unprocessable(DjangoValidationError({"device_time": refusal}))
     known, default = _known_checkpoints(request, site, [payload])
     if payload.checkpoint_id is not None and payload.checkpoint_id not in known:
-        raise NinjaValidationError(
-            [
-                {
-                    "type": "value_error",
-                    "loc": ["body", "payload", "checkpoint_id"],
-                    "msg": NOT_A_CHECKPOINT,
-                }
-            ]
-        )
+        raise unprocessable(DjangoValidationError({"checkpoint_id": NOT_A_CHECKPOINT}))
     item = payload.gate_input(payload.checkpoint_id or default)
     [result] = gate.events_record(
         site=site,
@@ -282,18 +277,26 @@ def event_record_batch(request, payload: BatchIn):
     default = device.checkpoint_id if device is not None else None
     valid: list[tuple[int, EventItem | GateInput]] = []
     errors: list[dict] = []
+    window = gate.device_time_window(timezone.now())
     for index, raw in enumerate(payload.events):
         item = _plain_item(raw, default)  # the usual well-formed event, without pydantic
-        if item is not None:
+        if item is None:
+            try:
+                item = EventItem.model_validate(raw)
+            except PydanticValidationError as exc:
+                errors.extend(
+                    {
+                        "index": index,
+                        "field": ".".join(str(p) for p in e["loc"]),
+                        "message": e["msg"],
+                    }
+                    for e in exc.errors(include_url=False)
+                )
+                continue
+        if (refusal := gate.device_time_refusal(item.device_time, window)) is not None:
+            errors.append({"index": index, "field": "device_time", "message": refusal})
+        else:
             valid.append((index, item))
-            continue
-        try:
-            valid.append((index, EventItem.model_validate(raw)))
-        except PydanticValidationError as exc:
-            errors.extend(
-                {"index": index, "field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors(include_url=False)
-            )
     known, default = _known_checkpoints(request, site, [item for _i, item in valid])
     accepted: list[tuple[int, GateInput]] = []
     for index, item in valid:
@@ -352,9 +355,9 @@ def _plain_item(raw, default_checkpoint: int | None) -> GateInput | None:
     if type(client_uuid) is not str or not UUID_TEXT.fullmatch(client_uuid):
         return None
     token, plate = raw.get("token"), raw.get("plate")
-    if token is not None and (type(token) is not str or len(token) > 512):
+    if token is not None and (type(token) is not str or len(token) > 512 or BAD_TEXT.search(token)):
         return None
-    if plate is not None and (type(plate) is not str or len(plate) > 16):
+    if plate is not None and (type(plate) is not str or len(plate) > 16 or BAD_TEXT.search(plate)):
         return None
     resident_id, checkpoint_id = raw.get("resident_id"), raw.get("checkpoint_id")
     if not (_row_id(resident_id) and _row_id(checkpoint_id)):
@@ -367,10 +370,14 @@ def _plain_item(raw, default_checkpoint: int | None) -> GateInput | None:
         if not TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX:
             return None
         temperature = temperature.quantize(TENTH, rounding=ROUND_HALF_UP)
+    try:  # the pattern lets 30 February, hour 25 or offset +25:00 through
+        device_time = datetime.fromisoformat(at)
+    except ValueError:
+        return None
     return GateInput(
         client_uuid=uuid.UUID(client_uuid),
         direction=direction,
-        device_time=datetime.fromisoformat(at),
+        device_time=device_time,
         token=token or "",
         resident_id=resident_id,
         plate=(plate or "").strip(),
@@ -489,10 +496,8 @@ def pass_verify(request, payload: PassVerifyIn):
 @router.post("/passes/{pk}/revoke", response=PassOut, summary="Revoke a pass")
 def pass_revoke(request, pk: int, payload: PassRevokeIn):
     pass_ = scoped_object(request, Pass, "access.issue_pass", pk)
-    try:
+    with validation_errors_as_422():
         return gate.pass_revoke(actor=request.user, pass_=pass_, reason=payload.reason)
-    except DjangoValidationError as exc:
-        raise HttpError(422, "; ".join(exc.messages)) from None
 
 
 @router.get(
@@ -517,13 +522,7 @@ def site_keys(request, site_id: int):
 )
 def site_revoked(request, site_id: int):
     site = _gate_site(request, site_id, "access.view_pass")
-    rows = (
-        Pass.all_tenants.filter(
-            site_id=site.pk, revoked_at__isnull=False, valid_until__gt=timezone.now()
-        )
-        .order_by("pk")
-        .values_list("pk", "revoked_at")
-    )
+    rows = gate.site_revoked_passes(site_id=site.pk, now=timezone.now())
     return [{"pass_id": pk, "revoked_at": at} for pk, at in rows]
 
 
@@ -536,7 +535,7 @@ def _pass_status(*, site: Site, token: str, now: datetime) -> dict:
         )
     except passes.InvalidPass as exc:
         return {"valid": False, "status": exc.status}
-    row = Pass.all_tenants.filter(site_id=site.pk, pk=claims.pass_id).first()
+    row = gate.site_pass(site_id=site.pk, pass_id=claims.pass_id)
     if row is None:
         return {"valid": False, "status": "unknown"}
     status = "valid"
@@ -638,7 +637,7 @@ router.scoped_list(
 )
 def device_create(request, payload: DeviceIn):
     checkpoint = scoped_object(request, Checkpoint, "access.manage_device", payload.checkpoint_id)
-    try:
+    with validation_errors_as_422():
         device, raw = device_register(
             actor=request.user,
             checkpoint=checkpoint,
@@ -646,8 +645,6 @@ def device_create(request, payload: DeviceIn):
             kind=payload.kind,
             serial=payload.serial,
         )
-    except DjangoValidationError as exc:
-        raise HttpError(422, "; ".join(exc.messages)) from None
     device.token = raw
     return device
 
@@ -676,10 +673,8 @@ def device_token_rotate(request, pk: int):
 )
 def device_switch_off(request, pk: int):
     device = scoped_object(request, Device, "access.manage_device", pk)
-    try:
+    with validation_errors_as_422():
         return device_deactivate(actor=request.user, device=device)
-    except DjangoValidationError as exc:
-        raise HttpError(422, "; ".join(exc.messages)) from None
 
 
 # --- Hikvision -------------------------------------------------------------------------------
@@ -736,6 +731,9 @@ def hikvision_event(request):
         return Status(400, hikvision.ack(request.path, ok=False, message=str(exc)))
     if event is None:
         return Status(200, hikvision.ack(request.path))
+    window = gate.device_time_window(timezone.now())
+    if (refusal := gate.device_time_refusal(event.device_time, window)) is not None:
+        return Status(400, hikvision.ack(request.path, ok=False, message=f"dateTime is {refusal}"))
     [result] = gate.events_record(
         site=device.site, inputs=[hikvision.gate_input(event, device=device)], device=device
     )

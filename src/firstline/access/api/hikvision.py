@@ -21,11 +21,16 @@ How each field maps (docs/device-events.md, "Hikvision"):
   scanned QR code, so revocation and expiry apply.
 - employeeNoString (when there is no card) → the resident with that id.
 - currTemperature (also accepted: currentTemperature) in thermometryUnit → °C,
-  rounded to 0.1; a reading outside 30–45 °C is a misread and dropped. The
-  device's isAbnomalTemperature flag is not used: the site's policy threshold is.
+  rounded to 0.1; a reading outside 30–45 °C is a misread and dropped, but one
+  that is no finite number (NaN, Infinity, 1e999) or outside 0–100 °C is no
+  reading at all and the notification is refused. The device's
+  isAbnomalTemperature flag is not used: the site's policy threshold is.
 - attendanceStatus checkIn/breakIn/overtimeIn → "in", checkOut/breakOut/
   overtimeOut → "out", anything else (or none) → "in".
-- dateTime → device time (no offset: the server's time zone).
+- dateTime → device time (no offset: the server's time zone); a time ahead of the
+  server's clock by more than the allowed skew, or older than the retention period,
+  is refused (services.gate.device_time_refusal), as on POST /events.
+- Text holding a NUL character or a lone surrogate anywhere refuses the notification.
 - serialNo → the client UUID, uuid5 of (device id, serialNo, dateTime): a
   notification the device sends again is the same event, stored once.
 """
@@ -41,8 +46,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.http import HttpRequest
 from django.utils import timezone
 
-from firstline.access.models import Device, Direction, Pass
-from firstline.access.services.gate import GateInput, pass_token
+from firstline.access.models import Device, Direction
+from firstline.access.services.gate import GateInput, pass_token, site_pass
+from firstline.core.validators import bad_text_path
 
 # Event types of an access event; anything else (heartBeat, door status, video
 # events) is acknowledged and not recorded.
@@ -51,6 +57,9 @@ JSON_PARTS = ("AccessControllerEvent", "AcsEvent", "event_log")
 MAJOR_EVENT = 5  # majorEventType: 1 alarm, 2 exception, 3 operation, 5 event
 NAMESPACE = uuid.UUID("5d3c8a4e-2f61-4b0e-9a57-7c1f0e4b6a21")  # Firstline's Hikvision events
 TEMPERATURE_RANGE = (Decimal("30.0"), Decimal("45.0"))
+# Any reading a thermometer could give, in °C; beyond it (or a sensor's 1e999) the
+# notification is broken, not the person's temperature.
+PLAUSIBLE_RANGE = (Decimal("0"), Decimal("100"))
 UNKNOWN_CARD = "HIK.card."  # not a Firstline pass: the decision reads it as an unknown credential
 
 
@@ -90,7 +99,7 @@ def alert_from_request(request: HttpRequest) -> dict:
 def _object(text: str) -> dict:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise NotAnAlert("the body is not JSON") from None
     if not isinstance(data, dict):
         raise NotAnAlert("the body is not a JSON object")
@@ -105,6 +114,10 @@ def parse(alert: dict) -> HikEvent | None:
     credential nor a temperature). Raises NotAnAlert for an unreadable one."""
     if alert.get("eventType") not in EVENT_TYPES:
         return None
+    bad = bad_text_path(alert)
+    if bad is not None:
+        where = ".".join(str(p) for p in bad) or "the notification"
+        raise NotAnAlert(f"{where} holds a NUL character or an unpaired surrogate")
     body = alert.get("AccessControllerEvent") or alert.get("AcsEvent") or {}
     if not isinstance(body, dict):
         raise NotAnAlert("AccessControllerEvent is not an object")
@@ -143,7 +156,7 @@ def parse(alert: dict) -> HikEvent | None:
 def _int(value, name: str) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(1e999)
         raise NotAnAlert(f"{name} is not a number") from None
 
 
@@ -171,11 +184,17 @@ def _celsius(value, unit: str) -> Decimal | None:
         reading = Decimal(str(value))
     except InvalidOperation:
         raise NotAnAlert("currTemperature is not a number") from None
+    if not reading.is_finite() or abs(reading) > 1000:  # NaN, Infinity, JSON's 1e999
+        raise NotAnAlert(f"currTemperature {str(value)[:32]} is not a temperature reading")
     unit = unit.lower()
     if unit == "fahrenheit":
         reading = (reading - 32) * 5 / 9
     elif unit == "kelvin":
         reading = reading - Decimal("273.15")
+    if not PLAUSIBLE_RANGE[0] <= reading <= PLAUSIBLE_RANGE[1]:
+        raise NotAnAlert(
+            f"currTemperature {str(value)[:32]} ({unit[:16]}) is not a plausible reading"
+        )
     reading = reading.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     low, high = TEMPERATURE_RANGE
     return reading if low <= reading <= high else None
@@ -215,18 +234,14 @@ def _card_token(site_id: int, card_no: str) -> str:
     """The signed token of the pass provisioned as this card, so the card goes
     through the same checks as a scanned QR code; an unknown card stays unknown."""
     pass_id = _row_id(card_no)
-    pass_ = (
-        Pass.all_tenants.filter(site_id=site_id, pk=pass_id).first()
-        if pass_id is not None
-        else None
-    )
+    pass_ = site_pass(site_id=site_id, pass_id=pass_id) if pass_id is not None else None
     return pass_token(pass_) if pass_ is not None else UNKNOWN_CARD + card_no
 
 
 def _row_id(text: str) -> int | None:
     """A card or employee number that can be a row id (special cards such as
     18446744073709551613, the "super card", cannot)."""
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
         return None
     value = int(text)
     return value if 0 < value < 2**63 else None

@@ -3,6 +3,7 @@ computed columns decided here, so each list page runs a fixed number of queries.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from django.db.models import (
@@ -22,7 +23,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from firstline.access.models import AccessPolicy, Device, Pass
-from firstline.access.services.administration import plate_normalize
+from firstline.core.personal.crypto import lookup_digest
+from firstline.core.personal.normalise import normalise_digits, normalise_phone, normalise_plate
 
 
 class PassStatus:
@@ -41,10 +43,11 @@ class PassStatus:
     labels = dict(choices)
 
 
-def _count_of(model, fk: str):
-    """A correlated COUNT for one row of the outer query (no GROUP BY over the list)."""
+def _count_of(rows: QuerySet, fk: str):
+    """A correlated COUNT of `rows` (scoped) for one row of the outer query (no GROUP
+    BY over the list)."""
     sub = (
-        model.all_tenants.filter(**{fk: OuterRef("pk")})
+        rows.filter(**{fk: OuterRef("pk")})
         .order_by()
         .values(fk)
         .annotate(n=Count("pk"))
@@ -56,7 +59,8 @@ def _count_of(model, fk: str):
 def policy_list(qs: QuerySet, *, now: datetime) -> QuerySet:
     """Policy versions, each knowing which version of its site is in force now."""
     in_force = (
-        AccessPolicy.all_tenants.filter(site_id=OuterRef("site_id"), effective_from__lte=now)
+        AccessPolicy.objects.for_scope(qs.scope)
+        .filter(site_id=OuterRef("site_id"), effective_from__lte=now)
         .order_by("-effective_from", "-version")
         .values("pk")[:1]
     )
@@ -111,7 +115,9 @@ def sheet_passes(qs: QuerySet, *, building_id: int, now: datetime) -> QuerySet:
 
 
 def checkpoint_list(qs: QuerySet) -> QuerySet:
-    return qs.select_related("site").annotate(device_count=_count_of(Device, "checkpoint"))
+    return qs.select_related("site").annotate(
+        device_count=_count_of(Device.objects.for_scope(qs.scope), "checkpoint")
+    )
 
 
 def device_list(qs: QuerySet, *, now: datetime) -> QuerySet:
@@ -148,8 +154,12 @@ def pass_search_q(term: str) -> Q:
 def visitor_search_q(term: str) -> Q:
     term = term.strip()
     q = Q(name__icontains=term) | Q(household__room=term)
-    if term.isdigit() and len(term) == 4:
-        q |= Q(phone_last4=term)
+    last4 = normalise_digits(term)
+    if re.fullmatch(r"[0-9]{4}", last4):
+        q |= Q(phone_last4=last4)
+    phone = normalise_phone(term)
+    if re.fullmatch(r"1[0-9]{10}", phone):
+        q |= Q(phone_hmac=lookup_digest("phone", phone))
     return q
 
 
@@ -159,4 +169,4 @@ def delivery_search_q(term: str) -> Q:
 
 
 def vehicle_search_q(term: str) -> Q:
-    return Q(plate__icontains=plate_normalize(term)) | Q(household__room=term.strip())
+    return Q(plate__icontains=normalise_plate(term)) | Q(household__room=term.strip())

@@ -14,11 +14,20 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from firstline.access.models import Checkpoint, Delivery, Pass, Vehicle, Visitor, VisitorRule
+from firstline.access.models import (
+    AuditAction,
+    Checkpoint,
+    Delivery,
+    Pass,
+    Vehicle,
+    Visitor,
+    VisitorRule,
+)
 from firstline.access.services import gate
 from firstline.core.models import AuditEvent
 from firstline.core.personal.fields import set_personal
-from firstline.core.personal.identity import normalize_phone, validate_phone
+from firstline.core.personal.identity import validate_phone
+from firstline.core.personal.normalise import normalise_phone, normalise_plate
 from firstline.core.services import audit_record, changes_of, snapshot
 from firstline.estates.models import Building, Household, Resident, Site
 
@@ -32,18 +41,15 @@ _ORDINARY = re.compile(rf"[{PROVINCES}][{_LETTER}][{_LETTER}0-9]{{4}}[{_LETTER}0
 # New-energy plates have six serial characters: small cars put the energy letter first
 # (D/A/B/C/E battery, F/G/H/J/K hybrid) then a letter or digit and four digits; large
 # vehicles put five digits first and the energy letter (D or F) last.
-_NEW_ENERGY = re.compile(rf"[{PROVINCES}][{_LETTER}](?:[A-HJK][{_LETTER}0-9]\d{{4}}|\d{{5}}[DF])")
-_EMBASSY = re.compile(r"使\d{6}")
-
-
-def plate_normalize(value: str) -> str:
-    """湘a·12345 → 湘A12345: what people type, in the form plate cameras report."""
-    return re.sub(r"[\s·•.\-_]", "", value or "").upper()
+_NEW_ENERGY = re.compile(
+    rf"[{PROVINCES}][{_LETTER}](?:[A-HJK][{_LETTER}0-9][0-9]{{4}}|[0-9]{{5}}[DF])"
+)
+_EMBASSY = re.compile(r"使[0-9]{6}")
 
 
 def plate_validate(value: str) -> str:
     """The normalised plate, or a ValidationError naming the `plate` field."""
-    plate = plate_normalize(value)
+    plate = normalise_plate(value)
     if not plate:
         raise ValidationError({"plate": _("请填写车牌号。")})
     if not any(p.fullmatch(plate) for p in (_ORDINARY, _NEW_ENERGY, _EMBASSY)):
@@ -93,7 +99,7 @@ def checkpoint_create(*, actor, site: Site, data: dict) -> Checkpoint:
     audit_record(
         actor=actor,
         company_id=site.company_id,
-        action="create",
+        action=AuditAction.CHECKPOINT_CREATE,
         obj=checkpoint,
         changes=changes_of(checkpoint, CHECKPOINT_FIELDS),
     )
@@ -109,7 +115,7 @@ def checkpoint_update(*, actor, checkpoint: Checkpoint, data: dict) -> Checkpoin
     audit_record(
         actor=actor,
         company_id=checkpoint.company_id,
-        action="update",
+        action=AuditAction.CHECKPOINT_UPDATE,
         obj=checkpoint,
         changes=changes_of(checkpoint, CHECKPOINT_FIELDS, before),
     )
@@ -171,7 +177,7 @@ def pass_issue_building(
             AuditEvent(
                 company_id=p.company_id,
                 actor_id=actor_id,
-                action="issue",
+                action=AuditAction.PASS_ISSUE,
                 object_type=Pass._meta.label_lower,
                 object_id=str(p.pk),
                 changes={"resident": [None, p.resident_id], "building": [None, building.pk]},
@@ -216,6 +222,7 @@ def visitor_register(
     name = (name or "").strip()
     if not name:
         errors["name"] = [_("请填写访客姓名。")]
+    phone = normalise_phone(phone)
     try:
         validate_phone(phone)
     except ValidationError as exc:
@@ -233,7 +240,7 @@ def visitor_register(
         purpose=(purpose or "").strip(),
         registered_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    set_personal(visitor, "phone", normalize_phone(phone))
+    set_personal(visitor, "phone", phone)
     visitor.full_clean(exclude=["company", "site", "household", "pass_ref", "registered_by"])
     pass_ = gate.pass_issue_visitor(
         actor=actor, household=household, name=name, day_start=_day_start(expected_on)
@@ -243,7 +250,7 @@ def visitor_register(
     audit_record(
         actor=actor,
         company_id=visitor.company_id,
-        action="create",
+        action=AuditAction.VISITOR_REGISTER,
         obj=visitor,
         changes=changes_of(visitor, ["name", "phone", "expected_on", "purpose"])
         | {"pass": [None, pass_.pk]},
@@ -281,7 +288,7 @@ def delivery_log(
     audit_record(
         actor=actor,
         company_id=site.company_id,
-        action="create",
+        action=AuditAction.DELIVERY_LOG,
         obj=delivery,
         changes={
             "carrier": [None, delivery.carrier],
@@ -303,7 +310,7 @@ def delivery_collect(*, actor, delivery: Delivery, now: datetime | None = None) 
     audit_record(
         actor=actor,
         company_id=delivery.company_id,
-        action="collect",
+        action=AuditAction.DELIVERY_COLLECT,
         obj=delivery,
         changes={"collected_at": [None, now.isoformat()]},
     )
@@ -325,7 +332,7 @@ def vehicle_register(*, actor, household: Household, plate: str) -> Vehicle:
     audit_record(
         actor=actor,
         company_id=vehicle.company_id,
-        action="create",
+        action=AuditAction.VEHICLE_REGISTER,
         obj=vehicle,
         changes={"plate": [None, vehicle.plate], "household": [None, household.pk]},
     )
@@ -338,7 +345,7 @@ def vehicle_remove(*, actor, vehicle: Vehicle) -> None:
     audit_record(
         actor=actor,
         company_id=vehicle.company_id,
-        action="delete",
+        action=AuditAction.VEHICLE_REMOVE,
         obj=vehicle,
         changes={"plate": [vehicle.plate, None], "household": [vehicle.household_id, None]},
     )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import APIKeyQuery, HttpBearer
 
-from firstline.access.models import Checkpoint, Device
+from firstline.access.models import AuditAction, Checkpoint, Device
 from firstline.core.api import token_hash
 from firstline.core.scope import Scope
 from firstline.core.services import audit_record
@@ -63,7 +63,7 @@ def device_register(
     audit_record(
         actor=actor,
         company_id=device.company_id,
-        action="register",
+        action=AuditAction.DEVICE_REGISTER,
         obj=device,
         changes={
             "checkpoint": [None, checkpoint.pk],
@@ -82,7 +82,12 @@ def device_rotate_token(*, actor, device: Device) -> str:
     Device.all_tenants.filter(pk=device.pk).update(token_hash=token_hash(raw))
     _forget(device.token_hash)
     device.token_hash = token_hash(raw)
-    audit_record(actor=actor, company_id=device.company_id, action="rotate_token", obj=device)
+    audit_record(
+        actor=actor,
+        company_id=device.company_id,
+        action=AuditAction.DEVICE_ROTATE_TOKEN,
+        obj=device,
+    )
     return raw
 
 
@@ -96,7 +101,7 @@ def device_deactivate(*, actor, device: Device) -> Device:
     audit_record(
         actor=actor,
         company_id=device.company_id,
-        action="deactivate",
+        action=AuditAction.DEVICE_DEACTIVATE,
         obj=device,
         changes={"active": [True, False]},
     )

@@ -20,11 +20,12 @@ from __future__ import annotations
 import uuid
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
@@ -35,6 +36,8 @@ from firstline.access.models import (
     AccessEvent,
     AccessPolicy,
     Alert,
+    AuditAction,
+    Checkpoint,
     Decision,
     Direction,
     FollowUp,
@@ -53,6 +56,7 @@ from firstline.access.services.decision import (
     period_start,
 )
 from firstline.core.personal.crypto import keyring
+from firstline.core.personal.normalise import normalise_plate
 from firstline.core.services import audit_record
 from firstline.estates.models import Household, Resident, Site
 
@@ -98,7 +102,7 @@ def policy_publish(*, actor, site: Site, data: dict) -> AccessPolicy:
     audit_record(
         actor=actor,
         company_id=site.company_id,
-        action="publish",
+        action=AuditAction.POLICY_PUBLISH,
         obj=policy,
         changes={k: [None, str(getattr(policy, k))] for k in POLICY_FIELDS},
     )
@@ -142,6 +146,37 @@ def site_key_active(*, site: Site) -> SiteKey:
             private_key_enc=keyring().encrypt(private_raw.hex(), KEY_CONTEXT),
         )
     return key
+
+
+def site_key_signing(*, site_id: int) -> SiteKey | None:
+    """The key that signs the site's passes now (None before its first pass). The pass
+    was read through the caller's scope; the key is the gate's, never shown."""
+    return SiteKey.all_tenants.filter(site_id=site_id, active=True).order_by("-id").first()
+
+
+# The gate's device path: a device has no user scope, it acts for its own site. The
+# gate API admits the site first (`_gate_site`: the device's own, or one where the
+# user holds the permission); these read that one site's rows for it.
+
+
+def site_checkpoint_ids(*, site_id: int, ids) -> set[int]:
+    """Which of `ids` are checkpoints of the admitted site."""
+    rows = Checkpoint.all_tenants.filter(site_id=site_id, pk__in=ids)
+    return set(rows.values_list("pk", flat=True))
+
+
+def site_revoked_passes(*, site_id: int, now: datetime) -> list[tuple[int, datetime]]:
+    """(pass id, revoked at) of the admitted site's revoked passes not yet expired."""
+    return list(
+        Pass.all_tenants.filter(site_id=site_id, revoked_at__isnull=False, valid_until__gt=now)
+        .order_by("pk")
+        .values_list("pk", "revoked_at")
+    )
+
+
+def site_pass(*, site_id: int, pass_id: int) -> Pass | None:
+    """A pass of the admitted site by id (a scanned token's or a provisioned card's)."""
+    return Pass.all_tenants.filter(site_id=site_id, pk=pass_id).first()
 
 
 def site_public_keys(site_id: int) -> dict[str, str]:
@@ -188,7 +223,7 @@ def pass_issue(
     audit_record(
         actor=actor,
         company_id=resident.company_id,
-        action="issue",
+        action=AuditAction.PASS_ISSUE,
         obj=pass_,
         changes={"resident": [None, resident.pk]},
     )
@@ -212,7 +247,7 @@ def pass_issue_visitor(
     audit_record(
         actor=actor,
         company_id=household.company_id,
-        action="issue",
+        action=AuditAction.PASS_ISSUE,
         obj=pass_,
         changes={"visitor": [None, name]},
     )
@@ -231,7 +266,7 @@ def pass_revoke(*, actor, pass_: Pass, reason: str) -> Pass:
         audit_record(
             actor=actor,
             company_id=pass_.company_id,
-            action="revoke",
+            action=AuditAction.PASS_REVOKE,
             obj=pass_,
             changes={"reason": [None, reason]},
         )
@@ -254,6 +289,37 @@ class GateInput(NamedTuple):
     plate: str = ""  # a plate camera
     temperature: Decimal | None = None
     checkpoint_id: int | None = None
+
+
+def device_time_window(now: datetime) -> tuple[datetime, datetime]:
+    """The device times a gate event may have, `now` on the server's clock: from the
+    retention period ago (settings.GATE_RETENTION_DAYS; the purge would take an older
+    one at once) to the allowed clock skew ahead (settings.DEVICE_CLOCK_SKEW_MINUTES; a
+    later one would count in future quota windows and outlive the purge)."""
+    return (
+        now - timedelta(days=settings.GATE_RETENTION_DAYS),
+        now + timedelta(minutes=settings.DEVICE_CLOCK_SKEW_MINUTES),
+    )
+
+
+def device_time_refusal(at: datetime, window: tuple[datetime, datetime]) -> str | None:
+    """Why a device time cannot be recorded, or None. The edges (the API, the Hikvision
+    adapter) ask before recording; comparing aware times never overflows, whatever
+    year and offset a device sent."""
+    earliest, latest = window
+    if at > latest:
+        now = latest - timedelta(minutes=settings.DEVICE_CLOCK_SKEW_MINUTES)
+        return (
+            f"more than {settings.DEVICE_CLOCK_SKEW_MINUTES} minutes ahead of the server's "
+            f"clock ({now.astimezone(UTC).isoformat(timespec='seconds')}): not recorded, "
+            "check the device's clock"
+        )
+    if at < earliest:
+        return (
+            f"older than the {settings.GATE_RETENTION_DAYS}-day retention period of gate "
+            "events: not recorded"
+        )
+    return None
 
 
 @dataclass(slots=True)
@@ -631,7 +697,7 @@ class _Lookups:
             pk for i in inputs if i.token and (pk := passes.claimed_pass_id(i.token)) is not None
         }
         resident_ids = {i.resident_id for i in inputs if i.resident_id and not i.token}
-        plates = {i.plate.strip().upper() for i in inputs if i.plate and not i.token}
+        plates = {normalise_plate(i.plate) for i in inputs if i.plate and not i.token}
         self.passes = fastpath.passes(site.pk, pass_ids) if pass_ids else None
         self.residents = fastpath.residents(site.pk, resident_ids) if resident_ids else None
         self.vehicles = fastpath.vehicles(site.pk, plates) if plates else None
@@ -700,7 +766,7 @@ def _resolve(
                 else _Resolved(CredentialStatus.UNKNOWN)
             )
         elif item.plate:
-            v = vehicles.get(item.plate.strip().upper())
+            v = vehicles.get(normalise_plate(item.plate))
             out[n] = (
                 _Resolved(
                     CredentialStatus.VALID,

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from firstline.access.models import AccessEvent, Decision, Direction, FollowUp
+from firstline.access.models import AccessEvent, AuditAction, Decision, Direction, FollowUp
+from firstline.core import exporting
 
 # Acknowledging is the same for every alert model (core); re-exported for the views.
-from firstline.core import exporting
+from firstline.core.personal.masking import mask_name, mask_plate
 from firstline.core.services import (
     alert_acknowledge,  # noqa: F401
     audit_record,
@@ -57,7 +58,7 @@ def followup_record_outcome(*, actor, followup: FollowUp, outcome: str) -> bool:
         audit_record(
             actor=actor,
             company_id=followup.company_id,
-            action="record_outcome",
+            action=AuditAction.FOLLOWUP_CLOSE,
             obj=followup,
             changes={"status": [FollowUp.Status.OPEN.value, FollowUp.Status.DONE.value]},
         )
@@ -104,23 +105,6 @@ EXPORT_FIELDS = (
 )
 
 
-def mask_name(name: str) -> str:
-    """张伟 → 张*, 欧阳娜娜 → 欧***: the family name, enough to read a list by."""
-    name = (name or "").strip()
-    return f"{name[0]}{'*' * (len(name) - 1)}" if len(name) > 1 else ("*" if name else "")
-
-
-def mask_plate(plate: str) -> str:
-    """鄂A12345 → 鄂A***45."""
-    plate = (plate or "").strip()
-    return (
-        f"{plate[:2]}{'*' * (len(plate) - 4)}{plate[-2:]}" if len(plate) > 4 else ("*" * len(plate))
-    )
-
-
-_text = exporting.formula_safe
-
-
 def export_queryset(events: QuerySet) -> QuerySet:
     return (
         events.select_related("site", "checkpoint", "resident", "pass_ref", "household__building")
@@ -138,16 +122,16 @@ def _row(event: AccessEvent) -> list:
     )
     return [
         timezone.localtime(event.device_time).strftime("%Y-%m-%d %H:%M:%S"),
-        _text(event.site.name),
-        _text(event.checkpoint.name) if event.checkpoint else "",
+        event.site.name,
+        event.checkpoint.name if event.checkpoint else "",
         str(Direction(event.direction).label),
         str(AccessEvent.Credential(event.credential).label),
         mask_name(holder),
-        _text(household.label) if household else "",
+        household.label if household else "",
         mask_plate(event.plate),
         float(event.temperature) if event.temperature is not None else None,
         str(Decision(event.decision).label),
-        _text("；".join(event.reasons)),
+        "；".join(event.reasons),
         event.policy_version,
     ]
 
@@ -217,7 +201,7 @@ def _audit(
         audit_record(
             actor=actor,
             company_id=site.company_id,
-            action="export",
+            action=AuditAction.EVENTS_EXPORT,
             obj=site,
             changes={**changes, "rows": per_company[site.company_id]},
         )
@@ -226,7 +210,7 @@ def _audit(
         audit_record(
             actor=actor,
             company_id=company_id,
-            action="export",
+            action=AuditAction.EVENTS_EXPORT,
             obj=Company(pk=company_id),
             changes={**changes, "rows": per_company[company_id]},
         )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from firstline.access.models import (
     AccessPolicy,
+    AuditAction,
     Checkpoint,
     Delivery,
     Device,
@@ -156,7 +157,9 @@ def test_issuing_for_a_whole_building_gives_one_pass_to_each_resident_without_on
     assert {(p.valid_until - p.valid_from) for p in fresh} == {timedelta(days=14)}
     assert (
         AuditEvent.objects.filter(
-            object_type="access.pass", action="issue", object_id__in=[str(p.pk) for p in fresh]
+            object_type="access.pass",
+            action=AuditAction.PASS_ISSUE,
+            object_id__in=[str(p.pk) for p in fresh],
         ).count()
         == 4
     )
@@ -223,7 +226,7 @@ def test_revoke_records_the_reason(client, world):
     pass_.refresh_from_db()
     assert pass_.revoked_reason == "已搬离本小区" and pass_.revoked_at is not None
     audit = AuditEvent.objects.get(
-        object_type="access.pass", object_id=str(pass_.pk), action="revoke"
+        object_type="access.pass", object_id=str(pass_.pk), action=AuditAction.PASS_REVOKE
     )
     assert (
         audit.changes == {"reason": [None, "已搬离本小区"]}
@@ -548,7 +551,12 @@ def test_removing_a_vehicle(client, world):
         "access:vehicle_list"
     )
     assert not Vehicle.all_tenants.exists()
-    assert AuditEvent.objects.filter(object_type="access.vehicle", action="delete").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_type="access.vehicle", action=AuditAction.VEHICLE_REMOVE
+        ).count()
+        == 1
+    )
 
 
 # --- checkpoints and devices -------------------------------------------------------------------

@@ -68,8 +68,8 @@ def make_access_rows(tenant: Tenant, plate: str = "鄂A12345") -> AccessRows:
 
 @pytest.fixture
 def world(world):
-    world.a.access = make_access_rows(world.a)
-    world.b.access = make_access_rows(world.b)
+    for tenant in (*world.a.corners, world.b):  # a's two sites and b's first
+        tenant.access = make_access_rows(tenant)
     return world
 
 
@@ -83,8 +83,10 @@ class TestAccessAdminTenancy(TenancyCases):
         Page("access:pass_detail", obj=lambda t: t.access.pass_),
         Page("access:pass_revoke", obj=lambda t: t.access.pass_, write={"reason": "已搬离"}),
         Page("access:pass_sheet", obj=lambda t: t.building),
-        Page("access:my_passes", viewer="resident"),
-        Page("access:my_pass", obj=lambda t: t.access.pass_, viewer="resident"),
+        Page("access:my_passes", viewer="resident", site_role="resident"),
+        Page(
+            "access:my_pass", obj=lambda t: t.access.pass_, viewer="resident", site_role="resident"
+        ),
         Page("access:checkpoint_list"),
         Page("access:checkpoint_create"),
         Page(

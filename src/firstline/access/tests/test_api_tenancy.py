@@ -1,5 +1,6 @@
-"""Every access API endpoint, through the shared tenancy checks, or, for the
-endpoints that take a device token or a site in the body, checked explicitly."""
+"""Every access API endpoint through the shared tenancy checks (the ones that name
+their site or resident in the body too), or, for the endpoints only a device calls,
+checked explicitly."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from firstline.access.models import AccessEvent, Device, Pass
+from firstline.access.models import AccessEvent, Checkpoint, Device, Pass
 from firstline.access.services import gate as gate_services
 from firstline.access.tests.test_devices import login, make_gate
 from firstline.testing.tenancy import Api, TenancyCases, api_paths
@@ -22,10 +23,20 @@ def _device(tenant) -> Device:
     return Device.all_tenants.get(site=tenant.site)
 
 
+def _event(tenant) -> dict:
+    return {
+        "client_uuid": str(uuid.uuid4()),
+        "direction": "in",
+        "site_id": tenant.site.pk,
+        "device_time": timezone.now().isoformat(),
+    }
+
+
 @pytest.fixture
 def world(world):
-    """The shared world, with a checkpoint, a device, a pass and an event per company."""
-    for tenant in (world.a, world.b):
+    """The shared world, with a checkpoint, a device, a pass and an event at each of
+    company a's sites and at b's first."""
+    for tenant in (*world.a.corners, world.b):
         gate = make_gate(tenant)
         gate_services.pass_issue(actor=None, resident=tenant.residents[0])
         gate_services.events_record(
@@ -71,18 +82,52 @@ class TestAccessApiTenancy(TenancyCases):
             viewer="company_admin",
             method="post",
         ),
+        # The site or the resident named in the body.
+        Api(
+            "/api/v1/access/events",
+            viewer="guard",
+            site_role="guard",
+            method="post",
+            body=_event,
+        ),
+        Api(
+            "/api/v1/access/events/batch",
+            viewer="guard",
+            site_role="guard",
+            method="post",
+            body=lambda t: {"site_id": t.site.pk, "events": [_event(t)]},
+        ),
+        Api(
+            "/api/v1/access/passes/verify",
+            viewer="guard",
+            site_role="guard",
+            method="post",
+            body=lambda t: {"site_id": t.site.pk, "token": "FL1.x.y"},
+        ),
+        Api(
+            "/api/v1/access/passes",
+            viewer="site_manager",
+            method="post",
+            body=lambda t: {"resident_id": t.residents[1].pk},
+        ),
+        Api(
+            "/api/v1/access/devices",
+            method="post",
+            body=lambda t: {
+                "checkpoint_id": Checkpoint.all_tenants.get(site=t.site).pk,
+                "name": "西门闸机",
+                "kind": "turnstile",
+            },
+        ),
     ]
-
-
-# Endpoints whose target is in the body, or that only a device calls: tested here and
-# in test_api.py / test_devices.py / test_hikvision.py.
-EXPLICIT = {
-    "/api/v1/access/events",  # POST: test_api.py (devices and users, both companies)
-    "/api/v1/access/events/batch",
-    "/api/v1/access/passes/verify",
-    "/api/v1/access/devices/heartbeat",
-    "/api/v1/access/devices/hikvision/event",
-}
+    explicit = {
+        "POST /api/v1/access/devices/heartbeat": (
+            "test_device_only_endpoints_refuse_users_and_strangers"
+        ),
+        "POST /api/v1/access/devices/hikvision/event": (
+            "test_device_only_endpoints_refuse_users_and_strangers"
+        ),
+    }
 
 
 def test_every_access_api_path_is_covered():
@@ -91,7 +136,8 @@ def test_every_access_api_path_is_covered():
         e.path.replace("{id}", "{site_id}" if "/sites/" in e.path else "{pk}")
         for e in TestAccessApiTenancy.api
     }
-    assert paths - covered - EXPLICIT == set()
+    device_only = {op.split(" ")[1] for op in TestAccessApiTenancy.explicit}
+    assert paths - covered - device_only == set()
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from firstline.access.models import Checkpoint, Device
+from firstline.access.models import AuditAction, Checkpoint, Device
 from firstline.access.services import devices
 from firstline.core.api import token_hash
 from firstline.core.models import AuditEvent
@@ -64,7 +64,11 @@ def test_register_returns_the_token_once_and_stores_only_its_hash(world):
     )
     assert raw not in str(Device.all_tenants.filter(pk=device.pk).values().get())
     audit = AuditEvent.objects.get(object_type="access.device")
-    assert (audit.action, audit.actor_id, audit.object_id) == ("register", admin.pk, str(device.pk))
+    assert (audit.action, audit.actor_id, audit.object_id) == (
+        AuditAction.DEVICE_REGISTER,
+        admin.pk,
+        str(device.pk),
+    )
 
 
 def test_register_refuses_an_unknown_kind_and_stores_nothing(world):
@@ -213,7 +217,19 @@ def test_api_rotate_and_deactivate(client, world):
     login(client, world.a.users["company_admin"])
     off = client.post(f"/api/v1/access/devices/{gate.device.pk}/deactivate")
     assert (off.status_code, off.json()["active"]) == (200, False)
-    assert client.post(f"/api/v1/access/devices/{gate.device.pk}/deactivate").status_code == 422
+    again = client.post(f"/api/v1/access/devices/{gate.device.pk}/deactivate")
+    assert (again.status_code, again.json()) == (
+        422,
+        {
+            "detail": [
+                {
+                    "type": "value_error",
+                    "loc": ["body", "payload", "active"],
+                    "msg": "该设备已停用。",
+                }
+            ]
+        },
+    )
     client.logout()
     assert (
         client.post(

@@ -126,12 +126,7 @@ def test_anonymous_goes_to_login(client, world, args):
 
 
 def test_company_admin_with_two_sites_chooses_one(client, world):
-    second = Site.all_tenants.create(
-        company=world.a.company,
-        name="a第二花园",
-        name_initials=name_initials("a第二花园"),
-        community=world.a.site.community,
-    )
+    second = world.a.sibling.site
     login(client, world.a.users["company_admin"])
 
     chooser = client.get(reverse("access:gate"))

@@ -15,22 +15,35 @@ from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import World
 
 
-def fever_at(site, resident) -> None:
-    """A closed policy and one resident at 38.2 ℃: an alert and a follow-up."""
+def fever_at(site, resident, housemate) -> None:
+    """A closed policy (one outing per household) and one resident at 38.2 ℃: an alert
+    and a follow-up; then the housemate goes out (admitted) and the resident tries to
+    (denied: the household's outing is used)."""
+    now = timezone.now()
     gate.policy_publish(
         actor=None,
         site=site,
-        data={"mode": "closed", "effective_from": timezone.now() - timedelta(days=1)},
+        data={
+            "mode": "closed",
+            "outing_quota": 1,
+            "outing_period_days": 2,
+            "effective_from": now - timedelta(days=1),
+        },
     )
     gate.events_record(
         site=site,
         inputs=[
             GateInput(
                 client_uuid=uuid.uuid4(),
-                direction="in",
-                device_time=timezone.now(),
-                resident_id=resident.pk,
-                temperature=Decimal("38.2"),
+                direction=direction,
+                device_time=now - timedelta(minutes=minutes),
+                resident_id=who.pk,
+                temperature=Decimal("38.2") if direction == "in" else None,
+            )
+            for who, direction, minutes in (
+                (resident, "in", 3),
+                (housemate, "out", 2),
+                (resident, "out", 1),
             )
         ],
     )
@@ -38,17 +51,17 @@ def fever_at(site, resident) -> None:
 
 @pytest.fixture
 def world(world: World) -> World:
-    for tenant in (world.a, world.b):
-        fever_at(tenant.site, tenant.residents[0])
+    for tenant in (*world.a.corners, world.b):
+        fever_at(tenant.site, *tenant.residents)
     return world
 
 
 def alert_of(tenant):
-    return Alert.all_tenants.get(company=tenant.company)
+    return Alert.all_tenants.get(site=tenant.site)
 
 
 def followup_of(tenant):
-    return FollowUp.all_tenants.get(company=tenant.company)
+    return FollowUp.all_tenants.get(site=tenant.site)
 
 
 class TestAccessMonitorTenancy(TenancyCases):

@@ -1,4 +1,4 @@
-"""The fast paths of gate recording (access/fastpath.py and the lean batch check in
+"""The fast paths of gate recording (access/services/fastpath.py and the lean batch check in
 api.py): they must behave exactly as the plain paths they replace."""
 
 from __future__ import annotations

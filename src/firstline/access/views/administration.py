@@ -16,7 +16,6 @@ from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import generic
 
 from firstline.access.forms import (
     CheckpointForm,
@@ -35,7 +34,6 @@ from firstline.access.models import (
     Delivery,
     Device,
     Pass,
-    SiteKey,
     Vehicle,
     Visitor,
 )
@@ -46,8 +44,8 @@ from firstline.access.services import devices, gate
 from firstline.core.roles import Target
 from firstline.core.views import (
     HistoryMixin,
+    ScopedCreateView,
     ScopedDetailView,
-    ScopedFormMixin,
     ScopedListView,
     ScopedUpdateView,
     apply_errors,
@@ -60,7 +58,7 @@ SHOWS_QR = (PassStatus.VALID, PassStatus.PENDING)
 
 def qr_svg(pass_: Pass, *, scale: int = 4) -> str:
     """The pass's signed token as an inline SVG QR code ("" when the site has no key yet)."""
-    key = SiteKey.all_tenants.filter(site_id=pass_.site_id, active=True).order_by("-id").first()
+    key = gate.site_key_signing(site_id=pass_.site_id)
     return _qr_markup(gate.pass_token(pass_, key), scale=scale) if key else ""
 
 
@@ -97,44 +95,6 @@ class AccessListView(ScopedListView):
             self.create_permission
         )
         return ctx
-
-
-class AccessFormMixin(ScopedFormMixin):
-    """Create/edit/action pages: the service's ValidationError lands on the form; success
-    goes to `success_url_for(obj)`."""
-
-    title = ""
-    cancel_url_name = ""
-
-    def success_url_for(self, obj) -> str:
-        return obj.get_absolute_url()
-
-    def form_valid(self, form):
-        try:
-            self.object = self.save(form)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(self.success_url_for(self.object))
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        if self.title:
-            ctx["title"] = self.title
-        if self.cancel_url_name:
-            ctx["cancel_url"] = reverse(self.cancel_url_name)
-        return ctx
-
-
-class AccessCreateView(AccessFormMixin, generic.FormView):
-    """A create page whose form is not a ModelForm (ScopedForm)."""
-
-    object = None
-
-
-class AccessActionView(AccessFormMixin, ScopedUpdateView):
-    """An action on one object: GET shows what will happen, POST does it."""
 
 
 # --- policies ---------------------------------------------------------------------------
@@ -218,7 +178,7 @@ class PolicyDetail(HistoryMixin, ScopedDetailView):
         return ctx
 
 
-class PolicyCreate(AccessCreateView):
+class PolicyCreate(ScopedCreateView):
     model = AccessPolicy
     permission = "access.change_policy"
     form_class = PolicyForm
@@ -234,7 +194,7 @@ class PolicyCreate(AccessCreateView):
             kwargs["initial"] = {"site": int(site_id)}
         return kwargs
 
-    def save(self, form):
+    def act(self, form):
         return gate.policy_publish(
             actor=self.request.user, site=form.cleaned_data["site"], data=form.cleaned_data
         )
@@ -309,7 +269,7 @@ class PassDetail(HistoryMixin, ScopedDetailView):
         return ctx
 
 
-class PassRevoke(AccessActionView):
+class PassRevoke(ScopedUpdateView):
     model = Pass
     permission = "access.issue_pass"
     form_class = PassRevokeForm
@@ -319,13 +279,13 @@ class PassRevoke(AccessActionView):
     def refine(self, qs):
         return qs.select_related("household__building")
 
-    def save(self, form):
+    def act(self, form):
         return gate.pass_revoke(
             actor=self.request.user, pass_=self.object, reason=form.cleaned_data["reason"]
         )
 
 
-class PassIssue(AccessCreateView):
+class PassIssue(ScopedCreateView):
     """Issue one resident's pass (found by the search on this page) or a whole building's."""
 
     model = Pass
@@ -340,7 +300,7 @@ class PassIssue(AccessCreateView):
         matches = []
         if term:
             now = timezone.now()
-            holding = Pass.all_tenants.filter(
+            holding = Pass.objects.for_scope(self.scope).filter(
                 resident=OuterRef("pk"), revoked_at__isnull=True, valid_until__gt=now
             )
             matches = (
@@ -394,11 +354,7 @@ class PassSheet(ScopedDetailView):
                 Pass.objects.for_scope(self.scope), building_id=self.object.pk, now=timezone.now()
             )
         )
-        key = (
-            SiteKey.all_tenants.filter(site_id=self.object.site_id, active=True)
-            .order_by("-id")
-            .first()
-        )
+        key = gate.site_key_signing(site_id=self.object.site_id)
         ctx["cards"] = (
             [
                 {"pass": p, "qr": _qr_markup(gate.pass_token(p, key), scale=3, mask=0)}
@@ -469,35 +425,31 @@ class CheckpointList(AccessListView):
         return ctx
 
 
-class CheckpointCreate(AccessCreateView):
+class CheckpointCreate(ScopedCreateView):
     model = Checkpoint
     permission = "access.manage_device"
     form_class = CheckpointForm
     title = gettext_lazy("新建出入口")
     cancel_url_name = "access:checkpoint_list"
 
-    def success_url_for(self, obj):
-        return reverse("access:checkpoint_list")
-
-    def save(self, form):
-        return administration_services.checkpoint_create(
+    def act(self, form):
+        administration_services.checkpoint_create(
             actor=self.request.user, site=form.cleaned_data["site"], data=form.cleaned_data
         )
+        return "access:checkpoint_list"
 
 
-class CheckpointUpdate(AccessFormMixin, ScopedUpdateView):
+class CheckpointUpdate(ScopedUpdateView):
     model = Checkpoint
     permission = "access.manage_device"
     form_class = CheckpointForm
     cancel_url_name = "access:checkpoint_list"
 
-    def success_url_for(self, obj):
-        return reverse("access:checkpoint_list")
-
-    def save(self, form):
-        return administration_services.checkpoint_update(
+    def act(self, form):
+        administration_services.checkpoint_update(
             actor=self.request.user, checkpoint=self.object, data=form.cleaned_data
         )
+        return "access:checkpoint_list"
 
 
 class DeviceList(AccessListView):
@@ -538,7 +490,7 @@ def _token_page(request, device: Device, raw: str, *, rotated: bool):
     return response
 
 
-class DeviceCreate(AccessCreateView):
+class DeviceCreate(ScopedCreateView):
     model = Device
     permission = "access.manage_device"
     form_class = DeviceForm
@@ -561,7 +513,7 @@ class DeviceCreate(AccessCreateView):
         return _token_page(self.request, device, raw, rotated=False)
 
 
-class DeviceRotate(AccessActionView):
+class DeviceRotate(ScopedUpdateView):
     model = Device
     permission = "access.manage_device"
     form_class = ConfirmForm
@@ -576,7 +528,7 @@ class DeviceRotate(AccessActionView):
         return _token_page(self.request, self.object, raw, rotated=True)
 
 
-class DeviceDeactivate(AccessActionView):
+class DeviceDeactivate(ScopedUpdateView):
     model = Device
     permission = "access.manage_device"
     form_class = ConfirmForm
@@ -587,11 +539,9 @@ class DeviceDeactivate(AccessActionView):
     def refine(self, qs):
         return qs.select_related("site", "checkpoint")
 
-    def success_url_for(self, obj):
-        return reverse("access:device_list")
-
-    def save(self, form):
-        return devices.device_deactivate(actor=self.request.user, device=self.object)
+    def act(self, form):
+        devices.device_deactivate(actor=self.request.user, device=self.object)
+        return "access:device_list"
 
 
 # --- visitors --------------------------------------------------------------------------------
@@ -652,7 +602,7 @@ class VisitorDetail(HistoryMixin, ScopedDetailView):
         return ctx
 
 
-class VisitorCreate(AccessCreateView):
+class VisitorCreate(ScopedCreateView):
     model = Visitor
     permission = "access.register_visitor"
     form_class = VisitorForm
@@ -660,12 +610,9 @@ class VisitorCreate(AccessCreateView):
     cancel_url_name = "access:visitor_list"
     success_message = gettext_lazy("已登记，一次性通行证已生成，请发送给访客。")
 
-    def success_url_for(self, obj):
-        return reverse("access:visitor_detail", args=[obj.pk])
-
-    def save(self, form):
+    def act(self, form):
         data = form.cleaned_data
-        return administration_services.visitor_register(
+        visitor = administration_services.visitor_register(
             actor=self.request.user,
             household=data["household"],
             name=data["name"],
@@ -674,6 +621,7 @@ class VisitorCreate(AccessCreateView):
             purpose=data["purpose"],
             by_resident=form.for_own_household,
         )
+        return reverse("access:visitor_detail", args=[visitor.pk])
 
 
 # --- deliveries -------------------------------------------------------------------------------
@@ -705,28 +653,26 @@ class DeliveryList(AccessListView):
         return ctx
 
 
-class DeliveryCreate(AccessCreateView):
+class DeliveryCreate(ScopedCreateView):
     model = Delivery
     permission = "access.log_delivery"
     form_class = DeliveryForm
     title = gettext_lazy("登记快递外卖")
     cancel_url_name = "access:delivery_list"
 
-    def success_url_for(self, obj):
-        return reverse("access:delivery_list")
-
-    def save(self, form):
+    def act(self, form):
         data = form.cleaned_data
-        return administration_services.delivery_log(
+        administration_services.delivery_log(
             actor=self.request.user,
             site=data["site"],
             carrier=data["carrier"],
             household=data["household"],
             note=data["note"],
         )
+        return "access:delivery_list"
 
 
-class DeliveryCollect(AccessActionView):
+class DeliveryCollect(ScopedUpdateView):
     model = Delivery
     permission = "access.log_delivery"
     form_class = ConfirmForm
@@ -736,13 +682,9 @@ class DeliveryCollect(AccessActionView):
     def refine(self, qs):
         return administration_selectors.delivery_list(qs)
 
-    def success_url_for(self, obj):
-        return reverse("access:delivery_list")
-
-    def save(self, form):
-        return administration_services.delivery_collect(
-            actor=self.request.user, delivery=self.object
-        )
+    def act(self, form):
+        administration_services.delivery_collect(actor=self.request.user, delivery=self.object)
+        return "access:delivery_list"
 
 
 # --- vehicles ---------------------------------------------------------------------------------
@@ -772,25 +714,23 @@ class VehicleList(AccessListView):
         return ctx
 
 
-class VehicleCreate(AccessCreateView):
+class VehicleCreate(ScopedCreateView):
     model = Vehicle
     permission = "access.issue_pass"
     form_class = VehicleForm
     title = gettext_lazy("登记车辆")
     cancel_url_name = "access:vehicle_list"
 
-    def success_url_for(self, obj):
-        return reverse("access:vehicle_list")
-
-    def save(self, form):
-        return administration_services.vehicle_register(
+    def act(self, form):
+        administration_services.vehicle_register(
             actor=self.request.user,
             household=form.cleaned_data["household"],
             plate=form.cleaned_data["plate"],
         )
+        return "access:vehicle_list"
 
 
-class VehicleRemove(AccessActionView):
+class VehicleRemove(ScopedUpdateView):
     model = Vehicle
     permission = "access.issue_pass"
     form_class = ConfirmForm
@@ -800,9 +740,6 @@ class VehicleRemove(AccessActionView):
     def refine(self, qs):
         return administration_selectors.vehicle_list(qs)
 
-    def success_url_for(self, obj):
-        return reverse("access:vehicle_list")
-
-    def save(self, form):
+    def act(self, form):
         administration_services.vehicle_remove(actor=self.request.user, vehicle=self.object)
-        return self.object
+        return "access:vehicle_list"

@@ -20,6 +20,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from firstline.core.personal.masking import MASKERS
+from firstline.core.personal.normalise import normalise
+
 
 class KeyRing:
     def __init__(self, spec: str, hmac_key: str):
@@ -76,26 +79,6 @@ def new_hmac_key() -> str:
     return base64.b64encode(os.urandom(32)).decode()
 
 
-# --- masking ------------------------------------------------------------------
-
-
-def mask_id_number(value: str) -> str:
-    """4201**********1234: region prefix and last four, the rest hidden."""
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """138****5678"""
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
-
-
 @dataclass(frozen=True)
 class Sealed:
     """The four stored columns of one sensitive value."""
@@ -107,6 +90,9 @@ class Sealed:
 
 
 def seal(kind: str, value: str) -> Sealed:
+    """The four columns of `value`, in its normalised form (normalise.py): the same
+    person written two ways seals to one HMAC."""
+    value = normalise(kind, value)
     ring = keyring()
     return Sealed(
         enc=ring.encrypt(value, kind.encode()),
@@ -121,4 +107,4 @@ def unseal(kind: str, blob: bytes) -> str:
 
 
 def lookup_digest(kind: str, value: str) -> str:
-    return keyring().digest(value, kind)
+    return keyring().digest(normalise(kind, value), kind)

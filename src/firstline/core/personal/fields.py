@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from firstline.core.personal.crypto import seal, unseal
+from firstline.core.personal.normalise import normalise
 
 
 def personal_columns(kind: str, label: str, *, blank: bool = True) -> dict[str, models.Field]:
@@ -37,7 +38,9 @@ def personal_columns(kind: str, label: str, *, blank: bool = True) -> dict[str, 
 
 
 def set_personal(obj, kind: str, value: str | None) -> None:
-    """Store `value` (already validated) into obj's four columns, or clear them."""
+    """Store `value` (already validated) into obj's four columns in its normalised
+    form, or clear them."""
+    value = normalise(kind, value)
     if value:
         sealed = seal(kind, value)
         setattr(obj, f"{kind}_enc", sealed.enc)
@@ -53,3 +56,47 @@ def set_personal(obj, kind: str, value: str | None) -> None:
 def get_personal(obj, kind: str) -> str:
     blob = getattr(obj, f"{kind}_enc")
     return unseal(kind, blob) if blob else ""
+
+
+def reseal_normalised(model, kinds: tuple[str, ...], *, batch: int = 2000) -> list[int]:
+    """Re-seal the `kinds` of every `model` row whose stored plaintext is not in its
+    normalised form (`normalise.py`); the primary keys of the rows rewritten.
+
+    For data written before normalisation: only the ciphertext says what was typed
+    (the masked form hides the middle, where a full-width digit may sit), so every
+    sealed value is decrypted once; only the values whose plaintext changes are
+    written, in batches. A table without sealed values never touches the key ring,
+    so this is a no-op on an empty database. Works on migration (historical) models.
+    """
+    manager = model._base_manager
+    holding = models.Q()
+    for kind in kinds:
+        holding |= models.Q(**{f"{kind}_enc__isnull": False})
+    if not manager.filter(holding).exists():
+        return []
+    changed: set[int] = set()
+    last_pk = None
+    while True:
+        page = manager.filter(holding).order_by("pk")
+        if last_pk is not None:
+            page = page.filter(pk__gt=last_pk)
+        rows = list(page.values_list("pk", *(f"{kind}_enc" for kind in kinds))[:batch])
+        if not rows:
+            return sorted(changed)
+        last_pk = rows[-1][0]
+        for index, kind in enumerate(kinds, start=1):
+            dirty = []
+            for row in rows:
+                blob = row[index]
+                if not blob:
+                    continue
+                plain = unseal(kind, blob)
+                if normalise(kind, plain) != plain:
+                    obj = model(pk=row[0])
+                    set_personal(obj, kind, plain)
+                    dirty.append(obj)
+            if dirty:
+                manager.bulk_update(
+                    dirty, [f"{kind}_{suffix}" for suffix in ("enc", "hmac", "last4", "masked")]
+                )
+                changed.update(obj.pk for obj in dirty)

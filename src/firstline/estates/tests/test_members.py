@@ -3,19 +3,26 @@
 import pytest
 from django.urls import reverse
 
-from firstline.orgs.models import Company, Membership
+from firstline.orgs.models import AuditAction, Company, Membership
 from firstline.testing.tenancy import Page, TenancyCases
 from firstline.testing.world import PASSWORD, make_credit_code
+
+MEMBERS = "the association's registry of member companies: a company is not a site's"
 
 
 class TestMembersTenancy(TenancyCases):
     routes = [
-        Page("company_list"),
-        Page("company_detail", obj=lambda t: t.company),
+        Page("company_list", company_level=MEMBERS),
+        Page("company_detail", obj=lambda t: t.company, company_level=MEMBERS),
         Page(
-            "company_edit", obj=lambda t: t.company, viewer="company_admin", write={"name": "改名"}
+            "company_edit",
+            obj=lambda t: t.company,
+            viewer="company_admin",
+            write={"name": "改名"},
+            company_level=MEMBERS,
         ),
     ]
+    explicit = {"company_create": "test_company_admin_cannot_create_members"}
 
 
 @pytest.fixture
@@ -51,8 +58,11 @@ def test_create_member_validates_credit_code_and_adds_membership(assoc_client, w
     assert response["Location"] == company.get_absolute_url()
     assert company.credit_code == make_credit_code(42)
     assert Membership.objects.filter(company=company, association=world.association).exists()
-    history = assoc_client.get(company.get_absolute_url()).context["history"]
-    assert [(e.action, e.changes["name"]) for e in history] == [("create", [None, "武汉新城物业"])]
+    page = assoc_client.get(company.get_absolute_url())
+    assert [(e.action, e.changes["name"]) for e in page.context["history"]] == [
+        (AuditAction.COMPANY_CREATE, [None, "武汉新城物业"])
+    ]
+    assert '<span class="badge text-bg-light border mx-1">新建企业</span>' in page.content.decode()
 
 
 def test_company_admin_cannot_create_members(client, world):

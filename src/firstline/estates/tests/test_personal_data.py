@@ -10,8 +10,9 @@ from django.http import Http404
 
 from firstline.core.models import AccessLog
 from firstline.core.personal import crypto
-from firstline.core.personal.crypto import KeyRing, mask_id_number, mask_phone
+from firstline.core.personal.crypto import KeyRing
 from firstline.core.personal.fields import get_personal
+from firstline.core.personal.masking import mask_id_number, mask_phone
 from firstline.core.services import personal_reveal
 from firstline.estates.models import Resident
 from firstline.orgs.selectors import scope_for_user

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from firstline.core.models import AccessLog, AuditEvent
 from firstline.core.personal.fields import get_personal
-from firstline.estates.models import Resident
+from firstline.estates.models import AuditAction, Resident
 from firstline.testing.world import PASSWORD, make_id_number
 
 
@@ -41,7 +41,10 @@ def test_create_resident_seals_and_audits(admin_client, world):
     )
     assert get_personal(resident, "id_number") == make_id_number(77)
     event = AuditEvent.objects.get(object_type="estates.resident", object_id=str(resident.pk))
-    assert event.action == "create" and event.changes["phone"] == [None, "139****5678"]
+    assert event.action == AuditAction.RESIDENT_CREATE and event.changes["phone"] == [
+        None,
+        "139****5678",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -113,3 +116,10 @@ def test_api_reveal_logs_and_lists_are_masked(client, world):
         headers=auth,
     )
     assert short.status_code == 422 and AccessLog.all_tenants.count() == 1
+    assert short.json()["detail"] == [
+        {
+            "type": "value_error",
+            "loc": ["body", "payload", "purpose"],
+            "msg": "请说明查看用途（至少 4 个字）。",
+        }
+    ]

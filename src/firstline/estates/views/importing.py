@@ -29,7 +29,7 @@ class ResidentExportForm(forms.Form):
     """Which residents to export, and whether in full (needs a purpose)."""
 
     site = forms.ModelChoiceField(
-        label=_("项目"), queryset=Site.all_tenants.none(), required=False, empty_label=_("全部项目")
+        label=_("项目"), queryset=Site.objects.none(), required=False, empty_label=_("全部项目")
     )
     full = forms.BooleanField(
         label=_("导出完整信息"),

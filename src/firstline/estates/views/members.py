@@ -3,10 +3,10 @@
 An association sees its member companies and their aggregates (site counts),
 never a resident; a company admin sees its own company."""
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from firstline.core.personal.normalise import normalise_credit_code
 from firstline.core.views import (
     HistoryMixin,
     ScopedCreateView,
@@ -14,6 +14,7 @@ from firstline.core.views import (
     ScopedListView,
     ScopedUpdateView,
 )
+from firstline.estates import selectors
 from firstline.estates.models import Site
 from firstline.orgs.forms import CompanyForm
 from firstline.orgs.models import Company, Membership
@@ -23,16 +24,7 @@ from firstline.orgs.services.members import company_create, company_update
 
 
 def _company_list(qs):
-    sites = (
-        Site.all_tenants.filter(company=OuterRef("pk"))
-        .order_by()
-        .values("company")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return qs.select_related("division").annotate(
-        site_count=Coalesce(Subquery(sites, output_field=IntegerField()), Value(0))
-    )
+    return selectors.with_site_count_across_tenants(qs.select_related("division"))
 
 
 class CompanyList(ScopedListView):
@@ -49,7 +41,9 @@ class CompanyList(ScopedListView):
 
     def search_q(self, term):
         return (
-            Q(name__icontains=term) | Q(credit_code__iexact=term) | Q(contact_name__icontains=term)
+            Q(name__icontains=term)
+            | Q(credit_code=normalise_credit_code(term))
+            | Q(contact_name__icontains=term)
         )
 
     def get_context_data(self, **kwargs):
@@ -73,12 +67,7 @@ class CompanyDetail(HistoryMixin, ScopedDetailView):
             "association"
         )
         labels = dict(Site.Type.choices)
-        rows = (
-            Site.all_tenants.filter(company=self.object)
-            .values("site_type")
-            .annotate(n=Count("pk"))
-            .order_by("-n")
-        )
+        rows = selectors.site_types_across_tenants(self.object)
         ctx["sites_by_type"] = [(labels.get(r["site_type"], r["site_type"]), r["n"]) for r in rows]
         return ctx
 
@@ -91,7 +80,7 @@ class CompanyCreate(ScopedCreateView):
     permission = "orgs.add_company"
     form_class = CompanyForm
 
-    def save(self, form):
+    def act(self, form):
         data = form.cleaned_data
         return company_create(actor=self.request.user, association=data["association"], data=data)
 
@@ -101,5 +90,5 @@ class CompanyUpdate(ScopedUpdateView):
     permission = "orgs.change_company"
     form_class = CompanyForm
 
-    def save(self, form):
+    def act(self, form):
         return company_update(actor=self.request.user, company=self.object, data=form.cleaned_data)

@@ -70,7 +70,7 @@ class SiteCreate(ScopedCreateView):
     permission = "estates.add_site"
     form_class = SiteForm
 
-    def save(self, form):
+    def act(self, form):
         return records.site_create(
             actor=self.request.user, company_id=form.company_id(), data=form.cleaned_data
         )
@@ -81,7 +81,7 @@ class SiteUpdate(ScopedUpdateView):
     permission = "estates.change_site"
     form_class = SiteForm
 
-    def save(self, form):
+    def act(self, form):
         return records.site_update(
             actor=self.request.user, site=self.object, data=form.cleaned_data
         )
@@ -125,7 +125,7 @@ class BuildingCreate(ScopedCreateView):
     permission = "estates.change_building"
     form_class = BuildingForm
 
-    def save(self, form):
+    def act(self, form):
         return records.building_create(
             actor=self.request.user, site=form.cleaned_data["site"], data=form.cleaned_data
         )
@@ -136,7 +136,7 @@ class BuildingUpdate(ScopedUpdateView):
     permission = "estates.change_building"
     form_class = BuildingForm
 
-    def save(self, form):
+    def act(self, form):
         return records.building_update(
             actor=self.request.user, building=self.object, data=form.cleaned_data
         )
@@ -177,7 +177,7 @@ class HouseholdCreate(ScopedCreateView):
     permission = "estates.change_household"
     form_class = HouseholdForm
 
-    def save(self, form):
+    def act(self, form):
         return records.household_create(
             actor=self.request.user, building=form.cleaned_data["building"], data=form.cleaned_data
         )
@@ -191,7 +191,7 @@ class HouseholdUpdate(ScopedUpdateView):
     def refine(self, qs):
         return selectors.household_list(qs)
 
-    def save(self, form):
+    def act(self, form):
         return records.household_update(
             actor=self.request.user, household=self.object, data=form.cleaned_data
         )
@@ -215,6 +215,8 @@ class ResidentList(ScopedListView):
             for f in Resident.VULNERABILITY_FIELDS:
                 q |= Q(**{f: True})
             qs = qs.filter(q)
+        if self.request.GET.get("shared_id"):
+            qs = selectors.sharing_id_number(qs)
         return qs
 
     def search_q(self, term):
@@ -224,6 +226,11 @@ class ResidentList(ScopedListView):
         ctx = super().get_context_data(**kwargs)
         ctx["sites"] = Site.objects.for_scope(self.scope).order_by("name").only("id", "name")[:500]
         ctx["vulnerable"] = self.request.GET.get("vulnerable", "")
+        ctx["shared_id"] = self.request.GET.get("shared_id", "")
+        # Counted only when the full page renders the notice (not for the table fragment).
+        ctx["sharing_id_number"] = selectors.sharing_id_number(
+            Resident.objects.for_scope(self.scope)
+        )
         return ctx
 
 
@@ -264,7 +271,7 @@ class ResidentFormMixin:
 class ResidentCreate(ResidentFormMixin, ScopedCreateView):
     permission = "estates.change_resident"
 
-    def save(self, form):
+    def act(self, form):
         return records.resident_create(
             actor=self.request.user,
             household=self.household(form),
@@ -279,7 +286,7 @@ class ResidentUpdate(ResidentFormMixin, ScopedUpdateView):
     def refine(self, qs):
         return selectors.resident_list(qs)
 
-    def save(self, form):
+    def act(self, form):
         return records.resident_update(
             actor=self.request.user,
             resident=self.object,
@@ -354,7 +361,7 @@ class StaffCreate(ScopedCreateView):
     permission = "estates.change_staff"
     form_class = StaffForm
 
-    def save(self, form):
+    def act(self, form):
         return records.staff_create(
             actor=self.request.user,
             site=form.cleaned_data["site"],
@@ -371,7 +378,7 @@ class StaffUpdate(ScopedUpdateView):
     def refine(self, qs):
         return selectors.staff_list(qs)
 
-    def save(self, form):
+    def act(self, form):
         return records.staff_update(
             actor=self.request.user,
             staff=self.object,

@@ -12,32 +12,22 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, Schema
-from ninja.errors import ValidationError as NinjaValidationError
+from ninja import Field
 
-from firstline.core.api import ScopedRouter, perm_scope, scoped_object
+from firstline.core.api import (
+    Schema,
+    ScopedRouter,
+    perm_scope,
+    scoped_object,
+    unprocessable,
+    validation_errors_as_422,
+)
 from firstline.estates.models import Household, Resident, Staff
 from firstline.health.forms.care import company_facilities
 from firstline.health.models import IsolationCase, IsolationCheck, SupportRequest
 from firstline.health.services import isolation, support
 
 router = ScopedRouter(tags=["health"])
-
-
-def refused(exc: ValidationError, renames: dict[str, str] | None = None):
-    """A service's ValidationError as ninja's 422: one item per field and message,
-    under the field's name in the request body (`renames` maps service → body names)."""
-    items = []
-    renames = renames or {}
-    if hasattr(exc, "error_dict"):
-        for name, messages in exc.message_dict.items():
-            loc = ["body", "payload", renames.get(name, name)]
-            items.extend({"type": "value_error", "loc": loc, "msg": m} for m in messages)
-    else:
-        items = [
-            {"type": "value_error", "loc": ["body", "payload"], "msg": m} for m in exc.messages
-        ]
-    return NinjaValidationError(items)
 
 
 # --- isolation ------------------------------------------------------------------------------
@@ -136,7 +126,9 @@ def case_detail(request, pk: int):
         refine=lambda qs: qs.select_related("resident"),
     )
     case.check_rows = list(
-        IsolationCheck.all_tenants.filter(case_id=case.pk).order_by("day", "slot")
+        IsolationCheck.objects.for_scope(perm_scope(request, "health.view_isolation"))
+        .filter(case_id=case.pk)
+        .order_by("day", "slot")
     )
     return case
 
@@ -149,8 +141,8 @@ def case_open(request, payload: CaseIn):
         scope = perm_scope(request, "health.change_isolation")
         facility = company_facilities(scope).filter(pk=payload.facility_id).first()
         if facility is None:
-            raise refused(ValidationError({"facility_id": "没有这个隔离点。"}))
-    try:
+            raise unprocessable(ValidationError({"facility_id": "没有这个隔离点。"}))
+    with validation_errors_as_422(renames={"resident": "resident_id", "facility": "facility_id"}):
         case = isolation.isolation_open(
             actor=request.user,
             resident=resident,
@@ -160,8 +152,6 @@ def case_open(request, payload: CaseIn):
             start_date=payload.start_date,
             planned_end=payload.planned_end,
         )
-    except ValidationError as exc:
-        raise refused(exc, {"resident": "resident_id", "facility": "facility_id"}) from None
     case.resident = resident
     return case
 
@@ -192,7 +182,7 @@ def _case_for_check(request, pk: int) -> tuple[IsolationCase, str]:
 def case_check(request, pk: int, payload: CheckIn):
     case, by = _case_for_check(request, pk)
     now = timezone.now()
-    try:
+    with validation_errors_as_422():
         result = isolation.check_record(
             case=case,
             day=payload.day or timezone.localdate(now),
@@ -203,8 +193,6 @@ def case_check(request, pk: int, payload: CheckIn):
             actor=request.user,
             now=now,
         )
-    except ValidationError as exc:
-        raise refused(exc) from None
     return {"check": result.check, "escalated": result.escalated, "case_state": case.state}
 
 
@@ -283,12 +271,12 @@ def support_create(request, payload: SupportIn):
     if payload.resident_id is not None:
         resident = Resident.objects.for_scope(scope).filter(pk=payload.resident_id).first()
         if resident is None:
-            raise refused(ValidationError({"resident_id": "没有这位居民。"}))
+            raise unprocessable(ValidationError({"resident_id": "没有这位居民。"}))
     if payload.case_id is not None:
         case = IsolationCase.objects.for_scope(scope).filter(pk=payload.case_id).first()
         if case is None:
-            raise refused(ValidationError({"case_id": "没有这个隔离观察。"}))
-    try:
+            raise unprocessable(ValidationError({"case_id": "没有这个隔离观察。"}))
+    with validation_errors_as_422():
         return support.request_create(
             actor=request.user,
             household=household,
@@ -298,8 +286,6 @@ def support_create(request, payload: SupportIn):
             urgency=payload.urgency,
             details=payload.details,
         )
-    except ValidationError as exc:
-        raise refused(exc) from None
 
 
 @router.post(
@@ -312,10 +298,8 @@ def support_assign(request, pk: int, payload: AssignIn):
         .filter(pk=payload.staff_id)
         .first()
     )
-    try:
+    with validation_errors_as_422(renames={"assigned_to": "staff_id"}):
         return support.request_assign(actor=request.user, req=req, staff=staff)
-    except ValidationError as exc:
-        raise refused(exc, {"assigned_to": "staff_id"}) from None
 
 
 @router.post(
@@ -325,7 +309,5 @@ def support_assign(request, pk: int, payload: AssignIn):
 )
 def support_complete(request, pk: int, payload: CompleteIn):
     req = scoped_object(request, SupportRequest, "health.change_support", pk)
-    try:
+    with validation_errors_as_422():
         return support.request_complete(actor=request.user, req=req, proof_note=payload.proof_note)
-    except ValidationError as exc:
-        raise refused(exc) from None

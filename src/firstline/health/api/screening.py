@@ -12,11 +12,18 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from ninja import Field, Query, Schema
-from ninja.errors import ValidationError as NinjaValidationError
+from ninja import Field, Query
 from ninja.pagination import paginate
 
-from firstline.core.api import ScopedPagination, ScopedRouter, scoped_object
+from firstline.core.api import (
+    Schema,
+    ScopedPagination,
+    ScopedRouter,
+    perm_scope,
+    scoped_object,
+    unprocessable,
+    validation_errors_as_422,
+)
 from firstline.estates.models import Resident
 from firstline.health.models import (
     Declaration,
@@ -159,11 +166,11 @@ router.scoped_list(
 )
 
 
-def _detail(declaration: Declaration) -> Declaration:
+def _detail(scope, declaration: Declaration) -> Declaration:
     declaration.places_list = list(
-        DeclarationPlace.all_tenants.filter(declaration_id=declaration.pk).only(
-            "place_name", "division_code", "visited_on"
-        )
+        DeclarationPlace.objects.for_scope(scope)
+        .filter(declaration_id=declaration.pk)
+        .only("place_name", "division_code", "visited_on")
     )
     declaration.reasons = declaration_reasons(declaration)
     return declaration
@@ -176,16 +183,8 @@ def _detail(declaration: Declaration) -> Declaration:
     summary="One declaration with its places and the reasons for its status (404 outside your scope)",
 )
 def declaration_detail(request, pk: int):
-    return _detail(scoped_object(request, Declaration, VIEW, pk, refine=_with_people))
-
-
-def _field_errors(exc: DjangoValidationError) -> NinjaValidationError:
-    errors = [
-        {"type": "value_error", "loc": ["body", "payload", field], "msg": message}
-        for field, messages in exc.message_dict.items()
-        for message in messages
-    ]
-    return NinjaValidationError(errors)
+    declaration = scoped_object(request, Declaration, VIEW, pk, refine=_with_people)
+    return _detail(perm_scope(request, VIEW), declaration)
 
 
 @router.post(
@@ -196,7 +195,7 @@ def _field_errors(exc: DjangoValidationError) -> NinjaValidationError:
 def declaration_create(request, payload: DeclarationIn):
     resident = scoped_object(request, Resident, ADD, payload.resident_id)
     if not payload.consent:
-        raise _field_errors(
+        raise unprocessable(
             DjangoValidationError({"consent": ["需要本人同意处理健康信息后才能申报。"]})
         )
     data = DeclarationInput(
@@ -213,7 +212,7 @@ def declaration_create(request, payload: DeclarationIn):
             for p in payload.places
         ),
     )
-    try:
+    with validation_errors_as_422():
         consent = consent_record(
             resident=resident, channel=Declaration.Channel.STAFF, actor=request.user
         )
@@ -224,9 +223,10 @@ def declaration_create(request, payload: DeclarationIn):
             consent=consent,
             actor=request.user,
         )
-    except DjangoValidationError as exc:
-        raise _field_errors(exc) from None
-    return _detail(_with_people(Declaration.all_tenants.filter(pk=declaration.pk)).get())
+    scope = perm_scope(request, ADD)
+    return _detail(
+        scope, _with_people(Declaration.objects.for_scope(scope).filter(pk=declaration.pk)).get()
+    )
 
 
 # --- a resident's status -------------------------------------------------------------------
@@ -239,9 +239,12 @@ def declaration_create(request, payload: DeclarationIn):
     summary="A resident's screening status, isolation and reasons (as the gate reads them)",
 )
 def resident_status(request, pk: int):
-    isolation = IsolationCase.all_tenants.filter(
-        resident_id=OuterRef("pk"), start_date__lte=timezone.localdate()
-    ).exclude(state=IsolationCase.State.RELEASED)
+    scope = perm_scope(request, VIEW)
+    isolation = (
+        IsolationCase.objects.for_scope(scope)
+        .filter(resident_id=OuterRef("pk"), start_date__lte=timezone.localdate())
+        .exclude(state=IsolationCase.State.RELEASED)
+    )
     resident = scoped_object(
         request,
         Resident,
@@ -250,7 +253,10 @@ def resident_status(request, pk: int):
         refine=lambda qs: qs.annotate(isolated=Exists(isolation)).only("pk", "company_id"),
     )
     declaration = (
-        Declaration.all_tenants.filter(resident_id=resident.pk, current=True).order_by().first()
+        Declaration.objects.for_scope(scope)
+        .filter(resident_id=resident.pk, current=True)
+        .order_by()
+        .first()
     )
     return {
         "resident_id": resident.pk,

@@ -21,10 +21,8 @@ from firstline.health.services.isolation import TEMPERATURE_MAX, TEMPERATURE_MIN
 
 
 def company_facilities(scope):
-    """Facilities are company-wide (no site path): a site role sees its company's."""
-    return IsolationFacility.all_tenants.filter(company_id__in=sorted(scope.company_ids)).order_by(
-        "name", "id"
-    )
+    """Facilities are company-wide: a site role sees its company's (the model's site path)."""
+    return IsolationFacility.objects.for_scope(scope).order_by("name", "id")
 
 
 class IsolationOpenForm(ScopedForm):
@@ -33,7 +31,7 @@ class IsolationOpenForm(ScopedForm):
     )
     facility = forms.ModelChoiceField(
         label=_("隔离点"),
-        queryset=IsolationFacility.all_tenants.none(),
+        queryset=IsolationFacility.objects.none(),
         required=False,
         empty_label=_("居家隔离无需选择"),
     )
@@ -116,7 +114,7 @@ class SupportForm(ScopedForm):
 
 class AssignForm(ScopedForm):
     assigned_to = forms.ModelChoiceField(
-        label=_("负责人"), queryset=Staff.all_tenants.none(), empty_label=_("请选择工作人员")
+        label=_("负责人"), queryset=Staff.objects.none(), empty_label=_("请选择工作人员")
     )
 
     def __init__(self, *args, site_id: int, **kwargs):

@@ -49,7 +49,7 @@ class StyledForm(forms.Form):
 class PhoneForm(StyledForm):
     phone = forms.CharField(
         label=_("手机号"),
-        max_length=20,
+        max_length=32,
         widget=forms.TextInput(
             attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "138 0000 0000"}
         ),
@@ -57,7 +57,7 @@ class PhoneForm(StyledForm):
 
 
 class CodeForm(StyledForm):
-    phone = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    phone = forms.CharField(max_length=32, widget=forms.HiddenInput)
     code = forms.RegexField(
         label=_("验证码"),
         regex=r"^\s*\d{6}\s*$",
@@ -247,7 +247,7 @@ def scoped_sites(scope, perm: str):
 
 
 class DeclarationImportForm(StyledForm):
-    site = forms.ModelChoiceField(label=_("导入到项目"), queryset=Site.all_tenants.none())
+    site = forms.ModelChoiceField(label=_("导入到项目"), queryset=Site.objects.none())
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
 
     def __init__(self, *args, scope, **kwargs):

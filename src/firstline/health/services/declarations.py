@@ -19,9 +19,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from firstline.core.personal.normalise import normalise_digits
 from firstline.core.services import audit_record, stored_actor
 from firstline.estates.models import Resident
 from firstline.health.models import (
+    AuditAction,
     Consent,
     Declaration,
     DeclarationPlace,
@@ -41,7 +43,7 @@ CHANNELS = frozenset(Declaration.Channel.values)
 TEMPERATURE_MIN = Decimal("34.0")
 TEMPERATURE_MAX = Decimal("43.0")
 MAX_PLACES = 50
-DIVISION_CODE = re.compile(r"\d{2,12}")
+DIVISION_CODE = re.compile(r"[0-9]{2,12}")
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def consent_record(*, resident: Resident, channel: str, actor=None, now=None) ->
         audit_record(
             actor=actor,
             company_id=resident.company_id,
-            action="consent",
+            action=AuditAction.CONSENT_RECORD,
             obj=consent,
             changes={"text_version": TEXT_VERSION, "channel": channel},
         )
@@ -153,7 +155,7 @@ def declaration_clean(
         error("places", _("到访地点最多 %(n)d 个。") % {"n": MAX_PLACES})
     for number, place in enumerate(data.places, start=1):
         name = (place.place_name or "").strip()
-        code = (place.division_code or "").strip()
+        code = normalise_digits(place.division_code)
         where = _("第 %(n)d 个到访地点：") % {"n": number}
         if not name:
             error("places", where + _("地点不能为空"))
@@ -287,7 +289,7 @@ def declaration_submit(
         audit_record(
             actor=actor,
             company_id=resident.company_id,
-            action="declare",
+            action=AuditAction.DECLARATION_SUBMIT,
             obj=declaration,
             changes={"resident": resident.pk, "channel": channel, "status": result.status},
         )

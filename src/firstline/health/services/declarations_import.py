@@ -27,9 +27,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 
+from firstline.core import exporting
+from firstline.core.personal.normalise import normalise_phone
 from firstline.core.services import audit_record
 from firstline.estates.models import Resident
 from firstline.estates.services.importing import (
@@ -39,7 +40,7 @@ from firstline.estates.services.importing import (
     cell_text,
     xlsx_rows,
 )
-from firstline.health.models import Consent, Declaration, Status, Symptom
+from firstline.health.models import AuditAction, Consent, Declaration, Status, Symptom
 from firstline.health.services.declarations import (
     DeclarationInput,
     PlaceInput,
@@ -97,20 +98,19 @@ class ImportResult:
 
 def declarations_template() -> bytes:
     """The workbook to fill in: the headers, one example row, a help sheet."""
-    wb = Workbook()
+    wb = exporting.workbook()
     ws = wb.active
     ws.title = SHEET_NAME
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    ws.append([header for _f, header, _e in COLUMNS])
-    for cell in ws[1]:
-        cell.font, cell.fill = bold, fill
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in exporting.xlsx_append(ws, [header for _f, header, _e in COLUMNS], bold=True):
+        cell.fill = fill
     for index, (_f, header, _e) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = max(
             10, len(header) * 3
         )
     ws.column_dimensions["F"].width = 50
     help_ws = wb.create_sheet(_("填写说明"))
-    help_ws.append([_("列"), _("示例"), _("说明")])
+    exporting.xlsx_append(help_ws, [_("列"), _("示例"), _("说明")])
     notes = {
         "building": _("楼栋、单元、房号与姓名一起找到居民；不填房号时按姓名+手机后四位查找"),
         "places": _("最近 14 天到访的地点，“地点@日期”，多个用分号隔开；可在地点前加区划代码"),
@@ -119,9 +119,11 @@ def declarations_template() -> bytes:
         "consent": _("居民已书面同意处理其健康信息时填“是”；否则该行不能导入"),
     }
     for field, header, example in COLUMNS:
-        help_ws.append([header, example, notes.get(field, "")])
-    help_ws.append([])
-    help_ws.append([_("任何一行有误时整个文件都不会导入；请按错误清单修改后重新上传。")])
+        exporting.xlsx_append(help_ws, [header, example, notes.get(field, "")])
+    exporting.xlsx_append(help_ws, [])
+    exporting.xlsx_append(
+        help_ws, [_("任何一行有误时整个文件都不会导入；请按错误清单修改后重新上传。")]
+    )
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -236,7 +238,8 @@ class _People:
             found = self.by_room.get(key, [])
             column = "room"
         else:
-            last4 = text.get("phone_last4", "")
+            # Full-width digits, spaces, or the whole number: its last four.
+            last4 = normalise_phone(text.get("phone_last4", ""))[-4:]
             if not last4:
                 return None, "room", _("请填写楼栋、房号，或手机后四位")
             found = [r for r in self.by_name.get(name, []) if r.phone_last4 == last4]
@@ -386,7 +389,7 @@ def declarations_import(*, actor, site, file) -> ImportResult:
         audit_record(
             actor=actor,
             company_id=site.company_id,
-            action="import_declarations",
+            action=AuditAction.DECLARATIONS_IMPORT,
             obj=site,
             changes={"rows": len(valid)},
         )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from firstline.core.services import audit_record, changes_of, stored_actor
 from firstline.estates.models import Resident
 from firstline.health.models import (
+    AuditAction,
     HealthAlert,
     IsolationCase,
     IsolationCheck,
@@ -133,7 +134,7 @@ def isolation_open(
         audit_record(
             actor=actor,
             company_id=case.company_id,
-            action="create",
+            action=AuditAction.ISOLATION_OPEN,
             obj=case,
             changes=changes_of(case, CASE_FIELDS),
         )
@@ -165,7 +166,7 @@ def isolation_extend(*, actor, case: IsolationCase, new_end: date, reason: str) 
         audit_record(
             actor=actor,
             company_id=case.company_id,
-            action="extend",
+            action=AuditAction.ISOLATION_EXTEND,
             obj=case,
             changes={
                 "planned_end": [old.isoformat(), new_end.isoformat()],
@@ -194,7 +195,7 @@ def isolation_release(*, actor, case: IsolationCase, note: str, now=None) -> Iso
         audit_record(
             actor=actor,
             company_id=case.company_id,
-            action="release",
+            action=AuditAction.ISOLATION_RELEASE,
             obj=case,
             changes={"state": [before, case.state], "release_note": [None, case.release_note]},
         )
@@ -286,7 +287,7 @@ def check_record(
         audit_record(
             actor=actor,
             company_id=case.company_id,
-            action="check",
+            action=AuditAction.CHECK_RECORD,
             obj=case,
             changes={
                 "check": [
@@ -471,7 +472,7 @@ def facility_save(*, actor, company_id: int, data: dict, facility=None) -> Isola
         audit_record(
             actor=actor,
             company_id=company_id,
-            action="create" if creating else "update",
+            action=AuditAction.FACILITY_CREATE if creating else AuditAction.FACILITY_UPDATE,
             obj=facility,
             changes=changes_of(facility, fields, before),
         )

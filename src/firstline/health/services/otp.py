@@ -23,7 +23,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from firstline.core.personal.crypto import lookup_digest
-from firstline.core.personal.identity import normalize_phone, validate_phone
+from firstline.core.personal.identity import validate_phone
+from firstline.core.personal.normalise import normalise_digits, normalise_phone
 from firstline.core.roles import Role, Target
 from firstline.core.scope import Grant, Scope
 from firstline.estates.models import Resident, Site
@@ -50,7 +51,7 @@ def _code_hash(phone_hmac: str, code: str) -> str:
 
 def clean_phone(phone: str) -> str:
     """The normalised number, or a ValidationError on `phone`."""
-    phone = normalize_phone(phone)
+    phone = normalise_phone(phone)
     try:
         validate_phone(phone)
     except ValidationError as exc:
@@ -108,7 +109,7 @@ def verify_code(*, site: Site, phone: str, code: str, now=None) -> list[Resident
     residents of the site registered with that phone are returned (possibly none).
     Raises ValidationError on `code` otherwise."""
     phone = clean_phone(phone)
-    code = (code or "").strip()
+    code = normalise_digits(code)
     now = now or timezone.now()
     digest = phone_digest(phone)
     latest = (

@@ -24,7 +24,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, stored_actor
-from firstline.health.models import Level, RiskArea, RiskList
+from firstline.health.models import AuditAction, Level, RiskArea, RiskList
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -271,7 +271,7 @@ def risklist_import(
         audit_record(
             actor=actor,
             company_id=None,
-            action="import",
+            action=AuditAction.RISK_LIST_IMPORT,
             obj=risk_list,
             changes={"version": risk_list.version, "areas": len(areas), "file": file_name},
         )

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from firstline.core.personal.crypto import mask_phone
+from firstline.core.personal.masking import mask_phone
 
 logger = logging.getLogger("firstline.sms")
 

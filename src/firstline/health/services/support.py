@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from firstline.core.services import audit_record, changes_of, stored_actor
 from firstline.estates.models import Household
-from firstline.health.models import HealthAlert, SupportRequest
+from firstline.health.models import AuditAction, HealthAlert, SupportRequest
 from firstline.health.services.alerts import alerts_raise
 from firstline.health.services.daily import start_of
 
@@ -72,7 +72,7 @@ def request_create(
         audit_record(
             actor=actor,
             company_id=req.company_id,
-            action="create",
+            action=AuditAction.SUPPORT_CREATE,
             obj=req,
             changes=changes_of(req, FIELDS),
         )
@@ -123,7 +123,7 @@ def request_assign(*, actor, req: SupportRequest, staff, now=None) -> SupportReq
         audit_record(
             actor=actor,
             company_id=req.company_id,
-            action="assign",
+            action=AuditAction.SUPPORT_ASSIGN,
             obj=req,
             changes={
                 "assigned_to": [before["assigned_to"], staff.name],
@@ -179,7 +179,7 @@ def request_complete(
         audit_record(
             actor=actor,
             company_id=req.company_id,
-            action="complete",
+            action=AuditAction.SUPPORT_COMPLETE,
             obj=req,
             changes={
                 "state": [before, req.state],
@@ -202,7 +202,7 @@ def request_cancel(*, actor, req: SupportRequest, reason: str) -> SupportRequest
         audit_record(
             actor=actor,
             company_id=req.company_id,
-            action="cancel",
+            action=AuditAction.SUPPORT_CANCEL,
             obj=req,
             changes={"state": [before, req.state], "reason": [None, reason[:200]]},
         )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, stored_actor
 from firstline.estates.models import Resident
-from firstline.health.models import VulnerableCheck
+from firstline.health.models import AuditAction, VulnerableCheck
 
 DUE_AFTER_DAYS = 7  # a vulnerable resident not called for a week is due a call
 
@@ -71,7 +71,7 @@ def check_record(*, actor, resident: Resident, outcome: str, notes: str = "", no
         audit_record(
             actor=actor,
             company_id=check.company_id,
-            action="call",
+            action=AuditAction.VULNERABLE_CALL,
             obj=resident,
             changes={"vulnerable_check": [None, f"{check.get_outcome_display()} {notes}".strip()]},
         )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, stored_actor
-from firstline.health.models import FollowUpCall, WorkItem
+from firstline.health.models import AuditAction, FollowUpCall, WorkItem
 
 NOTES_MAX = FollowUpCall._meta.get_field("notes").max_length
 REFERRED_TO_MAX = WorkItem._meta.get_field("referred_to").max_length
@@ -51,7 +51,7 @@ def _add_call(*, actor, item: WorkItem, outcome: str, notes: str, now) -> Follow
     )
 
 
-def _set_state(*, actor, item: WorkItem, state: str, action: str, **fields) -> None:
+def _set_state(*, actor, item: WorkItem, state: str, action: AuditAction, **fields) -> None:
     before = item.state
     WorkItem.all_tenants.filter(pk=item.pk).update(state=state, updated_at=timezone.now(), **fields)
     item.state = state
@@ -71,7 +71,7 @@ def call_record(*, actor, item: WorkItem, outcome: str, notes: str = "", now=Non
     item = _locked_open(item)
     call = _add_call(actor=actor, item=item, outcome=outcome, notes=notes, now=now)
     state = State.FOLLOWING if item.state == State.OPEN else item.state
-    _set_state(actor=actor, item=item, state=state, action="call")
+    _set_state(actor=actor, item=item, state=state, action=AuditAction.WORK_ITEM_CALL)
     return call
 
 
@@ -90,7 +90,13 @@ def refer(*, actor, item: WorkItem, to: str, notes: str = "", now=None) -> WorkI
     _add_call(
         actor=actor, item=item, outcome=Outcome.REFERRED, notes=call_notes[:NOTES_MAX], now=now
     )
-    _set_state(actor=actor, item=item, state=State.REFERRED, action="refer", referred_to=to)
+    _set_state(
+        actor=actor,
+        item=item,
+        state=State.REFERRED,
+        action=AuditAction.WORK_ITEM_REFER,
+        referred_to=to,
+    )
     return item
 
 
@@ -99,5 +105,11 @@ def close(*, actor, item: WorkItem, now=None) -> WorkItem:
     """Close the item; a later yellow or red screening may open a new one."""
     now = now or timezone.now()
     item = _locked_open(item)
-    _set_state(actor=actor, item=item, state=State.CLOSED, action="close", closed_at=now)
+    _set_state(
+        actor=actor,
+        item=item,
+        state=State.CLOSED,
+        action=AuditAction.WORK_ITEM_CLOSE,
+        closed_at=now,
+    )
     return item

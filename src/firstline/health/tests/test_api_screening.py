@@ -19,12 +19,13 @@ from firstline.testing.tenancy import Api, TenancyCases, _login
 
 
 def _declaration(tenant) -> Declaration:
-    return Declaration.all_tenants.filter(company=tenant.company, current=True).first()
+    return Declaration.all_tenants.get(site=tenant.site, current=True)
 
 
 @pytest.fixture
 def world(world):
-    """The shared world with a risk list and a red declaration per company."""
+    """The shared world with a risk list and a red declaration at each of company a's
+    sites and b's first."""
     now = timezone.now()
     lst = RiskList.objects.create(name="湖北省", version=1, published_at=now, area_count=1)
     RiskArea.objects.create(
@@ -34,7 +35,7 @@ def world(world):
         level="high",
         valid_from=date(2020, 1, 1),
     )
-    for tenant in (world.a, world.b):
+    for tenant in (*world.a.corners, world.b):
         resident = tenant.residents[0]
         declaration_submit(
             resident=resident,
@@ -63,6 +64,13 @@ class TestScreeningApiTenancy(TenancyCases):
             obj=lambda t: t.residents[0],
             viewer="health_officer",
         ),
+        Api(
+            "/api/v1/health/declarations",
+            viewer="health_officer",
+            method="post",
+            body=_submit_body,
+        ),
+        Api("/api/v1/health/risk-lists", shared="risk lists are shared reference data"),
     ]
 
 
@@ -148,7 +156,7 @@ def test_status_shows_red_with_reason_and_isolation(client, world):
 def test_list_filters_by_status(client, world):
     _login(client, world.a.users["company_admin"])
     items = client.get("/api/v1/health/declarations?status=red").json()["items"]
-    assert [i["status"] for i in items] == ["red"]
+    assert [i["status"] for i in items] == ["red", "red"]  # one at each of a's sites
     assert client.get("/api/v1/health/declarations?status=green").json()["items"] == []
 
 

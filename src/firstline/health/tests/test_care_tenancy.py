@@ -59,12 +59,13 @@ def furnish(tenant) -> None:
 
 
 def furnished(world: World, settings) -> World:
-    """The shared world with proof photos kept in memory, and each tenant furnished."""
+    """The shared world with proof photos kept in memory, and each of company a's
+    sites and b's first furnished."""
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     }
-    for tenant in (world.a, world.b):
+    for tenant in (*world.a.corners, world.b):
         furnish(tenant)
     return world
 
@@ -75,19 +76,22 @@ def world(world: World, settings) -> World:
 
 
 def case_of(t):
-    return IsolationCase.all_tenants.get(company=t.company)
+    return IsolationCase.all_tenants.get(site=t.site)
 
 
 def facility_of(t):
-    return IsolationFacility.all_tenants.get(company=t.company)
+    return IsolationFacility.all_tenants.get(company=t.company, name=f"{t.site.name}隔离点")
 
 
 def request_of(t):
-    return SupportRequest.all_tenants.get(company=t.company)
+    return SupportRequest.all_tenants.get(site=t.site)
 
 
 def alert_of(t):
-    return HealthAlert.all_tenants.get(company=t.company, kind="urgent_support")
+    return HealthAlert.all_tenants.get(site=t.site, kind="urgent_support")
+
+
+FACILITIES = "isolation points are the company's: every site of it sees them"
 
 
 class TestCareTenancy(TenancyCases):
@@ -107,19 +111,21 @@ class TestCareTenancy(TenancyCases):
             write={"day": "2020-01-01", "slot": "pm", "temperature": "36.5"},
         ),
         Page("health:isolation_release", obj=case_of, write={"note": "期满解除"}),
-        Page("health:facility_list", viewer="site_manager"),
+        Page("health:facility_list", viewer="site_manager", company_level=FACILITIES),
         Page("health:facility_create"),
         Page(
             "health:facility_edit",
             obj=facility_of,
             write={"name": "改名", "capacity": "20"},
+            company_level=FACILITIES,
         ),
-        Page("health:isolation_my", viewer="resident"),
+        Page("health:isolation_my", viewer="resident", site_role="resident"),
         Page(
             "health:isolation_my_check",
             obj=case_of,
             viewer="resident",
             write={"temperature": "36.5"},
+            site_role="resident",
         ),
         Page("health:support_list", viewer="health_officer"),
         Page("health:support_create", viewer="health_officer"),
@@ -128,7 +134,7 @@ class TestCareTenancy(TenancyCases):
         Page("health:support_complete", obj=request_of, write={"proof_note": "已送达"}),
         Page("health:support_cancel", obj=request_of, write={"reason": "重复登记"}),
         Page("health:support_photo", obj=request_of),
-        Page("health:support_my", viewer="resident"),
+        Page("health:support_my", viewer="resident", site_role="resident"),
         Page("health:vulnerable_list", viewer="health_officer"),
         Page(
             "health:vulnerable_call",
@@ -139,6 +145,7 @@ class TestCareTenancy(TenancyCases):
         Page("health:alert_list", viewer="health_officer"),
         Page("health:alert_ack", obj=alert_of, method="post", write={}),
     ]
+    explicit = {"health:flagged_list": "test_flagged_shows_own_division_masked_and_logs_each_view"}
 
 
 EXPLICIT = {"health:flagged_list"}  # cross-company by division: test_flagged_* below

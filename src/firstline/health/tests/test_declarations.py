@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from firstline.core.models import AuditEvent
 from firstline.health.models import (
+    AuditAction,
     Declaration,
     DeclarationPlace,
     HealthAlert,
@@ -71,7 +72,9 @@ def test_high_risk_visit_is_red_with_reason_workitem_and_alert(world, areas):
     assert declaration_reasons(d, as_of=TODAY) == [
         "到访 武汉市江汉区（高风险），2020-01-25，14 天内"
     ]
-    assert AuditEvent.objects.filter(action="declare", object_id=str(d.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.DECLARATION_SUBMIT, object_id=str(d.pk)
+    ).exists()
 
 
 def test_named_place_yellow_then_new_declaration_replaces_and_raises_level(world, areas):

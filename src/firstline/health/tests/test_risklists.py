@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from firstline.core.models import AuditEvent
-from firstline.health.models import RiskArea, RiskList
+from firstline.health.models import AuditAction, RiskArea, RiskList
 from firstline.health.services.risklists import risklist_import
 
 CSV = (
@@ -44,7 +44,9 @@ def test_csv_in_every_encoding(db, encoding):
         ("420106", "武汉市武昌区", "medium", date(2020, 1, 25), date(2020, 2, 20)),
         ("", "华南海鲜市场", "high", date(2020, 1, 1), None),
     }
-    assert AuditEvent.objects.filter(action="import", object_id=str(lst.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.RISK_LIST_IMPORT, object_id=str(lst.pk)
+    ).exists()
 
 
 def test_xlsx_with_english_headers_and_a_new_version(db):

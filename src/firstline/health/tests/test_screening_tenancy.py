@@ -22,9 +22,9 @@ from firstline.testing.world import PASSWORD, World
 
 @pytest.fixture
 def world(world: World) -> World:
-    """Each company's first resident declared a contact with a confirmed case: red,
-    on the worklist."""
-    for tenant in (world.a, world.b):
+    """At each of company a's sites and b's first, the first resident declared a
+    contact with a confirmed case: red, on the worklist."""
+    for tenant in (*world.a.corners, world.b):
         resident = tenant.residents[0]
         consent = consent_record(resident=resident, channel="staff")
         declaration_submit(
@@ -37,11 +37,11 @@ def world(world: World) -> World:
 
 
 def declaration_of(tenant) -> Declaration:
-    return Declaration.all_tenants.get(company=tenant.company, current=True)
+    return Declaration.all_tenants.get(site=tenant.site, current=True)
 
 
 def item_of(tenant) -> WorkItem:
-    return WorkItem.all_tenants.get(company=tenant.company)
+    return WorkItem.all_tenants.get(site=tenant.site)
 
 
 DECLARE = {
@@ -61,18 +61,51 @@ class TestScreeningTenancy(TenancyCases):
         Page("health:declaration_create"),
         Page("health:declaration_import"),
         Page("health:declaration_import_template"),
-        Page("health:declare_qr"),
-        Page("health:declare_mine", viewer="resident"),
+        Page("health:declare_qr", site_field="pk"),
+        Page("health:declare_mine", viewer="resident", site_role="resident"),
         Page(
             "health:declare_mine_form",
             obj=lambda t: t.residents[1],
             viewer="resident",
             write=DECLARE,
+            site_role="resident",
         ),
-        Page("health:declare_mine_result", obj=declaration_of, viewer="resident"),
+        Page(
+            "health:declare_mine_result",
+            obj=declaration_of,
+            viewer="resident",
+            site_role="resident",
+        ),
         Page("health:workitem_list", viewer="health_officer"),
         Page("health:workitem_detail", obj=item_of, viewer="health_officer"),
+        # The worklist's actions: POST, then back to the item (302).
+        *(
+            Page(name, obj=item_of, viewer="health_officer", method="post", write=data, ok=302)
+            for name, data in (
+                ("health:workitem_call", {"outcome": "reached", "notes": "体温正常"}),
+                ("health:workitem_refer", {"to": "民族街社区卫生服务中心"}),
+                ("health:workitem_close", {}),
+            )
+        ),
     ]
+    explicit = {
+        **dict.fromkeys(
+            (
+                "health:declare_start",
+                "health:declare_verify",
+                "health:declare_who",
+                "health:declare_consent",
+                "health:declare_form",
+                "health:declare_result",
+                "health:declare_signout",
+            ),
+            "test_public_pages_need_a_valid_signed_link",
+        ),
+        **dict.fromkeys(
+            ("health:risklist_list", "health:risklist_detail", "health:risklist_upload"),
+            "test_shared_risk_list_pages",
+        ),
+    }
 
 
 # --- action routes: POST, then back to the item ---------------------------------------------------

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from firstline.core.models import AuditEvent
-from firstline.health.models import FollowUpCall, WorkItem
+from firstline.health.models import AuditAction, FollowUpCall, WorkItem
 from firstline.health.services import worklist
 from firstline.health.tests.helpers import high_risk_list, high_risk_visit, login, staff_declare
 
@@ -59,7 +59,11 @@ def test_call_then_refer_then_close(world, areas):
         .order_by("at")
         .values_list("action", flat=True)
     )
-    assert actions == ["call", "refer", "close"]
+    assert actions == [
+        AuditAction.WORK_ITEM_CALL,
+        AuditAction.WORK_ITEM_REFER,
+        AuditAction.WORK_ITEM_CLOSE,
+    ]
     # The notes are health data: the audit trail does not copy them.
     assert "无人接听" not in str(list(AuditEvent.objects.values_list("changes", flat=True)))
 

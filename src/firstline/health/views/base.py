@@ -1,32 +1,16 @@
-"""Building blocks of the health staff pages (care and screening): the service form
-view (core's) about one scoped object, and the
-resident search that the "for a resident" create pages start from."""
+"""Building blocks of the health staff pages (care and screening): an id from the
+request, and the resident search that the "for a resident" create pages start from.
+The form pages derive from core's form views (`core.views`)."""
 
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
-from django.utils.functional import cached_property
+from django.shortcuts import render
 
-from firstline.core.views import ServiceFormView
 from firstline.estates.models import Resident
 from firstline.estates.selectors import resident_search_q
 
 RESIDENT_MATCHES = 20  # a search for a resident shows at most this many
-
-
-class ObjectFormView(ServiceFormView):
-    """A form about one scoped object (?pk in the URL). The object is looked up in
-    the scope of the view's permission: outside it, 404."""
-
-    @cached_property
-    def object(self):
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(object=self.object, title=self.title, cancel_url=self.object.get_absolute_url())
-        return ctx
 
 
 def id_param(request, name: str) -> int | None:

@@ -23,9 +23,11 @@ from django.views import generic
 from firstline.core.roles import Target
 from firstline.core.views import (
     HistoryMixin,
+    ObjectFormView,
     ScopedDetailView,
     ScopedListView,
     ScopedViewMixin,
+    ServiceFormView,
     apply_errors,
 )
 from firstline.estates.models import Household, Resident
@@ -54,7 +56,7 @@ from firstline.health.models import (
 )
 from firstline.health.services import alerts as alert_services
 from firstline.health.services import isolation, support, vulnerable
-from firstline.health.views.base import ObjectFormView, ResidentPickMixin, ServiceFormView, id_param
+from firstline.health.views.base import ResidentPickMixin, id_param
 
 # The htmx event an acknowledgement sends, so a badge can count again.
 ALERTS_CHANGED = "fl:health-alerts-changed"
@@ -150,7 +152,8 @@ class IsolationDetail(HistoryMixin, ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         case = self.object
         checks = list(
-            IsolationCheck.all_tenants.filter(case_id=case.pk)
+            IsolationCheck.objects.for_scope(self.scope)
+            .filter(case_id=case.pk)
             .select_related("recorded_by")
             .order_by("day", "slot")
         )
@@ -167,7 +170,9 @@ class IsolationDetail(HistoryMixin, ScopedDetailView):
             can_check=scope.has_perm("health.record_check"),
             can_support=scope.has_perm("health.change_support"),
             alerts=list(
-                HealthAlert.all_tenants.filter(case_id=case.pk).order_by("-created_at", "-id")[:20]
+                HealthAlert.objects.for_scope(self.scope)
+                .filter(case_id=case.pk)
+                .order_by("-created_at", "-id")[:20]
             ),
         )
         return ctx
@@ -206,6 +211,7 @@ class IsolationCreate(ResidentPickMixin, ServiceFormView):
     template_name = "health/isolation_create.html"
     form_class = IsolationOpenForm
     title = gettext_lazy("开启隔离观察")
+    cancel_url_name = "health:isolation_list"
     success_message = gettext_lazy("已开启隔离观察。")
 
     @cached_property
@@ -238,13 +244,7 @@ class IsolationCreate(ResidentPickMixin, ServiceFormView):
         return case.get_absolute_url()
 
     def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(
-            title=self.title,
-            resident=self.resident,
-            cancel_url=reverse("health:isolation_list"),
-        )
-        return ctx
+        return super().get_context_data(resident=self.resident, **kwargs)
 
 
 class CaseFormView(ObjectFormView):
@@ -336,9 +336,11 @@ class MyIsolation(ScopedViewMixin, generic.TemplateView):
             .order_by("resident__name", "id")
         )
         recent = {}
-        for check in IsolationCheck.all_tenants.filter(
-            case_id__in=[c.pk for c in cases], day__gte=today - timedelta(days=2)
-        ).order_by("-day", "-slot"):
+        for check in (
+            IsolationCheck.objects.for_scope(self.scope)
+            .filter(case_id__in=[c.pk for c in cases], day__gte=today - timedelta(days=2))
+            .order_by("-day", "-slot")
+        ):
             recent.setdefault(check.case_id, []).append(check)
         for case in cases:
             case.recent = recent.get(case.pk, [])
@@ -809,6 +811,7 @@ class VulnerableCall(ObjectFormView):
     permission = "health.record_vulnerable_check"
     form_class = VulnerableCallForm
     title = gettext_lazy("关爱回访")
+    cancel_url_name = "health:vulnerable_list"
     success_message = gettext_lazy("已记录回访。")
 
     def refine(self, qs):
@@ -827,11 +830,6 @@ class VulnerableCall(ObjectFormView):
             messages.info(self.request, _("请为该住户登记帮扶需求。"))
             return f"{reverse('health:support_create')}?resident={self.object.pk}"
         return reverse("health:vulnerable_list")
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["cancel_url"] = reverse("health:vulnerable_list")
-        return ctx
 
 
 # --- alerts ---------------------------------------------------------------------------------

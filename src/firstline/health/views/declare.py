@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
-from firstline.core.personal.crypto import mask_phone
+from firstline.core.personal.masking import mask_phone
 from firstline.core.scope import Scope
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, apply_errors
 from firstline.estates.models import Resident, Site
@@ -304,9 +304,11 @@ def declare_signout(request, token: str):
 # --- a signed-in resident, for the household's members --------------------------------------
 
 
-def current_status_subquery():
+def current_status_subquery(scope):
     return Subquery(
-        Declaration.all_tenants.filter(resident=OuterRef("pk"), current=True).values("status")[:1]
+        Declaration.objects.for_scope(scope)
+        .filter(resident=OuterRef("pk"), current=True)
+        .values("status")[:1]
     )
 
 
@@ -322,7 +324,7 @@ class DeclareMine(ScopedListView):
     def refine_list(self, qs):
         return (
             qs.select_related("household", "household__building", "site")
-            .annotate(current_status=current_status_subquery())
+            .annotate(current_status=current_status_subquery(qs.scope))
             .order_by("household_id", "id")
         )
 

@@ -140,9 +140,10 @@ class DeclarationDetail(HistoryMixin, ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         obj = self.object
-        # Places are read through their declaration, which the scope has just let through.
         ctx["places"] = list(
-            DeclarationPlace.all_tenants.filter(declaration_id=obj.pk).order_by("visited_on", "id")
+            DeclarationPlace.objects.for_scope(self.scope)
+            .filter(declaration_id=obj.pk)
+            .order_by("visited_on", "id")
         )
         ctx["reasons"] = declaration_reasons(obj)
         ctx["symptoms"] = [
@@ -525,9 +526,9 @@ class WorkItemDetail(HistoryMixin, ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         item = self.object
-        # Calls are read through their item, which the scope has just let through.
         calls = list(
-            FollowUpCall.all_tenants.filter(work_item_id=item.pk)
+            FollowUpCall.objects.for_scope(self.scope)
+            .filter(work_item_id=item.pk)
             .select_related("caller")
             .order_by("-called_at", "-id")
         )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from firstline.core.api import token_hash
 from firstline.core.models import AuditEvent
 from firstline.core.personal.crypto import keyring
-from firstline.orgs.models import ApiToken, User
+from firstline.orgs.models import ApiToken, AuditAction, User
 
 TOTP_ISSUER = "Firstline"
 TOTP_CONTEXT = b"totp"
@@ -29,7 +29,7 @@ RAW_LEAD = "fl_"
 def _audit(
     *,
     user: User,
-    action: str,
+    action: AuditAction,
     changes: dict,
     object_type: str = "user",
     object_id: str | None = None,
@@ -52,7 +52,7 @@ def user_change_password(*, user: User, new_password: str) -> None:
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        _audit(user=user, action="user.password_change", changes={"password": "changed"})
+        _audit(user=user, action=AuditAction.USER_PASSWORD_CHANGE, changes={"password": "changed"})
 
 
 def user_login_failed(*, user: User) -> datetime | None:
@@ -68,7 +68,7 @@ def user_login_failed(*, user: User) -> datetime | None:
         user.locked_until, user.failed_logins = until, 0
         _audit(
             user=user,
-            action="user.lock",
+            action=AuditAction.USER_LOCK,
             changes={"reason": "totp", "locked_until": until.isoformat()},
         )
         return until
@@ -121,7 +121,9 @@ def totp_begin_setup(*, user: User) -> str:
         user.totp_confirmed = False
         user.totp_last_step = 0
         user.save(update_fields=["totp_secret_enc", "totp_confirmed", "totp_last_step"])
-        _audit(user=user, action="user.totp_setup_begin", changes={"totp_confirmed": False})
+        _audit(
+            user=user, action=AuditAction.USER_TOTP_SETUP_BEGIN, changes={"totp_confirmed": False}
+        )
     return totp_provisioning_uri(user=user)
 
 
@@ -137,7 +139,7 @@ def totp_confirm(*, user: User, code: str) -> bool:
             return False
         User.objects.filter(pk=user.pk).update(totp_confirmed=True)
         user.totp_confirmed = True
-        _audit(user=user, action="user.totp_enable", changes={"totp_confirmed": True})
+        _audit(user=user, action=AuditAction.USER_TOTP_ENABLE, changes={"totp_confirmed": True})
     return True
 
 
@@ -160,7 +162,7 @@ def totp_disable(*, user: User) -> None:
         user.totp_confirmed = False
         user.totp_last_step = 0
         user.save(update_fields=["totp_secret_enc", "totp_confirmed", "totp_last_step"])
-        _audit(user=user, action="user.totp_disable", changes={"totp_confirmed": False})
+        _audit(user=user, action=AuditAction.USER_TOTP_DISABLE, changes={"totp_confirmed": False})
 
 
 # --- API tokens ----------------------------------------------------------------------
@@ -176,7 +178,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
         )
         _audit(
             user=user,
-            action="api_token.create",
+            action=AuditAction.API_TOKEN_CREATE,
             object_type="api_token",
             object_id=str(token.pk),
             changes={"name": name, "prefix": token.prefix, "user": user.pk},
@@ -196,7 +198,7 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> bool:
         token.revoked_at = now
         _audit(
             user=actor,
-            action="api_token.revoke",
+            action=AuditAction.API_TOKEN_REVOKE,
             object_type="api_token",
             object_id=str(token.pk),
             changes={"name": token.name, "prefix": token.prefix, "user": token.user_id},

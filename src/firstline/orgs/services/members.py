@@ -3,8 +3,9 @@
 from django.db import transaction
 from django.utils import timezone
 
+from firstline.core.personal.normalise import normalise_credit_code
 from firstline.core.services import audit_record, changes_of, snapshot
-from firstline.orgs.models import Association, Company, Membership
+from firstline.orgs.models import Association, AuditAction, Company, Membership
 
 COMPANY_FIELDS = [
     "name",
@@ -21,7 +22,7 @@ COMPANY_FIELDS = [
 def company_create(*, actor, association: Association, data: dict) -> Company:
     """A new member company and its membership of `association`."""
     company = Company(**{k: data[k] for k in COMPANY_FIELDS if k in data})
-    company.credit_code = company.credit_code.upper()
+    company.credit_code = normalise_credit_code(company.credit_code)
     company.full_clean()
     company.save()
     Membership.objects.create(
@@ -30,7 +31,7 @@ def company_create(*, actor, association: Association, data: dict) -> Company:
     audit_record(
         actor=actor,
         company_id=company.pk,
-        action="create",
+        action=AuditAction.COMPANY_CREATE,
         obj=company,
         changes=changes_of(company, COMPANY_FIELDS),
     )
@@ -43,13 +44,13 @@ def company_update(*, actor, company: Company, data: dict) -> Company:
     for k in COMPANY_FIELDS:
         if k in data:
             setattr(company, k, data[k])
-    company.credit_code = company.credit_code.upper()
+    company.credit_code = normalise_credit_code(company.credit_code)
     company.full_clean()
     company.save()
     audit_record(
         actor=actor,
         company_id=company.pk,
-        action="update",
+        action=AuditAction.COMPANY_UPDATE,
         obj=company,
         changes=changes_of(company, COMPANY_FIELDS, before),
     )

@@ -13,7 +13,7 @@ from django.urls import reverse
 from firstline.core.models import AuditEvent
 from firstline.geo.models import Division
 from firstline.orgs.middleware import SESSION_VERIFIED
-from firstline.orgs.models import ApiToken, Company, RoleAssignment
+from firstline.orgs.models import ApiToken, AuditAction, Company, RoleAssignment
 from firstline.orgs.services.accounts import api_token_create, totp_begin_setup, totp_confirm
 from firstline.orgs.validators import credit_code_check_char
 
@@ -110,7 +110,7 @@ def test_the_database_holds_only_the_hash(client, user):
     assert row.prefix == raw[:8]
     for field in ApiToken._meta.concrete_fields:
         assert raw not in str(getattr(row, field.attname))
-    audit = AuditEvent.objects.get(action="api_token.create")
+    audit = AuditEvent.objects.get(action=AuditAction.API_TOKEN_CREATE)
     assert audit.changes == {"name": "API", "prefix": raw[:8], "user": user.pk}
     assert raw not in str(audit.changes)
 
@@ -140,7 +140,12 @@ def test_a_revoked_token_is_refused(client, user):
     assert client.get(ME_URL, headers=bearer(raw)).status_code == 401
     row.refresh_from_db()
     assert row.revoked_at is not None
-    assert AuditEvent.objects.filter(action="api_token.revoke", object_id=str(row.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditAction.API_TOKEN_REVOKE, object_id=str(row.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_a_token_of_a_deactivated_user_is_refused(client, user):
@@ -263,7 +268,7 @@ def test_revoking_someone_elses_token_is_404_and_changes_nothing(client, user, d
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
-    assert not AuditEvent.objects.filter(action="api_token.revoke").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKE).exists()
 
 
 def test_revoke_is_post_only(client, user):

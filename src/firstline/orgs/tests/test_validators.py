@@ -43,6 +43,15 @@ def test_lowercase_letters_are_read_as_uppercase():
     assert validate_credit_code(code.lower()) is None
 
 
+def test_full_width_spaced_and_lower_case_forms_are_read_as_the_code():
+    # core.personal.normalise: what a Chinese input method or a copied document gives.
+    code = _code("91420106MA4KXXXX0")
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code.lower())
+
+    assert validate_credit_code(wide) is None
+    assert validate_credit_code(f"{code[:6]} {code[6:12]}-{code[12:]}") is None
+
+
 def test_wrong_check_char_is_refused():
     code = _code("91420100177572386")
     wrong = next(c for c in "0123456789ABC" if c != code[17])

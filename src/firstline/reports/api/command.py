@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.errors import HttpError
-from ninja.errors import ValidationError as NinjaValidationError
 
+from firstline.core.api import Schema, validation_errors_as_422
 from firstline.reports.selectors import feed
 from firstline.reports.services import command
 
@@ -63,18 +62,6 @@ class ActOut(Schema):
     changed: bool
 
 
-def _refused(exc: ValidationError, where: str, renames=None) -> NinjaValidationError:
-    """A service's ValidationError as ninja's 422, one item per field and message."""
-    renames = renames or {}
-    return NinjaValidationError(
-        [
-            {"type": "value_error", "loc": [where, renames.get(name, name)], "msg": message}
-            for name, messages in exc.message_dict.items()
-            for message in messages
-        ]
-    )
-
-
 def _require(request, perm: str):
     if not request.scope.has_perm(perm):
         raise HttpError(403, "permission denied")
@@ -85,10 +72,8 @@ def alert_feed(request, params: Query[FeedQuery]):
     """Alerts of the caller's scope, newest first, 50 a page: open only (default) or
     all, by kind ("health:missed_check"…), site, district code; `since` for polling."""
     _require(request, feed.COMMAND_PERM)
-    try:
+    with validation_errors_as_422(loc=("query",)):
         flt = feed.FeedFilter.parse(params.dict(exclude_none=True))
-    except ValidationError as exc:
-        raise _refused(exc, "query") from None
     page = feed.feed_page(request.scope, flt)
     return {
         "items": page.rows,
@@ -110,7 +95,7 @@ def alert_ack(request, source: str, pk: int):
 )
 def alert_assign(request, source: str, pk: int, payload: AssignIn):
     _require(request, feed.ACT_PERM)
-    try:
+    with validation_errors_as_422(renames={"assignee": "assignee_id"}):
         changed = command.alert_assign(
             actor=request.user,
             scope=request.scope,
@@ -118,6 +103,4 @@ def alert_assign(request, source: str, pk: int, payload: AssignIn):
             alert_id=pk,
             assignee=payload.assignee_id,
         )
-    except ValidationError as exc:
-        raise _refused(exc, "body", {"assignee": "assignee_id"}) from None
     return {"source": source, "id": pk, "changed": changed}

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
-from ninja import Field, Schema
+from ninja import Field
 
-from firstline.core.api import ScopedRouter, scoped_object
-from firstline.health.api.care import refused
+from firstline.core.api import Schema, ScopedRouter, scoped_object, validation_errors_as_422
 from firstline.reports.models import DailyReport
 from firstline.reports.selectors import daily as selectors
 from firstline.reports.services.daily import NOTES_MAX, report_submit
@@ -100,13 +98,11 @@ router.scoped_detail(
 )
 def daily_submit(request, pk: int, payload: SubmitIn):
     report = scoped_object(request, DailyReport, SUBMIT, pk)
-    try:
+    with validation_errors_as_422():
         report = report_submit(
             actor=request.user,
             report=report,
             notes=payload.notes,
             help_needed=payload.help_needed,
         )
-    except ValidationError as exc:
-        raise refused(exc) from exc
     return scoped_object(request, DailyReport, SUBMIT, report.pk, refine=_refine)

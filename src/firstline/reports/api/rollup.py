@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
-from ninja import Query, Router, Schema
-from ninja.errors import HttpError
+from ninja import Query, Router
 
-from firstline.core.api import perm_scope
+from firstline.core.api import Schema, perm_scope, unprocessable
 from firstline.reports.selectors import rollups
 
 router = Router(tags=["reports"])
@@ -29,7 +29,10 @@ def rollup(request, params: Query[RollupQuery]):
     day = params.day or timezone.localdate()
     division = params.division or ""
     if division and (not division.isdigit() or len(division) not in rollups.LEVEL_BY_LENGTH):
-        raise HttpError(422, "division: a division code of 4, 6, 9 or 12 digits")
+        raise unprocessable(
+            ValidationError({"division": "a division code of 4, 6, 9 or 12 digits"}),
+            loc=("query",),
+        )
     if not division and params.company is None:
         held = rollups.division_codes(scope)
         division = held[0] if held else ""

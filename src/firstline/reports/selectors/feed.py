@@ -39,6 +39,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from firstline.access.models import Alert
+from firstline.core.models import AlertModel
 from firstline.core.roles import Target
 from firstline.core.scope import Scope
 from firstline.estates.models import Site
@@ -51,7 +52,7 @@ COMMAND_PERM = "reports.view_command"
 ACT_PERM = "reports.act_alert"
 
 # source → (model, the permission its own alert list asks for)
-SOURCES = {
+SOURCES: dict[str, tuple[type[AlertModel], str]] = {
     "access": (Alert, "access.view_alert"),
     "health": (HealthAlert, "health.view_alert"),
     "sanitation": (OverdueAlert, "sanitation.view_alert"),

@@ -21,7 +21,7 @@ What each figure counts ("the day" is the local day, settings.TIME_ZONE):
   device_time in the day.
 - fevers: the fever Alerts (access.Alert kind FEVER) of events whose device_time is
   in the day. An alert is raised exactly when the gate decision saw a temperature at
-  or over the threshold of the policy in force then (access/decision.py
+  or over the threshold of the policy in force then (access/services/decision.py
   `Outcome.fever`), so counting alerts applies each moment's own threshold without
   re-deciding the policy version here; one alert per event (unique constraint).
 - declarations, declarations_green/yellow/red, isolation_new/active/released,

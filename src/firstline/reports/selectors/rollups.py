@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -501,6 +501,24 @@ def _suppressed_row(name: str, sites: dict, agg: dict | None, *, overdue: bool) 
         "figures": [suppress(agg.get(name) or 0) for name in FIGURES],
         "overdue": overdue,
     }
+
+
+def member_sites_across_tenants(association_ids) -> QuerySet[Site]:
+    """Sites of the associations' active member companies: an association's scope
+    reaches none of them, and callers (its dashboard) take counts only."""
+    members = Membership.objects.filter(
+        association_id__in=association_ids, status=Membership.Status.ACTIVE
+    )
+    return Site.all_tenants.filter(company_id__in=members.values("company_id"))
+
+
+def division_sites_across_tenants(codes) -> QuerySet[Site]:
+    """Sites whose community lies in one of the divisions (an authority's): callers
+    (its dashboard) take counts per district and type only."""
+    condition = Q(pk__in=[])
+    for code in codes:
+        condition |= Q(community__code__startswith=code)
+    return Site.all_tenants.filter(condition)
 
 
 def association_overview(scope: Scope, *, day: date, now: datetime | None = None) -> dict:

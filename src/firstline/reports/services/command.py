@@ -21,10 +21,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from firstline.core.models import AlertModel
 from firstline.core.roles import Role
 from firstline.core.scope import Scope
 from firstline.core.services import alert_acknowledge, audit_record
 from firstline.orgs.models import RoleAssignment
+from firstline.reports.models import AuditAction
 from firstline.reports.selectors.feed import ACT_PERM, SOURCES
 
 # Roles that can take an alert on: the site's and the company's staff.
@@ -46,7 +48,7 @@ def act_scope(scope: Scope, source: str) -> Scope:
     return scope.for_perm(view_perm).for_perm(ACT_PERM)
 
 
-def alert_resolve(*, scope: Scope, source: str, alert_id):
+def alert_resolve(*, scope: Scope, source: str, alert_id) -> AlertModel:
     """The alert (source, id) within what the scope may act on; 404 otherwise."""
     model, _perm = SOURCES.get(source, (None, None))
     if model is None:
@@ -110,7 +112,7 @@ def alert_assign(*, actor, scope: Scope, source: str, alert_id, assignee) -> boo
         audit_record(
             actor=actor,
             company_id=alert.company_id,
-            action="assign",
+            action=AuditAction.ALERT_ASSIGN,
             obj=alert,
             changes={"assigned_to": [alert.assigned_to_id, assignee_id]},
         )

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record
 from firstline.estates.models import Site
-from firstline.reports.models import FIGURES, DailyReport
+from firstline.reports.models import FIGURES, AuditAction, DailyReport
 from firstline.reports.selectors import prefill
 
 NOTES_MAX = 2000
@@ -169,7 +169,7 @@ def report_submit(
         audit_record(
             actor=actor,
             company_id=report.company_id,
-            action="submit",
+            action=AuditAction.DAILY_SUBMIT,
             obj=report,
             changes={
                 "version": report.version,

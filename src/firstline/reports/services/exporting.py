@@ -31,6 +31,7 @@ from firstline.core import exporting
 from firstline.core.services import audit_record
 from firstline.geo.models import Division
 from firstline.orgs.models import Company
+from firstline.reports.models import AuditAction
 from firstline.reports.selectors.rollups import Rollup, Row, SiteRow, all_site_rows, figure_labels
 
 FORMATS = exporting.CONTENT_TYPES
@@ -67,7 +68,7 @@ def rollup_header(rollup: Rollup) -> list[str]:
 
 def rollup_line(row: Row) -> list:
     return [
-        exporting.formula_safe(row.name),
+        row.name,
         row.sites,
         row.submitted,
         row.on_time,
@@ -101,14 +102,14 @@ def site_line(row: SiteRow) -> list:
         timezone.localtime(report["submitted_at"]).strftime("%Y-%m-%d %H:%M") if report else ""
     )
     return [
-        exporting.formula_safe(row.name),
-        exporting.formula_safe(row.company_name),
+        row.name,
+        row.company_name,
         row.state_label,
         submitted,
         *row.figure_list(),
         _percent(row.compliance_percent),
-        exporting.formula_safe(report["notes"]) if report else "",
-        exporting.formula_safe(report["help_needed"]) if report else "",
+        report["notes"] if report else "",
+        report["help_needed"] if report else "",
     ]
 
 
@@ -163,7 +164,7 @@ def _audit(*, actor, rollup: Rollup, fmt: str) -> None:
         audit_record(
             actor=actor,
             company_id=None,
-            action="export",
+            action=AuditAction.ROLLUP_EXPORT,
             obj=Division(pk=rollup.division["id"]),
             changes={**changes, "division": rollup.division["code"]},
         )
@@ -173,7 +174,7 @@ def _audit(*, actor, rollup: Rollup, fmt: str) -> None:
         audit_record(
             actor=actor,
             company_id=company_id,
-            action="export",
+            action=AuditAction.ROLLUP_EXPORT,
             obj=Company(pk=company_id),
             changes=changes,
         )

@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from firstline.core.models import AccessLog, AuditEvent
+from firstline.core.models import AuditEvent
+from firstline.core.personal.access_log import Read, access_log_record
 from firstline.core.roles import Target
 from firstline.core.scope import Scope
 from firstline.core.services import stored_actor
+from firstline.reports.models import AuditAction
 
 OBJECT_TYPE = "reports.dailyreport"
 FIELD = "daily_report"
@@ -36,22 +38,21 @@ def reports_read(request, scope: Scope, reports: Iterable[tuple[int, int, int]])
     by_company: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for company_id, site_id, report_id in reports:
         by_company[company_id].append((site_id, report_id))
-    AccessLog.objects.bulk_create(
-        [
-            AccessLog(
+    access_log_record(
+        actor=request.user,
+        reads=[
+            Read(
                 company_id=company_id,
                 site_id=rows[0][0] if len(rows) == 1 else None,
-                actor=request.user,
                 object_type=OBJECT_TYPE,
-                object_id=",".join(str(r) for _s, r in rows)[:64],
-                object_label=f"每日报告 {len(rows)} 份"[:200],
-                field=FIELD,
-                purpose=PURPOSE,
-                channel="web",
-                ip=request.META.get("REMOTE_ADDR"),
+                object_id=",".join(str(r) for _s, r in rows),
+                object_label=f"每日报告 {len(rows)} 份",
             )
             for company_id, rows in sorted(by_company.items())
-        ]
+        ],
+        field=FIELD,
+        purpose=PURPOSE,
+        ip=request.META.get("REMOTE_ADDR"),
     )
 
 
@@ -62,7 +63,7 @@ def rollup_read(request, scope: Scope, *, division: str, day) -> None:
     AuditEvent.objects.create(
         company_id=None,
         actor=stored_actor(request.user),
-        action="read",
+        action=AuditAction.ROLLUP_READ,
         object_type="reports.rollup",
         object_id=division,
         changes={"day": day.isoformat()},

@@ -1,7 +1,7 @@
 """The signed, retried webhook that hands each submitted report to an authority's own
 system.
 
-- `deliveries_create` runs inside the submit transaction (reports/services.py calls
+- `deliveries_create` runs inside the submit transaction (reports/services/daily.py calls
   it): one WebhookDelivery per active webhook of an association the report's company
   is an active member of, whose division code prefixes the report's ('' = all). The
   payload is the report without personal data. Once committed, a task sends each.
@@ -41,7 +41,7 @@ from firstline.core.services import audit_record
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Membership
-from firstline.reports.models import FIGURES, DailyReport, Webhook, WebhookDelivery
+from firstline.reports.models import FIGURES, AuditAction, DailyReport, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def webhook_create(
         audit_record(
             actor=actor,
             company_id=None,
-            action="create",
+            action=AuditAction.WEBHOOK_CREATE,
             obj=webhook,
             changes={"name": name, "url": url, "division_code": division_code},
         )
@@ -120,7 +120,7 @@ def webhook_deactivate(*, actor, webhook: Webhook) -> bool:
             audit_record(
                 actor=actor,
                 company_id=None,
-                action="update",
+                action=AuditAction.WEBHOOK_DEACTIVATE,
                 obj=webhook,
                 changes={"active": False},
             )
@@ -328,7 +328,7 @@ def delivery_retry(*, actor, delivery: WebhookDelivery) -> None:
         audit_record(
             actor=actor,
             company_id=delivery.company_id,
-            action="retry",
+            action=AuditAction.WEBHOOK_RETRY,
             obj=delivery,
             changes={"webhook": delivery.webhook_id, "attempts": delivery.attempts},
         )

@@ -7,7 +7,7 @@ exactly on the local midnights, so a figure that took the wrong day or the wrong
 field would differ from the direct count the tests make.
 
 `expected(site, day, now)` is that direct count: plain ORM filters written here,
-independently of reports/prefill.py."""
+independently of reports/selectors/prefill.py."""
 
 from __future__ import annotations
 
@@ -231,7 +231,7 @@ def expected(site_id: int, day: date, now: datetime) -> dict:
     counted = Task.all_tenants.filter(site_id=site_id, day=day).exclude(state="cancelled")
     counted = counted.filter(Q(due_at__lte=now) | Q(state="done"))
     balances = (
-        Balance.objects.filter(location__kind=Location.Kind.SITE, location__site_id=site_id)
+        Balance.all_tenants.filter(location__kind=Location.Kind.SITE, location__site_id=site_id)
         .values("item__code")
         .annotate(q=Sum("quantity"))
     )

@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from firstline.access.models import Alert
+from firstline.core.models import AuditAction as CoreAuditAction
 from firstline.core.models import AuditEvent
 from firstline.health.models import HealthAlert
 from firstline.orgs.selectors import scope_for_user
+from firstline.reports.models import AuditAction
 from firstline.reports.services import command
 from firstline.reports.tests.alerts import gate_alert, health_alert, overdue_alert
 from firstline.sanitation.models import OverdueAlert
@@ -31,7 +33,12 @@ def test_ack_own_alert_once(world):
     assert act(manager, command.alert_ack, alert, "access") is False
     row = Alert.all_tenants.get(pk=alert.pk)
     assert row.acknowledged_at is not None and row.acknowledged_by_id == manager.pk
-    assert AuditEvent.objects.filter(action="acknowledge", object_id=str(alert.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action=CoreAuditAction.ALERT_ACKNOWLEDGE, object_id=str(alert.pk)
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,7 +79,7 @@ def test_assign_to_site_staff_and_company_admin(world):
     assert act(manager, command.alert_assign, alert, "health", assignee=guard.pk) is True
     row = HealthAlert.all_tenants.get(pk=alert.pk)
     assert row.assigned_to_id == guard.pk and row.assigned_at is not None
-    audit = AuditEvent.objects.get(action="assign", object_id=str(alert.pk))
+    audit = AuditEvent.objects.get(action=AuditAction.ALERT_ASSIGN, object_id=str(alert.pk))
     assert audit.changes == {"assigned_to": [None, guard.pk]}
     assert audit.actor_id == manager.pk
     assert act(manager, command.alert_assign, alert, "health", assignee=guard.pk) is False
@@ -106,7 +113,7 @@ def test_assignee_outside_the_site_is_a_clear_error(world, who):
     assert "assignee" in exc.value.message_dict
     assert "工作人员" in exc.value.message_dict["assignee"][0]
     assert HealthAlert.all_tenants.get(pk=alert.pk).assigned_to_id is None
-    assert not AuditEvent.objects.filter(action="assign").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.ALERT_ASSIGN).exists()
 
 
 def test_assignee_not_a_number(world):

@@ -118,14 +118,27 @@ def test_api_feed_since_and_actions(client, world):
     new = health_alert(world.a, created_at=start + timedelta(minutes=30))
     items = client.get("/api/v1/reports/alerts", {"since": since}).json()["items"]
     assert [(i["source"], i["id"]) for i in items] == [("health", new.pk)]
-    assert client.get("/api/v1/reports/alerts", {"kind": "x"}).status_code == 422
+    response = client.get("/api/v1/reports/alerts", {"kind": "x"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"type": "value_error", "loc": ["query", "kind"], "msg": "没有这种告警类型。"}
+    ]
 
     url = f"/api/v1/reports/alerts/health/{new.pk}/assign"
     response = client.post(
         url, {"assignee_id": world.b.users["guard"].pk}, content_type="application/json"
     )
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "assignee_id"]
+    assert response.json()["detail"] == [
+        {
+            "type": "value_error",
+            "loc": ["body", "payload", "assignee_id"],
+            "msg": "处理人必须是该项目或所属企业的工作人员。",
+        }
+    ]
+    # located where ninja locates a schema error of the same field
+    response = client.post(url, {"assignee_id": "x"}, content_type="application/json")
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "payload", "assignee_id"]]
     guard = world.a.users["guard"]
     response = client.post(url, {"assignee_id": guard.pk}, content_type="application/json")
     assert response.json() == {"source": "health", "id": new.pk, "changed": True}

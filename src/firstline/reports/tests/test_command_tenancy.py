@@ -14,23 +14,23 @@ from firstline.testing.world import World
 
 @pytest.fixture
 def world(world: World) -> World:
-    one_of_each(world.a)
-    one_of_each(world.b)
+    for tenant in (*world.a.corners, world.b):
+        one_of_each(tenant)
     return world
 
 
 def health_of(t):
-    return HealthAlert.all_tenants.get(company=t.company)
+    return HealthAlert.all_tenants.get(site=t.site)
 
 
 def gate_of(t):
-    return Alert.all_tenants.get(company=t.company)
+    return Alert.all_tenants.get(site=t.site)
 
 
 class TestCommandTenancy(TenancyCases):
     routes = [
-        Page("reports:command", viewer="site_manager"),
-        Page("reports:command_feed", viewer="health_officer"),
+        Page("reports:command", viewer="site_manager", rows="rows"),
+        Page("reports:command_feed", viewer="health_officer", rows="rows"),
         Page(
             "reports:command_ack",
             obj=health_of,
@@ -55,6 +55,12 @@ class TestCommandTenancy(TenancyCases):
             obj=gate_of,
             viewer="health_officer",
             method="post",
+        ),
+        Api(
+            "/api/v1/reports/alerts/health/{id}/assign",
+            obj=health_of,
+            method="post",
+            body=lambda t: {"assignee_id": t.users["guard"].pk},
         ),
     ]
 

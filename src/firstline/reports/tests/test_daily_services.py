@@ -16,7 +16,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from firstline.core.models import AuditEvent
-from firstline.reports.models import FIGURES, DailyReport
+from firstline.reports.models import FIGURES, AuditAction, DailyReport
 from firstline.reports.selectors.daily import missing_q
 from firstline.reports.services.daily import (
     report_cutoff,
@@ -91,7 +91,9 @@ def test_resubmission_bumps_the_version_and_recomputes(world):
     want = expected(world.a.site.pk, DAY, now)
     assert {n: getattr(second, n) for n in FIGURES} == {n: want[n] for n in FIGURES}
     assert second.entries + second.exits + second.denied + second.referred > 0
-    audits = AuditEvent.objects.filter(object_type="reports.dailyreport", action="submit")
+    audits = AuditEvent.objects.filter(
+        object_type="reports.dailyreport", action=AuditAction.DAILY_SUBMIT
+    )
     assert [a.changes["version"] for a in audits.order_by("id")] == [1, 2]
 
 

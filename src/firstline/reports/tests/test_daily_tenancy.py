@@ -31,7 +31,7 @@ def report_of(tenant) -> DailyReport:
 class TestDailyTenancy(TenancyCases):
     routes = [
         Page("reports:daily_list", viewer="site_manager"),
-        Page("reports:daily_today", viewer="site_manager"),
+        Page("reports:daily_today", viewer="site_manager", rows="rows", site_field="0.site_id"),
         Page("reports:daily_detail", obj=report_of),
         Page(
             "reports:daily_submit",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from firstline.core.models import AuditEvent
-from firstline.reports.models import FIGURES, DailyReport
+from firstline.reports.models import FIGURES, AuditAction, DailyReport
 from firstline.reports.tests.test_rollup import DAY, expected, land  # noqa: F401 - the fixture
 from firstline.testing.world import PASSWORD
 
@@ -57,7 +57,7 @@ def test_district_workbook_has_the_fixed_layout_and_figures(client, world, land)
     assert total[7 : 7 + len(FIGURES)] == [
         expected([land[k] for k in ("a1", "a2", "a3", "b2")])[name] for name in FIGURES
     ]
-    [audit] = AuditEvent.objects.filter(action="export")
+    [audit] = AuditEvent.objects.filter(action=AuditAction.ROLLUP_EXPORT)
     assert audit.changes["division"] == "420103" and audit.changes["format"] == "xlsx"
     assert audit.object_type == "geo.division"
 
@@ -80,7 +80,7 @@ def test_site_level_csv_lists_each_report_with_notes(client, world, land):  # no
     assert a1[-2:] == ["门岗人手不足", "需要口罩 500 只"]
     assert by_site["a二期"][2] == "逾期报送"
     assert by_site["合计"][2] == "已报送 3 / 3"
-    [audit] = AuditEvent.objects.filter(action="export")
+    [audit] = AuditEvent.objects.filter(action=AuditAction.ROLLUP_EXPORT)
     assert audit.company_id == world.a.company.pk
 
 
@@ -108,6 +108,15 @@ def test_a_formula_in_notes_is_not_run(client, world, land):  # noqa: F811
     a1 = next(row for row in rows if row[0] == "a花园")
     assert a1[-2] == "'=HYPERLINK(1)"
 
+    # The workbook keeps the text as it was, as a string cell (never a formula).
+    response = client.get(
+        reverse("reports:rollup_export"), {"day": DAY.isoformat(), "company": world.a.company.pk}
+    )
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    [notes] = [row[-2] for row in ws.iter_rows() if row[0].value == "a花园"]
+    assert (notes.value, notes.data_type) == ("=HYPERLINK(1)", "s")
+
 
 @pytest.mark.parametrize(
     ("who", "query", "status"),
@@ -124,4 +133,4 @@ def test_exports_need_the_permission_and_the_scope(client, world, land, who, que
         query = {"company": world.b.company.pk}
     login(client, user)
     assert client.get(reverse("reports:rollup_export"), query).status_code == status
-    assert not AuditEvent.objects.filter(action="export").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.ROLLUP_EXPORT).exists()

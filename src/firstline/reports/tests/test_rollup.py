@@ -233,6 +233,11 @@ def test_the_api_returns_the_rows_of_the_page(client, world, land):
     street2 = next(item for item in body["items"] if item["key"] == "420103002")
     assert street2["figures"] == expected([land["a3"], land["b2"]])
     assert client.get("/api/v1/reports/rollup", {"division": "420106"}).status_code == 404
+    bad = client.get("/api/v1/reports/rollup", {"division": "4201x"})
+    assert (bad.status_code, [e["loc"] for e in bad.json()["detail"]]) == (
+        422,
+        [["query", "division"]],
+    )
     sites = client.get(
         "/api/v1/reports/rollup", {"day": DAY.isoformat(), "division": "420103001001"}
     ).json()

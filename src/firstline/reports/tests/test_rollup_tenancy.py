@@ -63,9 +63,35 @@ class TestRollupTenancy(TenancyCases):
         Page("reports:overview", viewer="association_admin"),
         Page("reports:webhook_list", viewer="association_admin"),
         Page("reports:webhook_create", viewer="association_admin"),
-        Page("reports:webhook_deliveries", obj=webhook_of, viewer="association_admin"),
+        Page(
+            "reports:webhook_deliveries",
+            obj=webhook_of,
+            viewer="association_admin",
+            company_level="webhooks are the association's",
+        ),
     ]
-    api = [Api("/api/v1/reports/rollup")]
+    api = [
+        Api(
+            "/api/v1/reports/rollup",
+            company_level="one row per company, summing the sites the scope reaches: "
+            "test_company_row_counts_only_the_sites_in_scope",
+        ),
+        Api("/api/v1/reports/rollup?company={company}"),  # one row per site
+    ]
+    explicit = {
+        "reports:webhook_deactivate": "test_actions_are_scoped_to_the_association",
+        "reports:delivery_retry": "test_actions_are_scoped_to_the_association",
+    }
+
+
+def test_company_row_counts_only_the_sites_in_scope(client, world):
+    """The company's admin: a's two sites in a's row; a's site manager: one."""
+    for role, sites in (("company_admin", 2), ("site_manager", 1)):
+        client.force_login(world.a.users[role])
+        items = client.get("/api/v1/reports/rollup").json()["items"]
+        assert [(row["company_id"], row["sites"]) for row in items] == [
+            (world.a.company.pk, sites)
+        ]
 
 
 # The two POST actions answer with a redirect, so they are checked here rather than by

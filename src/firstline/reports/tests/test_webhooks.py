@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from firstline.core.models import AuditEvent
 from firstline.orgs.models import Association, Membership
-from firstline.reports.models import FIGURES, Webhook, WebhookDelivery
+from firstline.reports.models import FIGURES, AuditAction, Webhook, WebhookDelivery
 from firstline.reports.services import webhooks
 from firstline.reports.tests.test_rollup import add_report
 from firstline.testing.world import PASSWORD, make_user
@@ -283,7 +283,9 @@ def test_deactivate_and_retry_pages(client, world, receiver, django_capture_on_c
     delivery.refresh_from_db()
     assert delivery.state == WebhookDelivery.State.DELIVERED
     assert len(server.requests) == 2
-    assert AuditEvent.objects.filter(action="retry", object_id=str(delivery.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.WEBHOOK_RETRY, object_id=str(delivery.pk)
+    ).exists()
     response = client.post(reverse("reports:webhook_deactivate", args=[webhook.pk]))
     assert response.status_code == 302
     assert not Webhook.objects.get(pk=webhook.pk).active

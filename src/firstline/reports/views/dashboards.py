@@ -3,8 +3,9 @@
 Every dashboard is a fixed handful of aggregate queries (values/annotate and
 correlated counts), so what it costs does not grow with the number of sites.
 Tenant rows are read through `for_scope`, except the association's and the
-authority's cross-company figures (see `_member_sites` and `_division_sites`),
-which leave this module as counts only.
+authority's cross-company figures (reports/selectors/rollups.py's
+`*_across_tenants`, health/selectors.py's `*_across_companies`), which leave this
+module as counts only.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from firstline.core.roles import Role, Target
 from firstline.core.scope import Scope
 from firstline.estates.models import Building, Household, Resident, Site, Staff
 from firstline.geo.models import Division
+from firstline.health import selectors as health_selectors
 from firstline.health.models import (
     Declaration,
     HealthAlert,
@@ -41,6 +43,7 @@ from firstline.health.services.vulnerable import DUE_AFTER_DAYS
 from firstline.orgs.models import Association, Company, Membership
 from firstline.reports.selectors import charts as report_charts
 from firstline.reports.selectors import feed as command_feed
+from firstline.reports.selectors import rollups
 from firstline.reports.selectors.rollups import FOCUS_CITY_CODE
 from firstline.sanitation.models import Task
 from firstline.sanitation.selectors import compliance
@@ -82,16 +85,8 @@ def dashboard(request):
 
 
 def _member_sites(association_ids: list[int]):
-    """Sites of the associations' active member companies.
-
-    An association's grants name no company, so `for_scope` would show it nothing;
-    reading its members' sites across tenants is its job by design, and it sees
-    aggregates only: callers of this function return counts, never rows.
-    """
-    members = Membership.objects.filter(
-        association_id__in=association_ids, status=Membership.Status.ACTIVE
-    )
-    return Site.all_tenants.filter(company_id__in=members.values("company_id"))
+    """Sites of the associations' active member companies; counts only leave here."""
+    return rollups.member_sites_across_tenants(association_ids)
 
 
 def _association(request):
@@ -339,16 +334,7 @@ def _cleaner_tasks(scope: Scope) -> dict | None:
 def _flagged(sites) -> dict:
     """Flagged cases (current reds and yellows, open isolation cases) of `sites`:
     counts only, for the authority viewer (see `_division_sites`)."""
-    declarations = Declaration.all_tenants.filter(
-        site__in=sites.values("pk"), current=True
-    ).aggregate(
-        red=Count("id", filter=Q(status=Status.RED)),
-        yellow=Count("id", filter=Q(status=Status.YELLOW)),
-    )
-    isolation = IsolationCase.all_tenants.filter(
-        site__in=sites.values("pk"), state__in=OPEN_STATES
-    ).count()
-    return {**declarations, "isolation": isolation}
+    return health_selectors.flagged_counts_across_companies(sites.values("pk"))
 
 
 def _household_checks(scope: Scope, household_ids: list[int]) -> dict[int, list[dict]]:
@@ -357,7 +343,9 @@ def _household_checks(scope: Scope, household_ids: list[int]) -> dict[int, list[
     if not scope.has_perm("health.record_own_check"):
         return {}
     today = timezone.localdate()
-    checks = IsolationCheck.all_tenants.filter(case_id=OuterRef("pk"), day=today)
+    checks = IsolationCheck.objects.for_scope(scope.for_perm("health.record_own_check")).filter(
+        case_id=OuterRef("pk"), day=today
+    )
     rows = (
         IsolationCase.objects.for_scope(scope.for_perm("health.record_own_check"))
         .filter(household_id__in=household_ids, state__in=OPEN_STATES)
@@ -535,15 +523,8 @@ def _cleaner(request):
 
 
 def _division_sites(codes: list[str]):
-    """Sites whose community lies in one of the divisions.
-
-    Authorities read across companies by design (DESIGN.md); Site declares no
-    division scope path, so the division filter is applied here, and only counts
-    per district and type leave this module.
-    """
-    return Site.all_tenants.filter(
-        reduce(or_, (Q(community__code__startswith=code) for code in codes))
-    )
+    """Sites of the authority's divisions; counts per district and type only leave here."""
+    return rollups.division_sites_across_tenants(codes)
 
 
 def _authority(request):

@@ -4,8 +4,8 @@ webhook's deliveries with "retry now".
 
 Webhooks are association rows, not a company's: every read is filtered by the
 associations the user's grants with this permission name, and a webhook or delivery
-of another association answers 404. Deliveries are read with `all_tenants` under
-that filter: they hold the payload only (no personal data)."""
+of another association answers 404. Deliveries are the member companies' rows, read
+through the association path WebhookDelivery declares (`for_scope`)."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ class WebhookDeactivate(WebhookMixin, generic.View):
 class WebhookDeliveries(WebhookMixin, generic.View):
     def get(self, request, pk):
         webhook = self.webhook(pk)
-        deliveries = WebhookDelivery.all_tenants.filter(webhook_id=webhook.pk)
+        deliveries = WebhookDelivery.objects.for_scope(self.scope).filter(webhook_id=webhook.pk)
         state = request.GET.get("state") or ""
         if state in WebhookDelivery.State.values:
             deliveries = deliveries.filter(state=state)
@@ -169,9 +169,8 @@ class WebhookDeliveries(WebhookMixin, generic.View):
 class DeliveryRetry(WebhookMixin, generic.View):
     def post(self, request, pk):
         delivery = (
-            WebhookDelivery.all_tenants.filter(
-                pk=pk, webhook__association_id__in=self.association_ids()
-            )
+            WebhookDelivery.objects.for_scope(self.scope)
+            .filter(pk=pk)
             .only("id", "company_id", "webhook_id", "attempts", "state")
             .first()
         )

@@ -16,15 +16,22 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from ninja import Field, Query, Schema
+from ninja import Field, Query
 from ninja.errors import HttpError
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from firstline.access.services.devices import DeviceTokenAuth
-from firstline.core.api import ScopedPagination, ScopedRouter, scoped_object, scoped_queryset
+from firstline.core.api import (
+    Schema,
+    ScopedPagination,
+    ScopedRouter,
+    scoped_object,
+    scoped_queryset,
+    unprocessable,
+    validation_errors_as_422,
+)
 from firstline.orgs.api import AUTH
 from firstline.sanitation.models import Task
 from firstline.sanitation.selectors.cleaner import TASK_FIELDS
@@ -112,17 +119,6 @@ class CompleteOut(Schema):
     message: str
 
 
-def _refusal(exc: DjangoValidationError, prefix: list[str]) -> NinjaValidationError:
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-    return NinjaValidationError(
-        [
-            {"type": "value_error", "loc": [*prefix, name] if name else prefix, "msg": m}
-            for name, messages in items
-            for m in messages
-        ]
-    )
-
-
 @router.post(
     "/tasks/{int:pk}/complete",
     auth=AUTH,
@@ -133,12 +129,10 @@ def _refusal(exc: DjangoValidationError, prefix: list[str]) -> NinjaValidationEr
 def task_complete_api(request, pk: int, payload: CompleteIn):
     """A task already done answers already_done=true; a cancelled one is refused (422)."""
     task = scoped_object(request, Task, "sanitation.do_task", pk, refine=_tasks)
-    try:
+    with validation_errors_as_422():
         result = task_complete(
             task=task, actor=request.user, batch=payload.batch, client_uuid=payload.client_uuid
         )
-    except DjangoValidationError as exc:
-        raise _refusal(exc, ["body", "payload"]) from None
     fresh = _tasks(scoped_queryset(request, Task, "sanitation.do_task")).get(pk=result.task.pk)
     return {
         "task": fresh,
@@ -239,15 +233,7 @@ def device_runs(request, payload: RunItem | RunBatchIn):
     if isinstance(payload, RunItem):
         [result] = _record(device, [payload.run_input()])
         if isinstance(result, RunError):
-            raise NinjaValidationError(
-                [
-                    {
-                        "type": "value_error",
-                        "loc": ["body", "payload", result.field],
-                        "msg": result.message,
-                    }
-                ]
-            )
+            raise unprocessable(DjangoValidationError({result.field: result.message}))
         return _run_out(result)
     valid: list[tuple[int, RunInput]] = []
     errors: list[dict] = []

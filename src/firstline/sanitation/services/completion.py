@@ -33,7 +33,7 @@ from firstline.access.models import Device
 from firstline.core.models import AuditEvent
 from firstline.core.services import audit_record
 from firstline.health.services.support import photo_clean
-from firstline.sanitation.models import Area, DeviceRun, Task
+from firstline.sanitation.models import Area, AuditAction, DeviceRun, Task
 
 BATCH_MAX_LENGTH = Task._meta.get_field("batch").max_length
 DEVICE_KINDS = (Device.Kind.UV_LAMP, Device.Kind.DRONE)
@@ -107,7 +107,7 @@ def task_complete(
                 audit_record(
                     actor=actor,
                     company_id=task.company_id,
-                    action="complete",
+                    action=AuditAction.TASK_COMPLETE,
                     obj=task,
                     changes={
                         "state": [Task.State.PENDING, Task.State.DONE],
@@ -286,7 +286,7 @@ def _record(device: Device, runs: list[RunInput], now: datetime) -> list[RunResu
             [
                 AuditEvent(
                     company_id=device.company_id,
-                    action="device_run",
+                    action=AuditAction.DEVICE_RUN,
                     object_type=DeviceRun._meta.label_lower,
                     object_id=str(row.pk),
                     changes={"device": device.pk, "area": row.area_id, "tasks": ids},

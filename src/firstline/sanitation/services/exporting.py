@@ -26,6 +26,7 @@ from firstline.core import exporting
 from firstline.core.services import audit_record
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
+from firstline.sanitation.models import AuditAction
 from firstline.sanitation.selectors import compliance
 
 CHUNK_SITES = 500
@@ -104,7 +105,7 @@ def compliance_export(
             audit_record(
                 actor=actor,
                 company_id=company_id,
-                action="export",
+                action=AuditAction.COMPLIANCE_EXPORT,
                 obj=Company(pk=company_id),
                 changes={
                     "export": "sanitation.compliance",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record
 from firstline.estates.models import Site
-from firstline.sanitation.models import AreaKind, Guide, GuideItem, ItemOverride
+from firstline.sanitation.models import AreaKind, AuditAction, Guide, GuideItem, ItemOverride
 
 GUIDE_SITE_TYPES = ("residential", "office", "industrial", "campus", "hospital")
 ITEM_FIELDS = (
@@ -124,7 +124,7 @@ def guide_publish_version(
         audit_record(
             actor=actor,
             company_id=None,
-            action="sanitation.guide_publish",
+            action=AuditAction.GUIDE_PUBLISH,
             obj=guide,
             changes={"site_type": site_type, "version": guide.version, "items": len(clean)},
         )
@@ -201,7 +201,7 @@ def override_set(*, actor, company_id: int, site_type: str, code: str, **fields)
         audit_record(
             actor=actor,
             company_id=company_id,
-            action="sanitation.override_set",
+            action=AuditAction.OVERRIDE_SET,
             obj=override,
             changes={
                 name: [before.get(name), value]
@@ -218,7 +218,7 @@ def override_delete(*, actor, override: ItemOverride) -> None:
         audit_record(
             actor=actor,
             company_id=override.company_id,
-            action="sanitation.override_delete",
+            action=AuditAction.OVERRIDE_DELETE,
             obj=override,
             changes={"code": override.code, "site_type": override.site_type},
         )

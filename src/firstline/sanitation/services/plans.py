@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from firstline.core.services import audit_record, changes_of, snapshot
-from firstline.sanitation.models import Area, GuideItem, ItemOverride, PlanEntry
+from firstline.sanitation.models import Area, AuditAction, GuideItem, ItemOverride, PlanEntry
 from firstline.sanitation.services.guides import current_guide, frequency_errors, site_type_label
 
 RESOLVED_FIELDS = (
@@ -81,7 +81,7 @@ def area_create(*, actor, site, name: str, kind: str, building=None, device=None
         audit_record(
             actor=actor,
             company_id=site.company_id,
-            action="sanitation.area_create",
+            action=AuditAction.AREA_CREATE,
             obj=area,
             changes=changes_of(area, ["name", "kind", "building_id", "device_id"]),
         )
@@ -107,7 +107,7 @@ def area_edit(*, actor, area: Area, site, **fields) -> Area:
         audit_record(
             actor=actor,
             company_id=area.company_id,
-            action="sanitation.area_edit",
+            action=AuditAction.AREA_EDIT,
             obj=area,
             changes=changes_of(area, watched, before),
         )
@@ -207,7 +207,7 @@ def plan_apply(*, actor, site) -> dict[str, int]:
         audit_record(
             actor=actor,
             company_id=site.company_id,
-            action="sanitation.plan_apply",
+            action=AuditAction.PLAN_APPLY,
             obj=site,
             changes={"guide": f"{guide.site_type} v{guide.version}", **counts},
         )
@@ -249,7 +249,7 @@ def plan_entry_edit(*, actor, entry: PlanEntry, fields: dict) -> PlanEntry:
         audit_record(
             actor=actor,
             company_id=locked.company_id,
-            action="sanitation.plan_entry_edit",
+            action=AuditAction.PLAN_ENTRY_EDIT,
             obj=locked,
             changes=changes_of(locked, watched, before),
         )

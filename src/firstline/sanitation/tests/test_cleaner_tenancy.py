@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from firstline.sanitation.models import Area, Task
+from firstline.sanitation.models import Area, DeviceRun, Task
 from firstline.sanitation.tests.test_completion import furnish
 from firstline.sanitation.urls import cleaner
 from firstline.testing.tenancy import Api, Page, TenancyCases
@@ -16,18 +16,18 @@ from firstline.testing.world import World
 
 @pytest.fixture
 def world(world: World) -> World:
-    for tenant in (world.a, world.b):
+    for tenant in (*world.a.corners, world.b):
         furnish(tenant)
     return world
 
 
 def area_token(t):
     # The QR page is addressed by the area's token, not its id: Page.url reverses `.pk`.
-    return SimpleNamespace(pk=Area.all_tenants.get(company=t.company).qr_token)
+    return SimpleNamespace(pk=Area.all_tenants.get(site=t.site).qr_token)
 
 
 def first_task(t):
-    return Task.all_tenants.filter(company=t.company).order_by("due_at").first()
+    return Task.all_tenants.filter(site=t.site).order_by("due_at").first()
 
 
 class TestCleanerTenancy(TenancyCases):
@@ -43,7 +43,7 @@ class TestCleanerTenancy(TenancyCases):
         ),
     ]
     api = [
-        Api("/api/v1/sanitation/tasks", viewer="cleaner"),
+        Api("/api/v1/sanitation/tasks", viewer="cleaner", site_role="cleaner"),
         Api("/api/v1/sanitation/tasks", viewer="site_manager"),
         Api(
             "/api/v1/sanitation/tasks/{id}/complete",
@@ -53,6 +53,18 @@ class TestCleanerTenancy(TenancyCases):
             body={"batch": "B1"},
         ),
     ]
+    explicit = {"POST /api/v1/sanitation/device-runs": "test_device_runs_take_a_device_token_only"}
+
+
+def test_device_runs_take_a_device_token_only(client, world):
+    """A UV lamp or drone reports with its own token (test_device_runs.py): its site is
+    the device's. Anonymous or a user's session → 401, nothing recorded."""
+    body = {"client_uuid": "6f1c3c52-5d0e-4a9f-9e55-3c1a2b9d8e01", "started_at": "2020-02-01T08:00"}
+    path = "/api/v1/sanitation/device-runs"
+    assert client.post(path, body, content_type="application/json").status_code == 401
+    client.force_login(world.a.users["company_admin"])
+    assert client.post(path, body, content_type="application/json").status_code == 401
+    assert not DeviceRun.all_tenants.exists()
 
 
 def test_every_cleaner_route_is_covered():

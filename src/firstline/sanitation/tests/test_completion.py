@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from firstline.core.models import AuditEvent
-from firstline.sanitation.models import Task
+from firstline.sanitation.models import AuditAction, Task
 from firstline.sanitation.services.completion import task_complete
 from firstline.sanitation.tests.rows import make_area, make_entry, make_task
 
@@ -77,7 +77,7 @@ def test_tap_marks_done_with_batch_and_audit(world, tasks):
     )
     audit = AuditEvent.objects.get(object_type="sanitation.task", object_id=str(task.pk))
     assert (audit.action, audit.actor_id, audit.company_id) == (
-        "complete",
+        AuditAction.TASK_COMPLETE,
         cleaner.pk,
         world.a.company.pk,
     )

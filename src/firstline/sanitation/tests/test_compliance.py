@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from firstline.core.models import AuditAction as CoreAuditAction
 from firstline.orgs.selectors import scope_for_user
 from firstline.sanitation.models import OverdueAlert, Task
 from firstline.sanitation.selectors import compliance
@@ -161,7 +162,9 @@ def test_alert_acknowledge_once_and_audited(world, furnished):
     assert alert_acknowledge(actor=user, alert=alert) is False
     alert.refresh_from_db()
     assert alert.acknowledged_by_id == user.pk and alert.acknowledged_at is not None
-    events = AuditEvent.objects.filter(object_type="sanitation.overduealert", action="acknowledge")
+    events = AuditEvent.objects.filter(
+        object_type="sanitation.overduealert", action=CoreAuditAction.ALERT_ACKNOWLEDGE
+    )
     assert [(e.company_id, e.object_id) for e in events] == [(world.a.company.pk, str(alert.pk))]
 
 

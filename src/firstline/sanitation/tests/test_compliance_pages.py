@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from firstline.core.models import AuditEvent
 from firstline.estates.models import Site
-from firstline.sanitation.models import OverdueAlert, Task
+from firstline.sanitation.models import AuditAction, OverdueAlert, Task
 from firstline.sanitation.tests.rows import make_area, make_entry, make_task
 from firstline.sanitation.tests.test_compliance import NOW, TODAY, furnish
 
@@ -226,7 +226,7 @@ def test_csv_export_streams_the_fixed_layout_and_is_audited(client, world, furni
         ],
         [world.a.site.name, "住宅小区", TODAY.isoformat(), "5", "4", "3", "1", "1", "80.0", "60.0"],
     ]
-    audit = AuditEvent.objects.get(action="export")
+    audit = AuditEvent.objects.get(action=AuditAction.COMPLIANCE_EXPORT)
     assert audit.company_id == world.a.company.pk
     assert audit.changes["export"] == "sanitation.compliance" and audit.changes["format"] == "csv"
 
@@ -241,7 +241,12 @@ def test_xlsx_export_has_the_same_layout(client, world, furnished):
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][0] == "项目" and rows[0][-1] == "按时完成率（%）"
     assert rows[1] == (world.a.site.name, "住宅小区", TODAY.isoformat(), 5, 4, 3, 1, 1, 80, 60)
-    assert AuditEvent.objects.filter(action="export", company_id=world.a.company.pk).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditAction.COMPLIANCE_EXPORT, company_id=world.a.company.pk
+        ).count()
+        == 1
+    )
 
 
 def test_export_rejects_a_bad_format_or_range_and_writes_nothing(client, world, furnished):
@@ -251,7 +256,7 @@ def test_export_rejects_a_bad_format_or_range_and_writes_nothing(client, world, 
     bad = client.get(url, {"format": "csv", "start": "2020-03-01", "end": "2020-02-01"})
     assert bad.status_code == 400
     assert "开始日期不能晚于结束日期" in bad.content.decode()
-    assert not AuditEvent.objects.filter(action="export").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.COMPLIANCE_EXPORT).exists()
 
 
 def test_export_reads_sites_in_chunks(world, furnished, django_assert_num_queries):

@@ -13,18 +13,18 @@ from firstline.testing.world import World
 
 @pytest.fixture
 def world(world: World) -> World:
-    furnish(world.a)
-    furnish(world.b)
+    for tenant in (*world.a.corners, world.b):
+        furnish(tenant)
     return world
 
 
 def alert_of(t):
-    return OverdueAlert.all_tenants.get(company=t.company)
+    return OverdueAlert.all_tenants.get(site=t.site)
 
 
 class TestComplianceTenancy(TenancyCases):
     routes = [
-        Page("sanitation:compliance", viewer="site_manager"),
+        Page("sanitation:compliance", viewer="site_manager", site_field="pk"),
         Page("sanitation:compliance_site", obj=lambda t: t.site),
         Page("sanitation:compliance_export", viewer="site_manager"),
         Page("sanitation:overdue", viewer="site_manager"),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from firstline.access.models import Device
 from firstline.core.api import token_hash
 from firstline.core.models import AuditEvent
-from firstline.sanitation.models import DeviceRun, Task
+from firstline.sanitation.models import AuditAction, DeviceRun, Task
 from firstline.sanitation.services.completion import (
     RunError,
     RunInput,
@@ -83,7 +83,7 @@ def test_a_run_completes_the_earliest_pending_slot_of_each_entry(lift):
         lift["area"].pk,
         1,
     )
-    assert AuditEvent.objects.filter(action="device_run", object_id=str(run.pk)).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.DEVICE_RUN, object_id=str(run.pk)).exists()
 
 
 def test_a_run_before_a_deadline_counts_for_that_slot(lift):

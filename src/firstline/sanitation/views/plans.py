@@ -20,10 +20,10 @@ from django.views import generic
 
 from firstline.core.views import (
     HistoryMixin,
+    ObjectFormView,
     ScopedDetailView,
     ScopedListView,
     ScopedViewMixin,
-    ServiceFormView,
     apply_errors,
 )
 from firstline.estates.models import Site
@@ -183,32 +183,9 @@ class OverrideList(ScopedListView):
         return ctx
 
 
-class ObjectFormMixin(ServiceFormView):
-    """A service form about one scoped object (or none, when creating)."""
-
-    def refine(self, qs):
-        return qs
-
-    @cached_property
-    def object(self):
-        if "pk" not in self.kwargs:
-            return None
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.object}
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(object=self.object, title=self.title, cancel_url=self.cancel_url())
-        return ctx
-
-    def cancel_url(self) -> str:
-        return self.object.get_absolute_url() if self.object else reverse("dashboard")
-
-
-class OverrideFormView(ObjectFormMixin, generic.FormView):
+class OverrideFormView(ObjectFormView):
     model = ItemOverride
+    form_instance = True
     permission = OVERRIDE_PERMISSION
     form_class = OverrideForm
 
@@ -320,8 +297,9 @@ class AreaDetail(HistoryMixin, ScopedDetailView):
         return ctx
 
 
-class AreaFormView(ObjectFormMixin, generic.FormView):
+class AreaFormView(ObjectFormView):
     model = Area
+    form_instance = True
     permission = PLAN_PERMISSION
     form_class = AreaForm
 
@@ -402,8 +380,9 @@ class PlanApply(ScopedViewMixin, generic.View):
         return redirect("sanitation:plan_site", pk=site.pk)
 
 
-class PlanEntryEdit(ObjectFormMixin, generic.FormView):
+class PlanEntryEdit(ObjectFormView):
     model = PlanEntry
+    form_instance = True
     permission = PLAN_PERMISSION
     form_class = PlanEntryForm
 

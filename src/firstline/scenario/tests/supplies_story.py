@@ -23,8 +23,8 @@ def furnish(world):
 
 def person_donor() -> Donor:
     """The donor who is a person: the public must never see its name."""
-    return Donor.objects.get(kind=Donor.Kind.INDIVIDUAL)
+    return Donor.all_tenants.get(kind=Donor.Kind.INDIVIDUAL)
 
 
 def batch_of_person() -> InboundBatch:
-    return InboundBatch.objects.filter(donor=person_donor()).order_by("number").first()
+    return InboundBatch.all_tenants.filter(donor=person_donor()).order_by("number").first()

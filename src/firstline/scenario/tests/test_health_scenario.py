@@ -27,8 +27,8 @@ from firstline.health.models import (
     WorkItem,
 )
 from firstline.orgs.models import RoleAssignment
-from firstline.scenario import ScaleOverride, build_world
 from firstline.scenario.health import DAYS
+from firstline.scenario.world import ScaleOverride, build_world
 
 # The figures of a HealthDailyCount row.
 COUNTS = [
@@ -162,7 +162,7 @@ def check_isolation_cases_with_their_checks_and_alerts(world):
 
 
 def check_active_cases_are_current_reds_and_never_went_out(world):
-    """What the gate will refuse once access/status.py reads health data."""
+    """What the gate will refuse once access/selectors/status.py reads health data."""
     from firstline.access.models import AccessEvent
 
     isolated = set(

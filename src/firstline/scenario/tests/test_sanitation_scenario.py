@@ -13,8 +13,8 @@ from firstline.orgs.selectors import scope_for_user
 from firstline.sanitation.models import Area, DeviceRun, Guide, OverdueAlert, PlanEntry, Task
 from firstline.sanitation.selectors import compliance
 from firstline.sanitation.services.library import LIBRARY
-from firstline.scenario import ScaleOverride, build_world
 from firstline.scenario.sanitation import DAYS
+from firstline.scenario.world import ScaleOverride, build_world
 
 TINY = ScaleOverride(companies=3, sites=10, residents=400, staff=60, batch=150)
 

@@ -18,9 +18,15 @@ from firstline.estates.models import Household, Resident, Site, Staff
 from firstline.geo.models import Division
 from firstline.orgs.models import Association, Company, Membership, RoleAssignment, User
 from firstline.orgs.validators import validate_credit_code
-from firstline.scenario import ScaleOverride, build_world, reset_world
 from firstline.scenario.people import PeopleFactory, name_initials
-from firstline.scenario.world import DEMO_PASSWORD, Sealer, apportion
+from firstline.scenario.world import (
+    DEMO_PASSWORD,
+    ScaleOverride,
+    Sealer,
+    apportion,
+    build_world,
+    reset_world,
+)
 
 TINY = ScaleOverride(companies=3, sites=10, residents=400, staff=60, batch=150)
 
@@ -98,7 +104,7 @@ def test_households_are_rooms_of_residential_buildings(tiny_world):
 
 
 def test_the_real_demo_scale(var_dir):
-    report = build_world(scale="demo", seed=2020)
+    build_world(scale="demo", seed=2020)
 
     assert Company.objects.count() == 24
     assert Site.all_tenants.count() == 100
@@ -108,7 +114,6 @@ def test_the_real_demo_scale(var_dir):
     assert len(districts) == 15
     alone = Resident.all_tenants.filter(lives_alone_elderly=True).count() / 20_000
     assert 0.06 <= alone <= 0.10
-    assert report.seconds < 60
 
 
 # --- determinism ------------------------------------------------------------------------

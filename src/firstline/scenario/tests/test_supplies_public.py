@@ -37,14 +37,14 @@ def test_every_total_is_the_sum_of_its_lines(aid):
     districts = public_selectors.by_district(aid)
     companies, sites = list(public_selectors.by_company(aid)), list(public_selectors.by_site(aid))
 
-    donated = BatchLine.objects.aggregate(q=Sum("quantity"))["q"]
+    donated = BatchLine.all_tenants.aggregate(q=Sum("quantity"))["q"]
     assert donated > 0
     assert head.donated == donated == sum(r["donated"] for r in items)
     assert head.donated == sum(r["donated"] for r in donors)
 
     # Received at destinations, summed here from the entries one by one.
     received, per_district = 0, defaultdict(int)
-    for entry in LedgerEntry.objects.filter(kind="receive").select_related("to_location"):
+    for entry in LedgerEntry.all_tenants.filter(kind="receive").select_related("to_location"):
         if entry.to_location.kind in ("company", "site"):
             received += entry.quantity
             per_district[entry.to_location.division_code[:6]] += entry.quantity
@@ -57,12 +57,12 @@ def test_every_total_is_the_sum_of_its_lines(aid):
     assert {r["code"]: r["received"] for r in districts} == dict(per_district)
     assert {r["name"] for r in districts} == {"江汉区", "武昌区"}
 
-    assert head.batches == InboundBatch.objects.count() == sum(r["batches"] for r in donors)
-    assert head.donors == Donor.objects.count() == len(donors)
+    assert head.batches == InboundBatch.all_tenants.count() == sum(r["batches"] for r in donors)
+    assert head.donors == Donor.all_tenants.count() == len(donors)
     assert head.companies_reached == len(companies) == 2
     assert head.sites_reached == len(sites) == 2
     assert head.districts_reached == len(districts) == 2
-    assert head.entries == LedgerEntry.objects.count()
+    assert head.entries == LedgerEntry.all_tenants.count()
 
 
 def test_the_home_page_prints_the_figures(client, aid):
@@ -80,7 +80,7 @@ def test_the_home_page_prints_the_figures(client, aid):
 
 
 def public_urls() -> list[str]:
-    number = InboundBatch.objects.order_by("number").values_list("number", flat=True).first()
+    number = InboundBatch.all_tenants.order_by("number").values_list("number", flat=True).first()
     return [
         reverse("ledger:home"),
         reverse("ledger:companies"),
@@ -165,11 +165,11 @@ def test_trace_of_a_batch(client, world):
     seqs = [e["seq"] for e in entries]
     assert seqs == sorted(seqs)
     assert seqs == list(
-        LedgerEntry.objects.filter(batch=batch).order_by("seq").values_list("seq", flat=True)
+        LedgerEntry.all_tenants.filter(batch=batch).order_by("seq").values_list("seq", flat=True)
     )
     # Where the units are now adds up to what came in.
     trace = response.context["trace"]
-    given = BatchLine.objects.filter(batch=batch).aggregate(q=Sum("quantity"))["q"]
+    given = BatchLine.all_tenants.filter(batch=batch).aggregate(q=Sum("quantity"))["q"]
     assert sum(r["quantity"] for r in trace.whereabouts_by_kind) == given
     places = list(response.context["where_page"])
     assert sum(r["quantity"] for r in places) == given

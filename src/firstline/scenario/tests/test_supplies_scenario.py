@@ -9,8 +9,8 @@ from django.db.models import Sum
 
 from firstline.estates.models import Site
 from firstline.orgs.models import Company, User
-from firstline.scenario import ScaleOverride, build_world
 from firstline.scenario.supplies import ARTICLE_KINDS, INDIVIDUAL_PUBLIC_NAME
+from firstline.scenario.world import ScaleOverride, build_world
 from firstline.supplies.models import (
     AllocationPlan,
     Balance,
@@ -49,18 +49,18 @@ def test_demo_supplies(settings, tmp_path):
     check_chain_and_balances()
     aid = association_id()
     head = public.headline(aid)
-    assert step.rows["batches"] == head.batches == InboundBatch.objects.count() == 12
-    assert step.rows["donors"] == head.donors == Donor.objects.count() == 10
-    assert step.rows["entries"] == LedgerEntry.objects.count()
+    assert step.rows["batches"] == head.batches == InboundBatch.all_tenants.count() == 12
+    assert step.rows["donors"] == head.donors == Donor.all_tenants.count() == 10
+    assert step.rows["entries"] == LedgerEntry.all_tenants.count()
     assert step.rows["shipments"] == Shipment.all_tenants.count()
 
     # The individual donor is published under its public name only.
-    person = Donor.objects.get(kind=Donor.Kind.INDIVIDUAL)
+    person = Donor.all_tenants.get(kind=Donor.Kind.INDIVIDUAL)
     assert person.public_name == INDIVIDUAL_PUBLIC_NAME != person.name
 
     # The demo donor login speaks for the first donor.
     donor_user = User.objects.get(username="donor_1")
-    assert Donor.objects.filter(account=donor_user).count() == 1
+    assert Donor.all_tenants.filter(account=donor_user).count() == 1
 
     # The demo site: a shipment on the road and an open need.
     first = Site.all_tenants.order_by("pk").first()
@@ -71,12 +71,12 @@ def test_demo_supplies(settings, tmp_path):
     assert Shipment.all_tenants.filter(state=Shipment.State.RECEIVED).exists()
     short = ShipmentLine.all_tenants.exclude(difference_reason="")
     assert all(line.received_quantity < line.quantity for line in short)
-    assert AllocationPlan.objects.filter(state=AllocationPlan.State.APPROVED).exists()
-    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.CONSUME).exists()
-    stock = Balance.objects.filter(location__kind="warehouse").aggregate(q=Sum("quantity"))
+    assert AllocationPlan.all_tenants.filter(state=AllocationPlan.State.APPROVED).exists()
+    assert LedgerEntry.all_tenants.filter(kind=LedgerEntry.Kind.CONSUME).exists()
+    stock = Balance.all_tenants.filter(location__kind="warehouse").aggregate(q=Sum("quantity"))
     assert stock["q"] > 0
     # Directed gifts went only where directed (the ledger refuses otherwise).
-    assert InboundBatch.objects.exclude(directed_company=None).exists()
+    assert InboundBatch.all_tenants.exclude(directed_company=None).exists()
 
 
 def test_wuhan_supplies_reach_every_company_site_and_district(settings, tmp_path):
@@ -89,7 +89,7 @@ def test_wuhan_supplies_reach_every_company_site_and_district(settings, tmp_path
     assert head.batches == step.rows["batches"] == 140
     assert head.donors == step.rows["donors"] == 100
     # The seven kinds of the article, nothing else.
-    codes = set(LedgerEntry.objects.values_list("item__kind", flat=True))
+    codes = set(LedgerEntry.all_tenants.values_list("item__kind", flat=True))
     assert codes == set(ARTICLE_KINDS)
     # Every company and every site got something; all districts the world spans.
     assert head.companies_reached == Company.objects.count() == step.rows["companies_reached"]
@@ -99,8 +99,8 @@ def test_wuhan_supplies_reach_every_company_site_and_district(settings, tmp_path
     assert head.districts_reached == 15 == step.rows["districts_reached"]
     # All allocated, shipped and received: nothing waits in a warehouse or on the road.
     assert not Shipment.all_tenants.exclude(state=Shipment.State.RECEIVED).exists()
-    donated = LedgerEntry.objects.filter(kind="inbound").aggregate(q=Sum("quantity"))["q"]
-    dispatched = LedgerEntry.objects.filter(kind="dispatch").aggregate(q=Sum("quantity"))["q"]
+    donated = LedgerEntry.all_tenants.filter(kind="inbound").aggregate(q=Sum("quantity"))["q"]
+    dispatched = LedgerEntry.all_tenants.filter(kind="dispatch").aggregate(q=Sum("quantity"))["q"]
     assert donated == dispatched
     # The published totals are the sums of their lines.
     assert sum(r["received"] for r in public.by_district(aid)) == head.received

@@ -10,25 +10,31 @@
 - POST  /plans/{id}/approve            approve: commit the needs, make READY shipments
 - POST  /plans/{id}/discard
 
-Needs are tenant rows (`for_scope`); plans are the association's, filtered by
-`associations_for` (an id outside is 404). Endpoints are thin: the services in
-needs.py and allocation.py do the work."""
+Needs are tenant rows and plans the association's, both read through `for_scope`
+(an id outside is 404). Endpoints are thin: the services in needs.py and
+allocation.py do the work."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
-from ninja.errors import HttpError
+from ninja import Field
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 
-from firstline.core.api import ScopedPagination, ScopedRouter, perm_scope
+from firstline.core.api import (
+    Schema,
+    ScopedPagination,
+    ScopedRouter,
+    perm_scope,
+    scoped_object,
+    validation_errors_as_422,
+)
 from firstline.core.roles import Target
+from firstline.core.scope import Scope
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
 from firstline.supplies.models import (
@@ -39,36 +45,12 @@ from firstline.supplies.models import (
     NeedLine,
     Warehouse,
 )
-from firstline.supplies.selectors.coordination import associations_for
+from firstline.supplies.selectors.coordination import COORDINATE, VIEW_ALL
 from firstline.supplies.services import allocation, needs
 
 router = ScopedRouter(tags=["supplies"])
 
 REQUEST = "supplies.request_supplies"
-VIEW_ALL = "supplies.view_all"
-COORDINATE = "supplies.coordinate"
-
-
-def _refusal(exc: DjangoValidationError) -> NinjaValidationError:
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-    return NinjaValidationError(
-        [
-            {
-                "type": "value_error",
-                "loc": ["body", "payload", name] if name else ["body", "payload"],
-                "msg": m,
-            }
-            for name, messages in items
-            for m in messages
-        ]
-    )
-
-
-def _associations(request, perm: str) -> frozenset[int]:
-    ids = associations_for(request.scope, perm)
-    if not ids:
-        raise HttpError(403, "permission denied")
-    return ids
 
 
 # --- needs --------------------------------------------------------------------------------
@@ -101,9 +83,9 @@ class NeedOut(Schema):
 
 
 def _needs(qs):
-    # The lines of needs already in scope: their own rows, read in one extra query.
+    # The needs' lines, through the same scope: one extra query.
     return qs.prefetch_related(
-        Prefetch("lines", queryset=NeedLine.all_tenants.order_by("id"))
+        Prefetch("lines", queryset=NeedLine.objects.for_scope(qs.scope).order_by("id"))
     ).order_by("-requested_at", "-id")
 
 
@@ -149,7 +131,7 @@ def create_need(request, payload: NeedIn):
                     }
                 ]
             )
-    try:
+    with validation_errors_as_422():
         need = needs.need_create(
             actor=request.user,
             scope=request.scope,
@@ -160,8 +142,6 @@ def create_need(request, payload: NeedIn):
             staff_on_duty=payload.staff_on_duty,
             isolation_cases=payload.isolation_cases,
         )
-    except DjangoValidationError as exc:
-        raise _refusal(exc) from None
     return _needs(Need.objects.for_scope(scope)).get(pk=need.pk)
 
 
@@ -200,25 +180,19 @@ class PlanLineOut(Schema):
     quantity: int
 
 
-def _plans(request, perm: str = VIEW_ALL):
-    return AllocationPlan.objects.filter(association_id__in=sorted(_associations(request, perm)))
-
-
 def _plan(request, pk: int, perm: str = VIEW_ALL) -> AllocationPlan:
-    plan = _plans(request, perm).filter(pk=pk).first()
-    if plan is None:
-        raise Http404
-    return plan
+    return scoped_object(request, AllocationPlan, perm, pk)
 
 
 def _with_counts(qs):
     return qs.annotate(line_count=Count("lines"), units=Sum("lines__quantity", default=0))
 
 
-def _detail(plan_id: int) -> dict:
-    plan = _with_counts(AllocationPlan.objects.filter(pk=plan_id)).get()
+def _detail(scope: Scope, plan_id: int) -> dict:
+    plan = _with_counts(AllocationPlan.objects.for_scope(scope).filter(pk=plan_id)).get()
     totals = (
-        AllocationLine.objects.filter(plan_id=plan_id)
+        AllocationLine.objects.for_scope(scope)
+        .filter(plan_id=plan_id)
         .values("item_id")
         .order_by("item_id")
         .annotate(lines=Count("id"), units=Sum("quantity"))
@@ -228,15 +202,19 @@ def _detail(plan_id: int) -> dict:
     return out
 
 
-@router.get("/plans", response=list[PlanOut], operation_id="list_allocation_plans")
-@paginate(ScopedPagination)
-def list_plans(request):
-    return _with_counts(_plans(request)).order_by("-created_at", "-id")
+router.scoped_list(
+    "/plans",
+    AllocationPlan,
+    VIEW_ALL,
+    PlanOut,
+    refine=lambda qs: _with_counts(qs).order_by("-created_at", "-id"),
+    name="list_allocation_plans",
+)
 
 
 @router.get("/plans/{int:pk}", response=PlanDetailOut, operation_id="get_allocation_plan")
 def get_plan(request, pk: int):
-    return _detail(_plan(request, pk).pk)
+    return _detail(perm_scope(request, VIEW_ALL), _plan(request, pk).pk)
 
 
 @router.get(
@@ -245,7 +223,11 @@ def get_plan(request, pk: int):
 @paginate(ScopedPagination)
 def list_plan_lines(request, pk: int):
     plan = _plan(request, pk)
-    return AllocationLine.objects.filter(plan=plan).order_by("item_id", "company_id", "id")
+    return (
+        AllocationLine.objects.for_scope(perm_scope(request, VIEW_ALL))
+        .filter(plan=plan)
+        .order_by("item_id", "company_id", "id")
+    )
 
 
 class ProposeIn(Schema):
@@ -256,13 +238,14 @@ class ProposeIn(Schema):
 
 @router.post("/plans", response=PlanDetailOut, operation_id="propose_allocation_plan")
 def propose_plan(request, payload: ProposeIn):
-    ids = _associations(request, COORDINATE)
-    warehouse = Warehouse.objects.filter(
-        pk=payload.warehouse_id, association_id__in=sorted(ids)
-    ).first()
-    if warehouse is None:
-        raise Http404
-    try:
+    warehouse = scoped_object(
+        request,
+        Warehouse,
+        COORDINATE,
+        payload.warehouse_id,
+        refine=lambda qs: qs.select_related("district"),
+    )
+    with validation_errors_as_422():
         plan = allocation.plan_propose(
             actor=request.user,
             association_id=warehouse.association_id,
@@ -270,9 +253,7 @@ def propose_plan(request, payload: ProposeIn):
             item_ids=payload.item_ids,
             note=payload.note,
         )
-    except DjangoValidationError as exc:
-        raise _refusal(exc) from None
-    return _detail(plan.pk)
+    return _detail(perm_scope(request, COORDINATE), plan.pk)
 
 
 class LineIn(Schema):
@@ -286,16 +267,15 @@ class LineIn(Schema):
 )
 def set_plan_line(request, pk: int, line_id: int, payload: LineIn):
     plan = _plan(request, pk, COORDINATE)
-    line = AllocationLine.objects.filter(plan=plan, pk=line_id).first()
+    scope = perm_scope(request, COORDINATE)
+    line = AllocationLine.objects.for_scope(scope).filter(plan=plan, pk=line_id).first()
     if line is None:
         raise Http404
-    try:
+    with validation_errors_as_422():
         allocation.plan_line_set(
             actor=request.user, plan=plan, line=line, quantity=payload.quantity
         )
-    except DjangoValidationError as exc:
-        raise _refusal(exc) from None
-    return _detail(plan.pk)
+    return _detail(scope, plan.pk)
 
 
 class ShipmentRef(Schema):
@@ -313,11 +293,9 @@ class ApproveOut(Schema):
 @router.post("/plans/{int:pk}/approve", response=ApproveOut, operation_id="approve_allocation_plan")
 def approve_plan(request, pk: int):
     plan = _plan(request, pk, COORDINATE)
-    try:
+    with validation_errors_as_422():
         shipments = allocation.plan_approve(actor=request.user, plan=plan)
-    except DjangoValidationError as exc:
-        raise _refusal(exc) from None
-    return {"plan": _detail(plan.pk), "shipments": shipments}
+    return {"plan": _detail(perm_scope(request, COORDINATE), plan.pk), "shipments": shipments}
 
 
 @router.post(
@@ -325,8 +303,6 @@ def approve_plan(request, pk: int):
 )
 def discard_plan(request, pk: int):
     plan = _plan(request, pk, COORDINATE)
-    try:
+    with validation_errors_as_422():
         allocation.plan_discard(actor=request.user, plan=plan)
-    except DjangoValidationError as exc:
-        raise _refusal(exc) from None
-    return _detail(plan.pk)
+    return _detail(perm_scope(request, COORDINATE), plan.pk)

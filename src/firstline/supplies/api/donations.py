@@ -7,53 +7,34 @@
 - GET  /stock                 balances: a coordinator's whole association, a company or
                               site user their own stores and sites
 
-Association rows are filtered by `associations_for`; an id outside is 404. Lists are
-paginated and run a fixed number of queries."""
+Association rows are read through `for_scope` (the models declare the association's
+path); an id outside is 404. Lists are paginated and run a fixed number of queries."""
 
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
-from django.http import Http404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query
 from ninja.errors import HttpError
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 
-from firstline.core.api import ScopedPagination
-from firstline.supplies.models import Campaign, Donor, Item, Location, Pledge, Warehouse
+from firstline.core.api import (
+    Schema,
+    ScopedPagination,
+    ScopedRouter,
+    perm_scope,
+    scoped_object,
+    unprocessable,
+    validation_errors_as_422,
+)
+from firstline.core.scope import Scope
+from firstline.supplies.models import Campaign, Donor, InboundBatch, Item, Pledge, Warehouse
 from firstline.supplies.selectors import donations as donations_selectors
-from firstline.supplies.selectors.coordination import associations_for
-from firstline.supplies.selectors.stock import scoped_locations
+from firstline.supplies.selectors.coordination import COORDINATE, VIEW_ALL
 from firstline.supplies.services import donations as donations_services
 
-router = Router(tags=["supplies"])
+router = ScopedRouter(tags=["supplies"])
 
-VIEW_ALL = "supplies.view_all"
-COORDINATE = "supplies.coordinate"
 VIEW_STOCK = "supplies.view_stock"
-
-
-def _associations(request, perm: str) -> frozenset[int]:
-    ids = associations_for(request.scope, perm)
-    if not ids:
-        raise HttpError(403, "permission denied")
-    return ids
-
-
-def _refusal(exc: DjangoValidationError) -> NinjaValidationError:
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-    return NinjaValidationError(
-        [
-            {
-                "type": "value_error",
-                "loc": ["body", "payload", name] if name else ["body", "payload"],
-                "msg": m,
-            }
-            for name, messages in items
-            for m in messages
-        ]
-    )
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -169,31 +150,27 @@ def items(request):
     return donations_selectors.items()
 
 
-@router.get(
+router.scoped_list(
     "/donors",
-    response=list[DonorOut],
-    operation_id="list_supplies_donors",
-    summary="Donors (coordinator)",
+    Donor,
+    VIEW_ALL,
+    DonorOut,
+    refine=lambda qs: qs.order_by("name", "id"),
+    name="list_supplies_donors",
 )
-@paginate(ScopedPagination)
-def donors(request):
-    return donations_selectors.donors(_associations(request, VIEW_ALL))
-
-
-@router.get(
+router.scoped_list(
     "/batches",
-    response=list[BatchOut],
-    operation_id="list_supplies_batches",
-    summary="Inbound batches (coordinator)",
+    InboundBatch,
+    VIEW_ALL,
+    BatchOut,
+    refine=donations_selectors.batch_rows,
+    name="list_supplies_batches",
 )
-@paginate(ScopedPagination)
-def batches(request):
-    return donations_selectors.batches(_associations(request, VIEW_ALL))
 
 
-def _detail(batch):
+def _detail(scope: Scope, batch):
     """The batch with its lines loaded (item and lot joined), for BatchDetailOut."""
-    batch.line_rows = list(donations_selectors.batch_lines(batch))
+    batch.line_rows = list(donations_selectors.batch_lines(scope, batch))
     return batch
 
 
@@ -204,20 +181,17 @@ def _detail(batch):
     summary="One inbound batch with its lines (404 outside your association)",
 )
 def batch_detail(request, pk: int):
-    batch = donations_selectors.batch_for(_associations(request, VIEW_ALL), pk)
-    if batch is None:
-        raise Http404
-    return _detail(batch)
+    batch = scoped_object(request, InboundBatch, VIEW_ALL, pk, donations_selectors.batch_detail)
+    return _detail(perm_scope(request, VIEW_ALL), batch)
 
 
-def _own(model, ids, pk, field):
-    """A row of the caller's associations by id, or a 422 naming the field."""
+def _own(qs, pk, field):
+    """A row of the caller's scoped queryset by id, or a 422 naming the field."""
     if pk is None:
         return None
-    lookup = "donor__association_id__in" if model is Pledge else "association_id__in"
-    obj = model.objects.filter(**{lookup: sorted(ids)}, pk=pk).first()
+    obj = qs.filter(pk=pk).first()
     if obj is None:
-        raise _refusal(DjangoValidationError({field: "不存在。"}))
+        raise unprocessable(DjangoValidationError({field: "不存在。"}))
     return obj
 
 
@@ -228,9 +202,13 @@ def _own(model, ids, pk, field):
     summary="Receive an inbound batch: lines posted donor → warehouse, all or nothing",
 )
 def batch_receive(request, payload: BatchIn):
-    ids = _associations(request, COORDINATE)
-    donor = _own(Donor, ids, payload.donor_id, "donor_id")
-    warehouse = _own(Warehouse, ids, payload.warehouse_id, "warehouse_id")
+    scope = perm_scope(request, COORDINATE)
+    donor = _own(Donor.objects.for_scope(scope), payload.donor_id, "donor_id")
+    warehouse = _own(
+        Warehouse.objects.for_scope(scope).select_related("district"),
+        payload.warehouse_id,
+        "warehouse_id",
+    )
     catalogue = {
         i.code: i for i in Item.objects.filter(code__in=[x.item_code for x in payload.lines])
     }
@@ -238,7 +216,7 @@ def batch_receive(request, payload: BatchIn):
     for row, line in enumerate(payload.lines, start=1):
         item = catalogue.get(line.item_code)
         if item is None:
-            raise _refusal(
+            raise unprocessable(
                 DjangoValidationError({"lines": f"第 {row} 行：物资编码 {line.item_code} 不存在。"})
             )
         lines.append(donations_services.Line(item, line.lot_no, line.expiry, line.quantity))
@@ -247,22 +225,20 @@ def batch_receive(request, payload: BatchIn):
         payload.directed_site_id,
         payload.directed_division_code.strip(),
     )
-    try:
+    with validation_errors_as_422():
         batch = donations_services.batch_receive(
             actor=request.user,
             association_id=donor.association_id,
             donor=donor,
             warehouse=warehouse,
             lines=lines,
-            campaign=_own(Campaign, ids, payload.campaign_id, "campaign_id"),
-            pledge=_own(Pledge, ids, payload.pledge_id, "pledge_id"),
+            campaign=_own(Campaign.objects.for_scope(scope), payload.campaign_id, "campaign_id"),
+            pledge=_own(Pledge.objects.for_scope(scope), payload.pledge_id, "pledge_id"),
             direction=direction if direction != donations_services.Direction() else None,
             received_at=payload.received_at,
             note=payload.note,
         )
-    except DjangoValidationError as exc:
-        raise _refusal(exc) from None
-    return _detail(donations_selectors.batch_for(ids, batch.pk))
+    return _detail(scope, donations_selectors.batch_for(scope, batch.pk))
 
 
 @router.get(
@@ -273,18 +249,15 @@ def batch_receive(request, payload: BatchIn):
 )
 @paginate(ScopedPagination)
 def stock(request, params: Query[StockFilter]):
-    condition = Q(pk__in=[])
-    if ids := associations_for(request.scope, VIEW_ALL):
-        condition |= Q(pk__in=donations_selectors.association_locations(ids).values("pk"))
-    own = request.scope.for_perm(VIEW_STOCK)
-    if own.grants:
-        condition |= Q(pk__in=scoped_locations(own).values("pk"))
-    if not ids and not own.grants:
+    """A coordinator reads its association's stock, a company or site user its own
+    stores' and sites': one scope of both kinds of grant."""
+    scope = request.scope.for_any_perm(VIEW_ALL, VIEW_STOCK)
+    if not scope.grants:
         raise HttpError(403, "permission denied")
-    locations = Location.objects.filter(condition)
+    locations = donations_selectors.locations(scope)
     if params.location_id:
         locations = locations.filter(pk=params.location_id)
-    qs = donations_selectors.balances(locations, kind=params.location_kind)
+    qs = donations_selectors.balances(scope, locations, kind=params.location_kind)
     if params.item_code:
         qs = qs.filter(item__code=params.item_code)
     return qs

@@ -1,15 +1,16 @@
 """The public ledger over the API (/api/v1/supplies/public/…), with no login
 (`auth=None` on each operation overrides the API's global auth): the same figures
-and traces as /ledger/, from supplies/public.py. No personal data."""
+and traces as /ledger/, from supplies/selectors/public.py. No personal data."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from pydantic import Field
 
+from firstline.core.api import Schema
 from firstline.supplies.selectors import public
 
 router = Router(tags=["supplies: public ledger"])

@@ -1,33 +1,39 @@
 """Shipments, receipts and use in the API (under /api/v1/supplies/):
 
 - GET  /shipments?state=&company_id=       scoped, paginated: a company's or site's
-                                           own; a coordinator's member companies'
+                                           own; a coordinator's, those its ledger sent
 - GET  /shipments/{id}                     with its lines (404 outside the scope)
 - POST /shipments/{id}/dispatch            coordinator: READY → IN_TRANSIT
 - POST /shipments/{id}/receive             receiving company/site: {lines: [{line_id,
                                            received_quantity, reason}]}
 - POST /sites/{id}/consumption             {lines: [{item_code, quantity}], reason}
 
-Thin: each write is one service of supplies/shipments.py; its ValidationError
+Thin: each write is one service of supplies/services/shipments.py; its ValidationError
 answers 422 naming the field or the line."""
 
 from datetime import datetime
 from typing import Annotated
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Schema
+from ninja import Field, Query
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 
-from firstline.core.api import ScopedPagination, ScopedRouter, perm_scope
+from firstline.core.api import (
+    Schema,
+    ScopedPagination,
+    ScopedRouter,
+    perm_scope,
+    validation_errors_as_422,
+)
+from firstline.core.scope import Scope
 from firstline.estates.models import Site
 from firstline.orgs.api import AUTH
 from firstline.supplies.models import Item, Shipment, ShipmentLine
-from firstline.supplies.selectors.coordination import associations_for, member_company_ids
+from firstline.supplies.selectors.coordination import COORDINATE, VIEW_ALL
 from firstline.supplies.services.shipments import (
     consumption_record,
     shipment_dispatch,
@@ -35,8 +41,6 @@ from firstline.supplies.services.shipments import (
 )
 
 VIEW_STOCK = "supplies.view_stock"
-VIEW_ALL = "supplies.view_all"
-COORDINATE = "supplies.coordinate"
 RECEIVE = "supplies.receive_shipment"
 CONSUME = "supplies.record_consumption"
 RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -78,54 +82,26 @@ class ShipmentFilter(Schema):
     company_id: int | None = None
 
 
-def _visible(request, *, coordinate: bool = False):
-    """Shipments the caller may see: its companies' and sites' (for_scope), and for a
-    coordinator the member companies' of its associations. Nothing at all → 403."""
-    associations = associations_for(request.scope, COORDINATE if coordinate else VIEW_ALL)
-    own_scope = request.scope.for_perm(VIEW_STOCK)
-    if coordinate:
-        if not associations:
-            raise HttpError(403, "permission denied")
-        return Shipment.all_tenants.filter(
-            company_id__in=member_company_ids(associations),
-            from_location__association_id__in=sorted(associations),
-        )
-    if associations:
-        cross = Shipment.all_tenants.filter(
-            company_id__in=member_company_ids(associations),
-            from_location__association_id__in=sorted(associations),
-        )
-        if own_scope.grants:
-            own = Shipment.objects.for_scope(own_scope).values("pk")
-            return Shipment.all_tenants.filter(pk__in=own) | cross
-        return cross
-    if not own_scope.grants:
+def _scope(request) -> Scope:
+    """Who may read shipments: companies and sites their own (view_stock), a
+    coordinator those its ledger sent (view_all). Neither → 403."""
+    scope = request.scope.for_any_perm(VIEW_STOCK, VIEW_ALL)
+    if not scope.grants:
         raise HttpError(403, "permission denied")
-    return Shipment.objects.for_scope(own_scope)
+    return scope
 
 
 def _shown(qs):
     return qs.select_related("company", "to_location").order_by("-created_at", "-id")
 
 
-def _detail(pk: int) -> Shipment:
+def _detail(scope: Scope, pk: int) -> Shipment:
     """The shipment with its lines (item and batch joined): three queries."""
-    lines = ShipmentLine.all_tenants.select_related("item", "batch").order_by("pk")
+    lines = ShipmentLine.objects.for_scope(scope).select_related("item", "batch").order_by("pk")
     return (
-        _shown(Shipment.all_tenants.filter(pk=pk))
+        _shown(Shipment.objects.for_scope(scope).filter(pk=pk))
         .prefetch_related(Prefetch("lines", queryset=lines))
         .get()
-    )
-
-
-def _refusal(exc: DjangoValidationError) -> NinjaValidationError:
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
-    return NinjaValidationError(
-        [
-            {"type": "value_error", "loc": ["body", name] if name else ["body"], "msg": m}
-            for name, messages in items
-            for m in messages
-        ]
     )
 
 
@@ -138,7 +114,7 @@ def _refusal(exc: DjangoValidationError) -> NinjaValidationError:
 )
 @paginate(ScopedPagination)
 def shipment_list(request, params: Query[ShipmentFilter]):
-    qs = _visible(request)
+    qs = Shipment.objects.for_scope(_scope(request))
     if params.state:
         qs = qs.filter(state=params.state)
     if params.company_id:
@@ -154,9 +130,10 @@ def shipment_list(request, params: Query[ShipmentFilter]):
     summary="One shipment with its lines (404 outside your scope)",
 )
 def shipment_detail(request, pk: int):
-    if not _visible(request).filter(pk=pk).exists():
+    scope = _scope(request)
+    if not Shipment.objects.for_scope(scope).filter(pk=pk).exists():
         raise Http404
-    return _detail(pk)
+    return _detail(scope, pk)
 
 
 @router.post(
@@ -167,14 +144,13 @@ def shipment_detail(request, pk: int):
     summary="Dispatch a READY shipment (coordinator; a repeat changes nothing)",
 )
 def shipment_dispatch_api(request, pk: int):
-    shipment = _visible(request, coordinate=True).filter(pk=pk).only("id").first()
+    scope = perm_scope(request, COORDINATE)
+    shipment = Shipment.objects.for_scope(scope).filter(pk=pk).only("id").first()
     if shipment is None:
         raise Http404
-    try:
+    with validation_errors_as_422():
         shipment_dispatch(actor=request.user, shipment=shipment)
-    except DjangoValidationError as exc:
-        raise _refusal(exc) from None
-    return _detail(pk)
+    return _detail(scope, pk)
 
 
 class ReceivedLineIn(Schema):
@@ -200,13 +176,11 @@ def shipment_receive_api(request, pk: int, payload: ReceiveIn):
     if shipment is None:
         raise Http404
     received = {line.line_id: (line.received_quantity, line.reason) for line in payload.lines}
-    try:
+    with validation_errors_as_422():
         shipment_receive(
             actor=request.user, scope=request.scope, shipment=shipment, received=received
         )
-    except DjangoValidationError as exc:
-        raise _refusal(exc) from None
-    return _detail(pk)
+    return _detail(scope, pk)
 
 
 class UsedLineIn(Schema):
@@ -251,14 +225,14 @@ def consumption_api(request, pk: int, payload: ConsumptionIn):
             [
                 {
                     "type": "value_error",
-                    "loc": ["body", "lines", index, "item_code"],
+                    "loc": ["body", "payload", "lines", index, "item_code"],
                     "msg": _("物资编码 %(code)s 不存在。") % {"code": line.item_code},
                 }
                 for index, line in enumerate(payload.lines)
                 if line.item_code in unknown
             ]
         )
-    try:
+    with validation_errors_as_422():
         entries = consumption_record(
             actor=request.user,
             scope=request.scope,
@@ -266,8 +240,6 @@ def consumption_api(request, pk: int, payload: ConsumptionIn):
             lines=[(items[line.item_code], line.quantity) for line in payload.lines],
             reason=payload.reason,
         )
-    except DjangoValidationError as exc:
-        raise _refusal(exc) from None
     codes_by_id = {item.pk: code for code, item in items.items()}
     return {
         "site_id": site.pk,

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from firstline.core.roles import Target
+from firstline.core.scope import Scope
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
 from firstline.supplies.models import Item, Warehouse
@@ -102,11 +103,11 @@ class ProposeForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
 
-    def __init__(self, *args, association_ids, **kwargs):
+    def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["warehouse"].queryset = Warehouse.objects.filter(
-            association_id__in=sorted(association_ids)
-        ).select_related("district")
+        self.fields["warehouse"].queryset = Warehouse.objects.for_scope(scope).select_related(
+            "district"
+        )
 
 
 class LineQuantityForm(forms.Form):

@@ -1,13 +1,14 @@
 """Forms of the donation and stock pages. They validate input and limit every
-choice to the associations the coordinator acts for (or, for a company user, to
-the locations their scope reaches); the services in donations.py write."""
+choice to the coordinator's scope (`for_scope`), or for a company user to the
+locations their scope reaches; the services in donations.py write."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from firstline.core.roles import Role
+from firstline.core.roles import Role, Target
+from firstline.core.scope import Scope
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Company, User
@@ -21,7 +22,7 @@ from firstline.supplies.models import (
     QualityDocument,
     Warehouse,
 )
-from firstline.supplies.selectors.coordination import member_company_ids
+from firstline.supplies.selectors.coordination import member_sites_across_companies
 from firstline.supplies.services.donations import Direction
 
 
@@ -37,10 +38,10 @@ def _style(form: forms.BaseForm) -> None:
 
 
 class AssociationForm(forms.Form):
-    """A form whose choices come from the associations the user acts for."""
+    """A form whose choices come from the coordinator's scope."""
 
-    def __init__(self, *args, association_ids, instance=None, **kwargs):
-        self.association_ids = sorted(association_ids)
+    def __init__(self, *args, scope: Scope, instance=None, **kwargs):
+        self.scope = scope
         self.instance = instance
         super().__init__(*args, **kwargs)
         self.limit()
@@ -57,7 +58,7 @@ class DirectionFields(forms.Form):
         label=_("定向企业"), queryset=Company.objects.none(), required=False
     )
     directed_site = forms.ModelChoiceField(
-        label=_("定向项目"), queryset=Site.all_tenants.none(), required=False
+        label=_("定向项目"), queryset=Site.objects.none(), required=False
     )
     directed_division_code = forms.CharField(
         label=_("定向区划代码"),
@@ -66,15 +67,11 @@ class DirectionFields(forms.Form):
         help_text=_("定向到某区划的全部项目时填写，如 420103；三项最多填一项，都不填为非定向。"),
     )
 
-    def limit_direction(self, association_ids) -> None:
-        members = member_company_ids(association_ids)
-        self.fields["directed_company"].queryset = Company.objects.filter(pk__in=members).order_by(
-            "name"
+    def limit_direction(self, scope: Scope) -> None:
+        self.fields["directed_company"].queryset = Company.objects.for_scope(scope).order_by("name")
+        self.fields["directed_site"].queryset = member_sites_across_companies(scope).order_by(
+            "name", "id"
         )
-        # The coordinator's one cross-tenant read: sites of the member companies.
-        self.fields["directed_site"].queryset = Site.all_tenants.filter(
-            company_id__in=members
-        ).order_by("name", "id")
 
     def direction(self) -> Direction:
         data = self.cleaned_data
@@ -105,7 +102,7 @@ class DonorForm(AssociationForm):
         self.fields["account"].queryset = (
             User.objects.filter(
                 role_assignments__role=Role.DONOR,
-                role_assignments__association_id__in=self.association_ids,
+                role_assignments__association_id__in=sorted(self.scope.ids(Target.ASSOCIATION)),
             )
             .distinct()
             .order_by("username")
@@ -153,14 +150,10 @@ class PledgeForm(DirectionFields, AssociationForm):
     field_order = ["donor", "item", "quantity", "campaign"]
 
     def limit(self):
-        self.fields["donor"].queryset = Donor.objects.filter(
-            association_id__in=self.association_ids
-        )
+        self.fields["donor"].queryset = Donor.objects.for_scope(self.scope)
         self.fields["item"].queryset = Item.objects.filter(active=True)
-        self.fields["campaign"].queryset = Campaign.objects.filter(
-            association_id__in=self.association_ids
-        )
-        self.limit_direction(self.association_ids)
+        self.fields["campaign"].queryset = Campaign.objects.for_scope(self.scope)
+        self.limit_direction(self.scope)
 
 
 class BatchForm(DirectionFields, AssociationForm):
@@ -186,17 +179,21 @@ class BatchForm(DirectionFields, AssociationForm):
     field_order = ["donor", "warehouse", "campaign", "pledge", "received_at"]
 
     def limit(self):
-        ids = self.association_ids
-        self.fields["donor"].queryset = Donor.objects.filter(association_id__in=ids)
-        self.fields["warehouse"].queryset = Warehouse.objects.filter(association_id__in=ids)
-        self.fields["campaign"].queryset = Campaign.objects.filter(association_id__in=ids)
-        self.fields["pledge"].queryset = Pledge.objects.filter(
-            donor__association_id__in=ids, state=Pledge.State.PLEDGED
-        ).select_related("donor", "item")
+        scope = self.scope
+        self.fields["donor"].queryset = Donor.objects.for_scope(scope)
+        self.fields["warehouse"].queryset = Warehouse.objects.for_scope(scope).select_related(
+            "district"
+        )
+        self.fields["campaign"].queryset = Campaign.objects.for_scope(scope)
+        self.fields["pledge"].queryset = (
+            Pledge.objects.for_scope(scope)
+            .filter(state=Pledge.State.PLEDGED)
+            .select_related("donor", "item")
+        )
         self.fields["pledge"].label_from_instance = lambda p: (
             f"{p.donor.name} · {p.item.name} × {p.quantity}"
         )
-        self.limit_direction(ids)
+        self.limit_direction(scope)
 
     def clean(self):
         data = super().clean()
@@ -249,12 +246,13 @@ class AdjustForm(AssociationForm):
     reason = forms.CharField(label=_("原因"), max_length=200)
 
     def limit(self):
-        ids = self.association_ids
-        self.fields["location"].queryset = Location.objects.filter(
-            association_id__in=ids, virtual=False
-        ).order_by("kind", "public_name")
+        self.fields["location"].queryset = (
+            Location.objects.for_scope(self.scope)
+            .filter(virtual=False)
+            .order_by("kind", "public_name")
+        )
         self.fields["item"].queryset = Item.objects.all()
-        self.fields["batch"].queryset = InboundBatch.objects.filter(association_id__in=ids)
+        self.fields["batch"].queryset = InboundBatch.objects.for_scope(self.scope)
 
 
 class TransferForm(forms.Form):

@@ -1,6 +1,6 @@
 """Forms of the shipment pages: signing for a shipment line by line, and recording
 what a site used. They check the input and put each message on its line; the
-services (supplies/shipments.py) check again and write."""
+services (supplies/services/shipments.py) check again and write."""
 
 from __future__ import annotations
 

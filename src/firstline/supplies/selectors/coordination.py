@@ -1,11 +1,11 @@
-"""Who may see what on the association's side of supplies.
+"""Who coordinates which association, and the coordinator's one read across tenants.
 
-Donors, campaigns, warehouses, batches, the ledger and allocation plans belong to an
-association, not to a company, so `for_scope` (which filters by company and site
-grants) does not reach them. The coordinator's pages filter by the associations this
-module returns, and read the companies' needs and shipments across tenants only for
-the member companies of those associations: the one deliberate cross-tenant read of
-this app, in one place."""
+The association's own rows (donors, campaigns, warehouses, batches, the ledger,
+allocation plans) and the member companies' needs and shipments are read through
+`Model.objects.for_scope(scope)` like every tenant row: their models declare the
+association's path (supplies/models.py). What is left here: which associations a
+user acts for (where a new row goes, whether to offer an action), and the member
+companies' sites a directed gift may name."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from django.db.models import QuerySet
 
 from firstline.core.roles import Target
 from firstline.core.scope import Scope
+from firstline.estates.models import Site
 from firstline.orgs.models import Membership
-from firstline.supplies.models import Donor
+
+VIEW_ALL = "supplies.view_all"
+COORDINATE = "supplies.coordinate"
 
 
-def associations_for(scope: Scope, perm: str = "supplies.view_all") -> frozenset[int]:
+def associations_for(scope: Scope, perm: str = VIEW_ALL) -> frozenset[int]:
     """The associations whose supplies the user may see (or act on, with another perm)."""
     return frozenset(int(pk) for pk in scope.for_perm(perm).ids(Target.ASSOCIATION))
 
@@ -31,6 +34,9 @@ def member_company_ids(association_ids) -> QuerySet:
     )
 
 
-def donors_for(user) -> QuerySet[Donor]:
-    """The donors a donor login speaks for (Donor.account)."""
-    return Donor.objects.filter(account_id=user.pk)
+def member_sites_across_companies(scope: Scope) -> QuerySet[Site]:
+    """The sites of the member companies of the scope's associations: what a donor may
+    direct a gift to. Across tenants by design (Site has no association path, so no
+    other page of an association role lists sites); names only are shown."""
+    members = member_company_ids(scope.ids(Target.ASSOCIATION))
+    return Site.all_tenants.filter(company_id__in=members)

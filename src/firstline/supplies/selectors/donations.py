@@ -1,16 +1,15 @@
 """Reads for the donation and stock pages and the API, with their joins decided so a
 page runs the same number of queries whatever the data size.
 
-Association-level rows are filtered by the association ids the caller acts for
-(`coordination.associations_for`); company users' stock goes through
-`stock.scoped_locations`. Nothing here reads without one of the two."""
+Every read takes the caller's scope and starts from `Model.objects.for_scope`: a
+coordinator reaches its association's rows, a company or site user the locations,
+balances and entries of its own stores and sites. The catalogue is shared."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db.models import Count, Q, QuerySet, Sum
 
+from firstline.core.scope import Scope
 from firstline.supplies.models import (
     Balance,
     BatchLine,
@@ -27,94 +26,111 @@ from firstline.supplies.models import (
 from firstline.supplies.services import ledger
 
 
-def _ids(association_ids: Iterable[int]) -> list[int]:
-    return sorted(association_ids)
-
-
 def items() -> QuerySet[Item]:
     return Item.objects.order_by("code")
 
 
-def donors(association_ids) -> QuerySet[Donor]:
-    return Donor.objects.filter(association_id__in=_ids(association_ids)).order_by("name", "id")
+def donors(scope: Scope) -> QuerySet[Donor]:
+    return Donor.objects.for_scope(scope).order_by("name", "id")
 
 
-def campaigns(association_ids) -> QuerySet[Campaign]:
-    return Campaign.objects.filter(association_id__in=_ids(association_ids)).order_by(
-        "-starts_on", "id"
-    )
+def campaigns(scope: Scope) -> QuerySet[Campaign]:
+    return Campaign.objects.for_scope(scope).order_by("-starts_on", "id")
 
 
-def warehouses(association_ids) -> QuerySet[Warehouse]:
+def warehouses(scope: Scope) -> QuerySet[Warehouse]:
+    return Warehouse.objects.for_scope(scope).select_related("district").order_by("name", "id")
+
+
+def pledges(scope: Scope) -> QuerySet[Pledge]:
     return (
-        Warehouse.objects.filter(association_id__in=_ids(association_ids))
-        .select_related("district")
-        .order_by("name", "id")
-    )
-
-
-def pledges(association_ids) -> QuerySet[Pledge]:
-    return (
-        Pledge.objects.filter(donor__association_id__in=_ids(association_ids))
+        Pledge.objects.for_scope(scope)
         .select_related("donor", "item", "campaign")
         .order_by("-pledged_at", "-id")
     )
 
 
-def batches(association_ids) -> QuerySet[InboundBatch]:
+def batch_rows(qs: QuerySet[InboundBatch]) -> QuerySet[InboundBatch]:
+    """A batch list's joins and sums, on a scoped queryset."""
     return (
-        InboundBatch.objects.filter(association_id__in=_ids(association_ids))
-        .select_related("donor", "warehouse", "campaign")
+        qs.select_related("donor", "warehouse", "campaign")
         .annotate(units=Sum("lines__quantity"), line_count=Count("lines"))
         .order_by("-number")
     )
 
 
-def batch_for(association_ids, pk) -> InboundBatch | None:
-    return (
-        InboundBatch.objects.filter(association_id__in=_ids(association_ids), pk=pk)
-        .select_related(
-            "donor", "warehouse", "campaign", "pledge", "directed_company", "directed_site"
-        )
-        .first()
+def batches(scope: Scope) -> QuerySet[InboundBatch]:
+    return batch_rows(InboundBatch.objects.for_scope(scope))
+
+
+def batch_detail(qs: QuerySet[InboundBatch]) -> QuerySet[InboundBatch]:
+    """A batch page's joins, on a scoped queryset."""
+    return qs.select_related(
+        "donor", "warehouse", "campaign", "pledge", "directed_company", "directed_site"
     )
 
 
-def batch_lines(batch) -> QuerySet[BatchLine]:
-    return BatchLine.objects.filter(batch=batch).select_related("item", "lot").order_by("id")
+def batch_for(scope: Scope, pk) -> InboundBatch | None:
+    return batch_detail(InboundBatch.objects.for_scope(scope)).filter(pk=pk).first()
 
 
-def batch_documents(batch) -> QuerySet[QualityDocument]:
-    return QualityDocument.objects.filter(batch=batch).order_by("-uploaded_at", "-id")
+def batch_lines(scope: Scope, batch) -> QuerySet[BatchLine]:
+    return (
+        BatchLine.objects.for_scope(scope)
+        .filter(batch=batch)
+        .select_related("item", "lot")
+        .order_by("id")
+    )
 
 
-def batch_entries(batch) -> QuerySet[LedgerEntry]:
+def batch_documents(scope: Scope, batch) -> QuerySet[QualityDocument]:
+    return (
+        QualityDocument.objects.for_scope(scope).filter(batch=batch).order_by("-uploaded_at", "-id")
+    )
+
+
+def batch_entries(scope: Scope, batch) -> QuerySet[LedgerEntry]:
     """Where the batch went: its entries, in chain order."""
     return (
-        LedgerEntry.objects.filter(batch=batch)
+        LedgerEntry.objects.for_scope(scope)
+        .filter(batch=batch)
         .select_related("item", "from_location", "to_location")
         .order_by("seq")
     )
 
 
-def location_entries(location) -> QuerySet[LedgerEntry]:
+def location_entries(scope: Scope, location) -> QuerySet[LedgerEntry]:
     return (
-        LedgerEntry.objects.filter(Q(from_location=location) | Q(to_location=location))
+        LedgerEntry.objects.for_scope(scope)
+        .filter(Q(from_location=location) | Q(to_location=location))
         .select_related("item", "batch", "from_location", "to_location")
         .order_by("-seq")
     )
 
 
-def association_locations(association_ids) -> QuerySet[Location]:
-    """The real places of the association's ledger (warehouses, transit, company stores, sites)."""
-    return Location.objects.filter(
-        association_id__in=_ids(association_ids), virtual=False
-    ).order_by("kind", "public_name", "id")
+def locations(scope: Scope) -> QuerySet[Location]:
+    """The real places the scope reaches: a coordinator's whole ledger (warehouses,
+    transit, company stores, sites), a company's store and sites, a site's own."""
+    return (
+        Location.objects.for_scope(scope)
+        .filter(virtual=False)
+        .order_by("kind", "public_name", "id")
+    )
 
 
-def balances(locations: QuerySet[Location], *, item_id=None, kind=None) -> QuerySet[Balance]:
-    """Stock on hand by location, item and batch (zero rows left out), names joined."""
-    qs = Balance.objects.filter(location__in=locations, virtual=False).exclude(quantity=0)
+def balances(
+    scope: Scope, locations: QuerySet[Location], *, item_id=None, kind=None
+) -> QuerySet[Balance]:
+    """Stock on hand at `locations`, as `on_hand`."""
+    return on_hand(
+        Balance.objects.for_scope(scope).filter(location__in=locations), item_id=item_id, kind=kind
+    )
+
+
+def on_hand(qs: QuerySet[Balance], *, item_id=None, kind=None) -> QuerySet[Balance]:
+    """Stock on hand by location, item and batch (zero and virtual rows left out), names
+    joined, on a scoped queryset."""
+    qs = qs.filter(virtual=False).exclude(quantity=0)
     if item_id:
         qs = qs.filter(item_id=item_id)
     if kind:
@@ -124,9 +140,9 @@ def balances(locations: QuerySet[Location], *, item_id=None, kind=None) -> Query
     )
 
 
-def totals_by_location(locations: QuerySet[Location], *, item_id=None) -> list[dict]:
+def totals_by_location(scope: Scope, locations: QuerySet[Location], *, item_id=None) -> list[dict]:
     """Units on hand per location and item, one aggregate query."""
-    qs = Balance.objects.filter(location__in=locations, virtual=False)
+    qs = Balance.objects.for_scope(scope).filter(location__in=locations, virtual=False)
     if item_id:
         qs = qs.filter(item_id=item_id)
     return list(
@@ -144,24 +160,25 @@ def totals_by_location(locations: QuerySet[Location], *, item_id=None) -> list[d
     )
 
 
-def reconciliation(association_id: int) -> dict:
-    """Cached balance vs the sum of entries for every (location, item, batch) of the
-    association, the mismatches named; and the chain's verify result."""
-    location_ids = list(
-        Location.objects.filter(association_id=association_id).values_list("pk", flat=True)
-    )
+def reconciliation(scope: Scope, association_id: int) -> dict:
+    """Cached balance vs the sum of entries for every (location, item, batch) of one
+    association the scope reaches, the mismatches named; and the chain's verify result."""
+    locations = Location.objects.for_scope(scope).filter(association_id=association_id)
+    location_ids = list(locations.values_list("pk", flat=True))
     summed = ledger.balances_from_entries(location_ids)
     cached = {
         (b["location_id"], b["item_id"], b["batch_id"]): b["quantity"]
-        for b in Balance.objects.filter(location_id__in=location_ids).values(
-            "location_id", "item_id", "batch_id", "quantity"
-        )
+        for b in Balance.objects.for_scope(scope)
+        .filter(location_id__in=location_ids)
+        .values("location_id", "item_id", "batch_id", "quantity")
     }
     keys = sorted(set(cached) | set(summed))
-    names = dict(Location.objects.filter(pk__in=location_ids).values_list("pk", "public_name"))
+    names = dict(locations.values_list("pk", "public_name"))
     item_names = dict(Item.objects.values_list("pk", "name"))
     numbers = dict(
-        InboundBatch.objects.filter(association_id=association_id).values_list("pk", "number")
+        InboundBatch.objects.for_scope(scope)
+        .filter(association_id=association_id)
+        .values_list("pk", "number")
     )
     rows = [
         {

@@ -8,17 +8,18 @@ order (`iterator()`), so memory stays flat at any ledger size. The head is read
 first and the entries are cut at its seq: an append during the download does not
 leave the file with entries its head does not cover.
 
-No personal data: locations and donors by their public names, no actor.
+No personal data: locations and donors by their public names, no actor. Public by
+design, like selectors/public.py: read with `all_tenants`, no scope.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 
 from django.utils import timezone
 
+from firstline.core import exporting
 from firstline.orgs.models import Association
 from firstline.supplies.models import InboundBatch, Item, LedgerHead, Location
 from firstline.supplies.services.ledger import GENESIS, at_text, published_entries
@@ -40,7 +41,7 @@ CHUNK = 2000  # rows per database fetch and per yielded piece
 
 
 def head_of(association_id: int) -> dict:
-    row = LedgerHead.objects.filter(association_id=association_id).values("seq", "hash").first()
+    row = LedgerHead.all_tenants.filter(association_id=association_id).values("seq", "hash").first()
     return row or {"seq": 0, "hash": GENESIS}
 
 
@@ -76,7 +77,7 @@ def json_chunks(association_id: int) -> Iterator[str]:
     yield "," + _dump("generated_at") + ":" + _dump(at_text(timezone.now()))
     yield "," + _dump("head") + ":" + _dump({"seq": head["seq"], "hash": head["hash"]})
     locations = (
-        Location.objects.filter(association_id=association_id)
+        Location.all_tenants.filter(association_id=association_id)
         .order_by("id")
         .values("id", "kind", "public_name", "division_code")
     )
@@ -84,7 +85,7 @@ def json_chunks(association_id: int) -> Iterator[str]:
     items = Item.objects.order_by("code").values("code", "kind", "name", "unit", "standard")
     yield from _array("items", items.iterator(chunk_size=CHUNK))
     batches = (
-        InboundBatch.objects.filter(association_id=association_id)
+        InboundBatch.all_tenants.filter(association_id=association_id)
         .order_by("number")
         .values_list("number", "donor__public_name", "received_at")
     )
@@ -105,21 +106,15 @@ def json_chunks(association_id: int) -> Iterator[str]:
     yield "}\n"
 
 
-class _Echo:
-    """csv.writer's file: hands each written line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_chunks(association_id: int) -> Iterator[str]:
-    """The entries as CSV, UTF-8 with a BOM (so spreadsheet programs read the Chinese)."""
-    writer = csv.writer(_Echo())
+    """The entries as CSV, UTF-8 with a BOM (so spreadsheet programs read the Chinese),
+    through core's writer: a reason typed as `=…` stays text (quoted with an
+    apostrophe); the JSON file keeps every value exactly, for checking the chain."""
     head = head_of(association_id)
-    yield "\ufeff" + writer.writerow(ENTRY_FIELDS)
+    yield exporting.BOM + next(exporting.csv_lines([ENTRY_FIELDS]))
     piece = []
-    for row in entry_rows(association_id, head["seq"]):
-        piece.append(writer.writerow(row))
+    for row in exporting.csv_lines(entry_rows(association_id, head["seq"])):
+        piece.append(row)
         if len(piece) >= CHUNK:
             yield "".join(piece)
             piece = []

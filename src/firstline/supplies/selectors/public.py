@@ -2,7 +2,9 @@
 
 Nothing here names a person: donors appear by `public_name` (an individual donor is
 "爱心人士" or what they chose), places by their location's public name, and no actor
-is ever read. Two figures are published for every line:
+is ever read. The ledger is public by design (/ledger/ needs no login), so these
+reads use `all_tenants` and answer to no scope: this module and opendata.py are the
+only readers of association rows without one. Two figures are published for every line:
 
 - donated: units that came in from donors (inbound entries, donor → warehouse);
 - received: units signed for at a destination (receive entries, transit → a company's
@@ -41,14 +43,14 @@ DESTINATIONS = (Location.Kind.COMPANY, Location.Kind.SITE)
 def public_association_id() -> int | None:
     """The association whose ledger /ledger/ shows: the first one that has a ledger."""
     return (
-        LedgerHead.objects.order_by("association_id")
+        LedgerHead.all_tenants.order_by("association_id")
         .values_list("association_id", flat=True)
         .first()
     )
 
 
 def entries(association_id: int) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(association_id=association_id).order_by()
+    return LedgerEntry.all_tenants.filter(association_id=association_id).order_by()
 
 
 def _received(association_id: int) -> QuerySet[LedgerEntry]:
@@ -96,7 +98,9 @@ def headline(association_id: int) -> Headline:
         received_at_sites=_sum(kind=RECEIVE, to_location__kind=Location.Kind.SITE),
         entries=Count("pk"),
     )
-    head = LedgerHead.objects.filter(association_id=association_id).values("seq", "hash").first()
+    head = (
+        LedgerHead.all_tenants.filter(association_id=association_id).values("seq", "hash").first()
+    )
     return Headline(
         batches=row["batches"],
         donors=row["donors"],
@@ -196,7 +200,7 @@ def by_site(association_id: int, term: str = "") -> QuerySet:
 def batches(association_id: int, term: str = "") -> QuerySet:
     """Rows {number, donor, received_at, warehouse_name, units} per batch, newest
     number first (units: what the batch brought in, from its lines)."""
-    qs = InboundBatch.objects.filter(association_id=association_id)
+    qs = InboundBatch.all_tenants.filter(association_id=association_id)
     if term.isdigit():
         qs = qs.filter(number=int(term))
     elif term:
@@ -225,7 +229,7 @@ class Trace:
 
 def batch_of(association_id: int, number: int, *, donors=None) -> dict:
     """The batch's public fields, or 404. `donors` narrows to a donor's own batches."""
-    qs = InboundBatch.objects.filter(association_id=association_id)
+    qs = InboundBatch.all_tenants.filter(association_id=association_id)
     if donors is not None:
         qs = qs.filter(donor__in=donors)
     return get_object_or_404(
@@ -247,7 +251,7 @@ def trace(batch: dict) -> Trace:
     """The batch's lines (item, lot, expiry, donated) and where its units are now, by
     kind of place (warehouse, transit, companies, sites, used, written off)."""
     lines = list(
-        BatchLine.objects.filter(batch_id=batch["id"])
+        BatchLine.all_tenants.filter(batch_id=batch["id"])
         .values(
             "quantity",
             code=F("item__code"),
@@ -274,7 +278,7 @@ def _whereabouts(batch_id: int) -> QuerySet[Balance]:
     """Every place holding (or having used / written off) units of the batch: all
     balances but the donor's, which is the negative of everything given."""
     return (
-        Balance.objects.filter(batch_id=batch_id, quantity__gt=0)
+        Balance.all_tenants.filter(batch_id=batch_id, quantity__gt=0)
         .exclude(location__kind=Location.Kind.DONOR)
         .order_by()
     )
@@ -309,7 +313,7 @@ def _labels(field: str, choices) -> Case:
 def trace_entries(batch_id: int) -> QuerySet:
     """The batch's entries in seq order with the places' public names (no actor)."""
     return (
-        LedgerEntry.objects.filter(batch_id=batch_id)
+        LedgerEntry.all_tenants.filter(batch_id=batch_id)
         .values(
             "seq",
             "at",

@@ -1,9 +1,5 @@
-"""Reads of stock that other parts share: what a site holds now (the daily report's
-stock figures), and which ledger locations a user's scope may see.
-
-Locations are not tenant rows (the association's warehouse and the outside world are
-locations too), so the scope filter is built here from the user's company and site
-grants, the same filter `for_scope` would build (`Scope.q`)."""
+"""Reads of stock that other parts share: which ledger locations a company or site
+user's scope reaches, and what sites hold now (the daily report's stock figures)."""
 
 from __future__ import annotations
 
@@ -18,20 +14,19 @@ from firstline.supplies.models import Balance, Location
 
 def scoped_locations(scope: Scope) -> QuerySet[Location]:
     """The company stores and site locations the scope reaches (none if it reaches none)."""
-    condition = scope.q(company="company_id", site="site_id")
-    if condition is None:
-        return Location.objects.none()
-    return Location.objects.filter(kind__in=[Location.Kind.COMPANY, Location.Kind.SITE]).filter(
-        condition
+    return Location.objects.for_scope(scope).filter(
+        kind__in=[Location.Kind.COMPANY, Location.Kind.SITE]
     )
 
 
 def site_stock(site_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """{site id: {item code: units on hand}} from the cached balances, one query.
-    Sites with nothing on hand are left out."""
+    Sites with nothing on hand are left out. For the daily report's prefill, which
+    reads the sites it was given (its tick and the submission chose them), so this
+    reads across tenants like the prefill does (reports/selectors/prefill.py)."""
     out: dict[int, dict[str, int]] = defaultdict(dict)
     rows = (
-        Balance.objects.filter(
+        Balance.all_tenants.filter(
             location__kind=Location.Kind.SITE, location__site_id__in=sorted(set(site_ids))
         )
         .values("location__site_id", "item__code")

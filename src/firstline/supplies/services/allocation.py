@@ -28,6 +28,7 @@ from firstline.orgs.models import Company
 from firstline.supplies.models import (
     AllocationLine,
     AllocationPlan,
+    AuditAction,
     Balance,
     BatchLine,
     Item,
@@ -76,7 +77,7 @@ def available_stock(warehouse: Warehouse, item_ids=None) -> list[planner.StockLo
     """What of the warehouse a plan may still use, per (item, batch), with each
     batch's direction and earliest expiry. Three queries."""
     location = warehouse_location(warehouse)
-    balances = Balance.objects.filter(location_id=location.pk, quantity__gt=0)
+    balances = Balance.all_tenants.filter(location_id=location.pk, quantity__gt=0)
     if item_ids:
         balances = balances.filter(item_id__in=sorted(item_ids))
     rows = list(
@@ -92,7 +93,7 @@ def available_stock(warehouse: Warehouse, item_ids=None) -> list[planner.StockLo
     held = reserved(location.pk, [(r["item_id"], r["batch_id"]) for r in rows]) if rows else {}
     expiry = {
         (row["batch_id"], row["item_id"]): row["e"]
-        for row in BatchLine.objects.filter(
+        for row in BatchLine.all_tenants.filter(
             batch_id__in={r["batch_id"] for r in rows}, lot__expiry_date__isnull=False
         )
         .values("batch_id", "item_id")
@@ -225,7 +226,7 @@ def plan_propose(
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.plan_propose",
+            action=AuditAction.PLAN_PROPOSE,
             obj=plan,
             changes={
                 "warehouse": warehouse.pk,
@@ -262,7 +263,7 @@ def _insert_lines(rows) -> None:
 
 
 def _lock_draft(plan: AllocationPlan) -> AllocationPlan:
-    locked = AllocationPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    locked = AllocationPlan.all_tenants.select_for_update().filter(pk=plan.pk).first()
     if locked is None:
         raise Http404
     if locked.state != AllocationPlan.State.DRAFT:
@@ -279,17 +280,17 @@ def plan_line_set(*, actor, plan: AllocationPlan, line: AllocationLine, quantity
         raise ValidationError({"quantity": _("数量不能为负数。")})
     with transaction.atomic():
         plan = _lock_draft(plan)
-        line = AllocationLine.objects.select_related("item", "batch").get(pk=line.pk)
+        line = AllocationLine.all_tenants.select_related("item", "batch").get(pk=line.pk)
         before = line.quantity
         if quantity == 0:
             line.delete()
         else:
             _check_line(plan, line, quantity)
-            AllocationLine.objects.filter(pk=line.pk).update(quantity=quantity)
+            AllocationLine.all_tenants.filter(pk=line.pk).update(quantity=quantity)
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.plan_line_set",
+            action=AuditAction.PLAN_LINE_SET,
             obj=plan,
             changes={"line": line.pk, "quantity": [before, quantity]},
         )
@@ -302,7 +303,7 @@ def _check_line(plan: AllocationPlan, line: AllocationLine, quantity: int) -> No
         .get()
     )
     others_need = (
-        AllocationLine.objects.filter(plan=plan, need_line_id=line.need_line_id)
+        AllocationLine.all_tenants.filter(plan=plan, need_line_id=line.need_line_id)
         .exclude(pk=line.pk)
         .aggregate(q=Sum("quantity"))["q"]
         or 0
@@ -317,7 +318,7 @@ def _check_line(plan: AllocationPlan, line: AllocationLine, quantity: int) -> No
         )
     location = warehouse_location(plan.warehouse)
     balance = (
-        Balance.objects.filter(
+        Balance.all_tenants.filter(
             location_id=location.pk, item_id=line.item_id, batch_id=line.batch_id
         )
         .values_list("quantity", flat=True)
@@ -328,7 +329,7 @@ def _check_line(plan: AllocationPlan, line: AllocationLine, quantity: int) -> No
         (line.item_id, line.batch_id), 0
     )
     others_batch = (
-        AllocationLine.objects.filter(plan=plan, item_id=line.item_id, batch_id=line.batch_id)
+        AllocationLine.all_tenants.filter(plan=plan, item_id=line.item_id, batch_id=line.batch_id)
         .exclude(pk=line.pk)
         .aggregate(q=Sum("quantity"))["q"]
         or 0
@@ -350,12 +351,12 @@ def _check_line(plan: AllocationPlan, line: AllocationLine, quantity: int) -> No
 
 def plan_discard(*, actor, plan: AllocationPlan) -> AllocationPlan:
     with transaction.atomic():
-        done = AllocationPlan.objects.filter(pk=plan.pk, state=AllocationPlan.State.DRAFT).update(
-            state=AllocationPlan.State.DISCARDED
-        )
+        done = AllocationPlan.all_tenants.filter(
+            pk=plan.pk, state=AllocationPlan.State.DRAFT
+        ).update(state=AllocationPlan.State.DISCARDED)
         if not done:
             raise ValidationError(_("只有草稿方案可以作废。"))
-        audit_record(actor=actor, company_id=None, action="supplies.plan_discard", obj=plan)
+        audit_record(actor=actor, company_id=None, action=AuditAction.PLAN_DISCARD, obj=plan)
     plan.state = AllocationPlan.State.DISCARDED
     return plan
 
@@ -381,7 +382,7 @@ def plan_approve(*, actor, plan: AllocationPlan) -> list[Shipment]:
 
 
 def _approve(actor, plan: AllocationPlan, now) -> list[Shipment]:
-    done = AllocationPlan.objects.filter(pk=plan.pk, state=AllocationPlan.State.DRAFT).update(
+    done = AllocationPlan.all_tenants.filter(pk=plan.pk, state=AllocationPlan.State.DRAFT).update(
         state=AllocationPlan.State.APPROVED, approved_by=actor, approved_at=now
     )
     # Approvals of one association queue on its chain tip, the lock every supplies
@@ -390,9 +391,9 @@ def _approve(actor, plan: AllocationPlan, now) -> list[Shipment]:
     lock_head(plan.association_id)
     if not done:
         raise ValidationError(_("方案已批准或已作废。"))
-    plan = AllocationPlan.objects.select_related("warehouse__district").get(pk=plan.pk)
+    plan = AllocationPlan.all_tenants.select_related("warehouse__district").get(pk=plan.pk)
     lines = list(
-        AllocationLine.objects.filter(plan=plan)
+        AllocationLine.all_tenants.filter(plan=plan)
         .select_related("item", "batch")
         .order_by("need_line_id", "batch_id")
     )
@@ -407,7 +408,7 @@ def _approve(actor, plan: AllocationPlan, now) -> list[Shipment]:
         per_batch[(line.item_id, line.batch_id)] += line.quantity
     locked = {
         (b.item_id, b.batch_id): b.quantity
-        for b in Balance.objects.select_for_update()
+        for b in Balance.all_tenants.select_for_update()
         .filter(
             location_id=location.pk,
             item_id__in={k[0] for k in per_batch},
@@ -459,7 +460,7 @@ def _approve(actor, plan: AllocationPlan, now) -> list[Shipment]:
     audit_record(
         actor=actor,
         company_id=None,
-        action="supplies.plan_approve",
+        action=AuditAction.PLAN_APPROVE,
         obj=plan,
         changes={"shipments": [s.number for s in shipments], "lines": len(lines)},
     )
@@ -519,7 +520,7 @@ def _make_shipments(actor, plan, lines, from_location, now) -> list[Shipment]:
         audit_record(
             actor=actor,
             company_id=company_id,
-            action="supplies.shipment_create",
+            action=AuditAction.SHIPMENT_CREATE,
             obj=shipment,
             changes={"plan": plan.pk, "lines": len(groups[(company_id, site_id)])},
         )

@@ -24,6 +24,7 @@ from firstline.core.roles import Target
 from firstline.core.services import audit_record
 from firstline.orgs.models import Membership
 from firstline.supplies.models import (
+    AuditAction,
     BatchLine,
     Campaign,
     Donor,
@@ -66,7 +67,7 @@ def _public_name(kind: str, name: str, public_name: str) -> str:
 
 
 def _unique(model, association_id: int, name: str, field: str, exclude_pk=None) -> None:
-    qs = model.objects.filter(association_id=association_id, name=name)
+    qs = model.all_tenants.filter(association_id=association_id, name=name)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
@@ -93,7 +94,7 @@ def donor_create(
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.donor_create",
+            action=AuditAction.DONOR_CREATE,
             obj=donor,
             changes={"name": name, "kind": kind, "public_name": donor.public_name},
         )
@@ -114,12 +115,12 @@ def donor_update(
         donor.account = account
         donor.save(update_fields=["kind", "name", "public_name", "account"])
         # The donor's ledger account prints the public name: keep it in step.
-        Location.objects.filter(donor=donor).update(public_name=donor.public_name)
+        Location.all_tenants.filter(donor=donor).update(public_name=donor.public_name)
         after = {"name": donor.name, "kind": donor.kind, "public_name": donor.public_name}
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.donor_update",
+            action=AuditAction.DONOR_UPDATE,
             obj=donor,
             changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
         )
@@ -152,7 +153,7 @@ def campaign_create(
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.campaign_create",
+            action=AuditAction.CAMPAIGN_CREATE,
             obj=campaign,
             changes={"name": name, "starts_on": str(starts_on)},
         )
@@ -174,7 +175,7 @@ def warehouse_create(
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.warehouse_create",
+            action=AuditAction.WAREHOUSE_CREATE,
             obj=warehouse,
             changes={"name": name, "district": district.code},
         )
@@ -259,7 +260,7 @@ def pledge_create(
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.pledge_create",
+            action=AuditAction.PLEDGE_CREATE,
             obj=pledge,
             changes={"donor": donor.pk, "item": item.code, "quantity": quantity},
         )
@@ -268,7 +269,7 @@ def pledge_create(
 
 def pledge_cancel(*, actor, pledge: Pledge, reason: str = "") -> Pledge:
     with transaction.atomic():
-        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        locked = Pledge.all_tenants.select_for_update().get(pk=pledge.pk)
         if locked.state != Pledge.State.PLEDGED:
             raise ValidationError(_("只有“已认捐”的认捐可以取消。"))
         locked.state = Pledge.State.CANCELLED
@@ -278,7 +279,7 @@ def pledge_cancel(*, actor, pledge: Pledge, reason: str = "") -> Pledge:
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.pledge_cancel",
+            action=AuditAction.PLEDGE_CANCEL,
             obj=locked,
             changes={"state": [Pledge.State.PLEDGED, Pledge.State.CANCELLED], "reason": reason},
         )
@@ -305,8 +306,8 @@ def _as_line(raw) -> Line:
 def _lock_numbering(association_id: int) -> None:
     """Batch numbers come from max+1 under the association's ledger head lock, the
     same lock every post takes, so two receipts at once get consecutive numbers."""
-    LedgerHead.objects.get_or_create(association_id=association_id)
-    LedgerHead.objects.select_for_update().filter(association_id=association_id).get()
+    LedgerHead.all_tenants.get_or_create(association_id=association_id)
+    LedgerHead.all_tenants.select_for_update().filter(association_id=association_id).get()
 
 
 def _lot(item: Item, lot_no: str, expiry: date | None, row: int) -> Lot:
@@ -373,13 +374,13 @@ def batch_receive(
     with transaction.atomic():
         _lock_numbering(association_id)
         if pledge is not None:
-            pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+            pledge = Pledge.all_tenants.select_for_update().get(pk=pledge.pk)
             if pledge.state != Pledge.State.PLEDGED:
                 raise ValidationError({"pledge": _("该认捐已到货或已取消。")})
         number = (
-            InboundBatch.objects.filter(association_id=association_id).aggregate(n=Max("number"))[
-                "n"
-            ]
+            InboundBatch.all_tenants.filter(association_id=association_id).aggregate(
+                n=Max("number")
+            )["n"]
             or 0
         ) + 1
         batch = InboundBatch.objects.create(
@@ -421,11 +422,11 @@ def batch_receive(
             at=received_at,
         )
         if pledge is not None:
-            Pledge.objects.filter(pk=pledge.pk).update(state=Pledge.State.RECEIVED)
+            Pledge.all_tenants.filter(pk=pledge.pk).update(state=Pledge.State.RECEIVED)
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.batch_receive",
+            action=AuditAction.BATCH_RECEIVE,
             obj=batch,
             changes={
                 "number": number,
@@ -468,7 +469,7 @@ def quality_document_add(
         audit_record(
             actor=actor,
             company_id=None,
-            action="supplies.quality_document_add",
+            action=AuditAction.QUALITY_DOCUMENT_ADD,
             obj=document,
             changes={"batch": batch.number, "title": document.title, "sha256": document.sha256},
         )
@@ -517,7 +518,7 @@ def stock_adjust(
         audit_record(
             actor=actor,
             company_id=location.company_id,
-            action="supplies.stock_adjust",
+            action=AuditAction.STOCK_ADJUST,
             obj=entry,
             changes={
                 "location": location.pk,
@@ -561,7 +562,7 @@ def transfer(
                 continue
             left = quantity
             available = (
-                Balance.objects.filter(location=from_location, item=item, quantity__gt=0)
+                Balance.all_tenants.filter(location=from_location, item=item, quantity__gt=0)
                 .select_related("batch")
                 .order_by("batch__number")
             )
@@ -596,7 +597,7 @@ def transfer(
         audit_record(
             actor=actor,
             company_id=from_location.company_id,
-            action="supplies.transfer",
+            action=AuditAction.TRANSFER,
             obj=to_location,
             changes={
                 "from": from_location.pk,

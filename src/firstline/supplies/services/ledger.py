@@ -134,10 +134,10 @@ def post(
     at = at or timezone.now()
     with transaction.atomic():
         head = lock_head(association_id)
-        locations = Location.objects.in_bulk(
+        locations = Location.all_tenants.in_bulk(
             {m.from_location_id for m in moves} | {m.to_location_id for m in moves}
         )
-        batches = InboundBatch.objects.in_bulk({m.batch_id for m in moves})
+        batches = InboundBatch.all_tenants.in_bulk({m.batch_id for m in moves})
         items = Item.objects.in_bulk({m.item_id for m in moves})
         _check(moves, locations, batches, items, association_id)
 
@@ -183,15 +183,15 @@ def post(
             )
             prev = digest
         LedgerEntry.objects.bulk_create(entries, batch_size=1000)
-        LedgerHead.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
+        LedgerHead.all_tenants.filter(pk=head.pk).update(seq=seq, hash=prev)
     return entries
 
 
 def lock_head(association_id: int) -> LedgerHead:
     """Lock the association's chain tip (made on first use). Every writer of the
     association's supplies takes it first, so their locks come in one order."""
-    LedgerHead.objects.get_or_create(association_id=association_id)
-    return LedgerHead.objects.select_for_update().get(association_id=association_id)
+    LedgerHead.all_tenants.get_or_create(association_id=association_id)
+    return LedgerHead.all_tenants.select_for_update().get(association_id=association_id)
 
 
 def _check(moves, locations, batches, items, association_id) -> None:
@@ -241,7 +241,7 @@ def _apply_balances(deltas, locations, items) -> None:
         for loc, item, batch in keys[start : start + BALANCE_CHUNK]:
             condition |= Q(location_id=loc, item_id=item, batch_id=batch)
         locked = (
-            Balance.objects.select_for_update()
+            Balance.all_tenants.select_for_update()
             .filter(condition)
             .order_by("location_id", "item_id", "batch_id")
         )
@@ -264,7 +264,7 @@ def _apply_balances(deltas, locations, items) -> None:
         row = rows[key]
         row.quantity = F("quantity") + deltas[key]
         moved.append(row)
-    Balance.objects.bulk_update(moved, ["quantity"], batch_size=BALANCE_CHUNK)
+    Balance.all_tenants.bulk_update(moved, ["quantity"], batch_size=BALANCE_CHUNK)
 
 
 # --- reading back ------------------------------------------------------------------------
@@ -289,7 +289,7 @@ PUBLISHED_FIELDS = (
 def published_entries(association_id: int):
     """The association's entries in chain order, as tuples of PUBLISHED_FIELDS."""
     return (
-        LedgerEntry.objects.filter(association_id=association_id)
+        LedgerEntry.all_tenants.filter(association_id=association_id)
         .order_by("seq")
         .values_list(*PUBLISHED_FIELDS)
     )
@@ -330,7 +330,7 @@ def verify(association_id: int, *, chunk: int = 10_000) -> list[Problem]:
         if chain_hash(prev_hash, text) != digest:
             problems.append(Problem(seq, _("分录内容与其哈希不符（被修改）。")))
         prev, expected = digest, seq + 1
-    head = LedgerHead.objects.filter(association_id=association_id).first()
+    head = LedgerHead.all_tenants.filter(association_id=association_id).first()
     if head and (head.seq != expected - 1 or head.hash != prev):
         problems.append(Problem(None, _("链尾与最后一条分录不符（末尾分录被删除或篡改）。")))
     return problems
@@ -339,8 +339,8 @@ def verify(association_id: int, *, chunk: int = 10_000) -> list[Problem]:
 def balances_from_entries(location_ids: Iterable[int] | None = None) -> dict[tuple, int]:
     """{(location, item, batch): quantity} summed from the entries themselves."""
     out: dict[tuple, int] = defaultdict(int)
-    incoming = LedgerEntry.objects.values("to_location_id", "item_id", "batch_id")
-    outgoing = LedgerEntry.objects.values("from_location_id", "item_id", "batch_id")
+    incoming = LedgerEntry.all_tenants.values("to_location_id", "item_id", "batch_id")
+    outgoing = LedgerEntry.all_tenants.values("from_location_id", "item_id", "batch_id")
     if location_ids is not None:
         ids = sorted(set(location_ids))
         incoming = incoming.filter(to_location_id__in=ids)
@@ -355,7 +355,7 @@ def balances_from_entries(location_ids: Iterable[int] | None = None) -> dict[tup
 def reconcile(location_ids: Iterable[int] | None = None) -> list[tuple[tuple, int, int]]:
     """Cached balances that differ from the sum of entries: [(key, cached, summed)]."""
     summed = balances_from_entries(location_ids)
-    cached_qs = Balance.objects.all()
+    cached_qs = Balance.all_tenants.all()
     if location_ids is not None:
         cached_qs = cached_qs.filter(location_id__in=sorted(set(location_ids)))
     cached = {

@@ -20,10 +20,10 @@ _PUBLIC_NAMES = {
 def _get_or_create(lookup: dict, defaults: dict) -> Location:
     try:
         with transaction.atomic():
-            location, _created = Location.objects.get_or_create(**lookup, defaults=defaults)
+            location, _created = Location.all_tenants.get_or_create(**lookup, defaults=defaults)
             return location
     except IntegrityError:  # lost a race to create it: the winner's row is there now
-        return Location.objects.get(**lookup)
+        return Location.all_tenants.get(**lookup)
 
 
 def donor_location(donor: Donor) -> Location:

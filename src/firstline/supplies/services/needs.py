@@ -30,7 +30,7 @@ from firstline.core.roles import Target
 from firstline.core.scope import Scope
 from firstline.core.services import audit_record
 from firstline.estates.models import Resident, Site, Staff
-from firstline.supplies.models import Item, Need, NeedLine
+from firstline.supplies.models import AuditAction, Item, Need, NeedLine
 
 REQUEST = "supplies.request_supplies"
 FEVER_DAYS = 7  # gate fever alerts this recent count towards a site's risk
@@ -238,7 +238,7 @@ def need_create(
         audit_record(
             actor=actor,
             company_id=company.pk,
-            action="supplies.need_create",
+            action=AuditAction.NEED_CREATE,
             obj=need,
             changes={
                 "site": site.pk if site else None,
@@ -271,7 +271,7 @@ def need_cancel(*, actor, need: Need) -> Need:
             raise ValidationError(_("只有待分配的需求可以取消。"))
         NeedLine.all_tenants.filter(need_id=need.pk).update(state=NeedLine.State.CANCELLED)
         audit_record(
-            actor=actor, company_id=need.company_id, action="supplies.need_cancel", obj=need
+            actor=actor, company_id=need.company_id, action=AuditAction.NEED_CANCEL, obj=need
         )
     need.state = Need.State.CANCELLED
     return need

@@ -34,6 +34,7 @@ from firstline.core.services import audit_record, stored_actor
 from firstline.estates.models import Site
 from firstline.supplies.models import (
     AllocationPlan,
+    AuditAction,
     Balance,
     BatchLine,
     Item,
@@ -148,7 +149,7 @@ def shipment_dispatch(*, actor, shipment: Shipment) -> bool:
         audit_record(
             actor=actor,
             company_id=row.company_id,
-            action="supplies.shipment_dispatch",
+            action=AuditAction.SHIPMENT_DISPATCH,
             obj=row,
             changes={"state": [Shipment.State.READY, Shipment.State.IN_TRANSIT]},
         )
@@ -310,7 +311,7 @@ def shipment_receive(*, actor, scope: Scope, shipment: Shipment, received: dict)
         audit_record(
             actor=actor,
             company_id=row.company_id,
-            action="supplies.shipment_receive",
+            action=AuditAction.SHIPMENT_RECEIVE,
             obj=row,
             changes={
                 "state": [Shipment.State.IN_TRANSIT, Shipment.State.RECEIVED],
@@ -327,7 +328,7 @@ def _fifo_balances(location_id: int, item_ids: list[int]):
     """The site's positive balances of the items, the batch expiring first first
     (its earliest lot of that item; batches with no expiry last, then oldest in)."""
     expiry = (
-        BatchLine.objects.filter(
+        BatchLine.all_tenants.filter(
             batch_id=OuterRef("batch_id"),
             item_id=OuterRef("item_id"),
             lot__expiry_date__isnull=False,
@@ -336,7 +337,7 @@ def _fifo_balances(location_id: int, item_ids: list[int]):
         .values("lot__expiry_date")[:1]
     )
     return (
-        Balance.objects.filter(location_id=location_id, item_id__in=item_ids, quantity__gt=0)
+        Balance.all_tenants.filter(location_id=location_id, item_id__in=item_ids, quantity__gt=0)
         .annotate(expiry=Subquery(expiry))
         .order_by(F("expiry").asc(nulls_last=True), "batch__received_at", "batch_id")
         .values("item_id", "batch_id", "quantity")
@@ -371,14 +372,14 @@ def consumption_record(
         errors["lines"] = _("请至少填写一行使用记录。")
     if errors:
         raise ValidationError(errors)
-    location = Location.objects.filter(site_id=site.pk, kind=Location.Kind.SITE).first()
+    location = Location.all_tenants.filter(site_id=site.pk, kind=Location.Kind.SITE).first()
     if location is None:
         raise ValidationError({"lines": _("该项目还没有任何库存。")})
     with transaction.atomic():
         # Hold the chain head first: no other post can move this site's stock between
         # reading the batches here and posting (the head is ledger.post's first lock).
-        LedgerHead.objects.get_or_create(association_id=location.association_id)
-        LedgerHead.objects.select_for_update().get(association_id=location.association_id)
+        LedgerHead.all_tenants.get_or_create(association_id=location.association_id)
+        LedgerHead.all_tenants.select_for_update().get(association_id=location.association_id)
         on_hand: dict[int, int] = defaultdict(int)
         moves = []
         consumed = system_location(Location.Kind.CONSUMED, association_id=location.association_id)
@@ -416,7 +417,7 @@ def consumption_record(
         audit_record(
             actor=actor,
             company_id=site.company_id,
-            action="supplies.consumption_record",
+            action=AuditAction.CONSUMPTION_RECORD,
             obj=site,
             changes={
                 "consumed": {str(pk): n for pk, n in sorted(wanted.items())},

@@ -38,7 +38,7 @@ def item(code: str = "N95-01", kind: str = Item.Kind.N95, name: str = "N95口罩
 
 
 def warehouse(world, name: str = "武汉一号仓") -> Warehouse:
-    found, _ = Warehouse.objects.get_or_create(
+    found, _ = Warehouse.all_tenants.get_or_create(
         association=world.association,
         name=name,
         defaults={"district": world.divisions["420103"]},
@@ -47,7 +47,7 @@ def warehouse(world, name: str = "武汉一号仓") -> Warehouse:
 
 
 def donor(world, name: str = "爱心企业") -> Donor:
-    found, _ = Donor.objects.get_or_create(
+    found, _ = Donor.all_tenants.get_or_create(
         association=world.association,
         name=name,
         defaults={"kind": Donor.Kind.COMPANY, "public_name": name},
@@ -68,7 +68,7 @@ def stock_in(
     giver = donor(world)
     batch = InboundBatch.objects.create(
         association=world.association,
-        number=number or next(_numbers) + InboundBatch.objects.count(),
+        number=number or next(_numbers) + InboundBatch.all_tenants.count(),
         donor=giver,
         warehouse=wh,
         received_at=timezone.now(),

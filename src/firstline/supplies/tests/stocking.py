@@ -50,7 +50,7 @@ def stocked(world, *, quantity: int = 1000, direction=None) -> Stocked:
         donor=donor,
         warehouse=warehouse,
         batch=batch,
-        warehouse_location=Location.objects.get(warehouse=warehouse),
+        warehouse_location=Location.all_tenants.get(warehouse=warehouse),
     )
 
 

@@ -39,7 +39,7 @@ def coordinator(world):
 def lines_of(plan) -> dict[tuple[int, str], int]:
     """{(company id, item code): units} of a plan."""
     out: dict = {}
-    for company_id, code, qty in AllocationLine.objects.filter(plan=plan).values_list(
+    for company_id, code, qty in AllocationLine.all_tenants.filter(plan=plan).values_list(
         "company_id", "item__code", "quantity"
     ):
         out[(company_id, code)] = out.get((company_id, code), 0) + qty
@@ -98,7 +98,9 @@ def test_directed_division_batch_skips_a_company_store_need(world):
         actor=coordinator(world), association_id=world.association.pk, warehouse=d.warehouse
     )
     rows = list(
-        AllocationLine.objects.filter(plan=plan).values_list("company_id", "site_id", "quantity")
+        AllocationLine.all_tenants.filter(plan=plan).values_list(
+            "company_id", "site_id", "quantity"
+        )
     )
     assert rows == [(world.a.company.pk, world.a.site.pk, 60)]
 
@@ -111,7 +113,7 @@ def test_earlier_expiry_is_used_first(world):
     plan = plan_propose(
         actor=coordinator(world), association_id=world.association.pk, warehouse=d.warehouse
     )
-    got = dict(AllocationLine.objects.filter(plan=plan).values_list("batch_id", "quantity"))
+    got = dict(AllocationLine.all_tenants.filter(plan=plan).values_list("batch_id", "quantity"))
     assert got == {soon.pk: 100, late.pk: 20}
 
 
@@ -122,7 +124,7 @@ def test_nothing_to_share_is_a_clear_error(world):
     ask(world, world.a, d, [("PPE-N95", 120)])
     with pytest.raises(ValidationError, match="没有可分配的库存"):
         plan_propose(actor=None, association_id=world.association.pk, warehouse=d.warehouse)
-    assert not AllocationPlan.objects.exists()
+    assert not AllocationPlan.all_tenants.exists()
 
 
 def test_warehouse_of_another_association_is_not_found(world):
@@ -147,8 +149,8 @@ def _two_site_plan(world, n95=300):
 
 def test_line_edit_refuses_over_need_and_over_stock_and_zero_removes(world):
     _d, plan = _two_site_plan(world)  # 300 shared between two needs of 200
-    line_a = AllocationLine.objects.get(plan=plan, company=world.a.company)
-    line_b = AllocationLine.objects.get(plan=plan, company=world.b.company)
+    line_a = AllocationLine.all_tenants.get(plan=plan, company=world.a.company)
+    line_b = AllocationLine.all_tenants.get(plan=plan, company=world.b.company)
     with pytest.raises(ValidationError, match="超过该需求尚缺的数量"):
         plan_line_set(actor=None, plan=plan, line=line_a, quantity=201)
     with pytest.raises(ValidationError, match="可分配"):
@@ -156,25 +158,25 @@ def test_line_edit_refuses_over_need_and_over_stock_and_zero_removes(world):
         plan_line_set(actor=None, plan=plan, line=line_a, quantity=200)
     plan_line_set(actor=None, plan=plan, line=line_b, quantity=100)
     plan_line_set(actor=None, plan=plan, line=line_a, quantity=200)
-    assert AllocationLine.objects.get(pk=line_a.pk).quantity == 200
+    assert AllocationLine.all_tenants.get(pk=line_a.pk).quantity == 200
     plan_line_set(actor=None, plan=plan, line=line_b, quantity=0)
-    assert not AllocationLine.objects.filter(pk=line_b.pk).exists()
+    assert not AllocationLine.all_tenants.filter(pk=line_b.pk).exists()
 
 
 def test_approve_commits_needs_and_makes_ready_shipments_without_moving_stock(world):
     d, plan = _two_site_plan(world, n95=1000)
-    entries_before = LedgerEntry.objects.count()
+    entries_before = LedgerEntry.all_tenants.count()
     shipments = plan_approve(actor=coordinator(world), plan=plan)
     plan.refresh_from_db()
     assert plan.state == "approved" and plan.approved_by == coordinator(world)
-    assert LedgerEntry.objects.count() == entries_before  # goods move at dispatch
+    assert LedgerEntry.all_tenants.count() == entries_before  # goods move at dispatch
     assert len(shipments) == 2
-    wh = Location.objects.get(warehouse=d.warehouse)
+    wh = Location.all_tenants.get(warehouse=d.warehouse)
     for tenant in (world.a, world.b):
         ship = Shipment.all_tenants.get(company=tenant.company)
         assert ship.state == "ready" and ship.site_id == tenant.site.pk
         assert ship.from_location_id == wh.pk
-        assert ship.to_location_id == Location.objects.get(site=tenant.site).pk
+        assert ship.to_location_id == Location.all_tenants.get(site=tenant.site).pk
         assert ship.number.startswith("SH") and ship.number.endswith("0001")
         line = ShipmentLine.all_tenants.get(shipment=ship)
         need_line = NeedLine.all_tenants.get(pk=line.need_line_id)
@@ -191,7 +193,10 @@ def test_approving_twice_is_one_approval(world):
     assert sorted(NeedLine.all_tenants.values_list("committed", flat=True)) == [200, 200]
     with pytest.raises(ValidationError):
         plan_line_set(
-            actor=None, plan=plan, line=AllocationLine.objects.filter(plan=plan).first(), quantity=1
+            actor=None,
+            plan=plan,
+            line=AllocationLine.all_tenants.filter(plan=plan).first(),
+            quantity=1,
         )
     with pytest.raises(ValidationError):
         plan_discard(actor=None, plan=plan)
@@ -212,10 +217,10 @@ def test_two_drafts_over_the_same_stock_only_the_first_approves(world):
     plan_approve(actor=None, plan=first)
     with pytest.raises(ValidationError, match="请重新生成方案"):
         plan_approve(actor=None, plan=second)
-    assert AllocationPlan.objects.get(pk=second.pk).state == "draft"  # nothing half-written
+    assert AllocationPlan.all_tenants.get(pk=second.pk).state == "draft"  # nothing half-written
     assert Shipment.all_tenants.filter(plan=second).count() == 0
     first_lines = dict(
-        AllocationLine.objects.filter(plan=first).values_list("need_line_id", "quantity")
+        AllocationLine.all_tenants.filter(plan=first).values_list("need_line_id", "quantity")
     )
     assert dict(NeedLine.all_tenants.values_list("pk", "committed")) == first_lines
     assert sum(first_lines.values()) == 300
@@ -229,7 +234,7 @@ def test_cancelled_need_cannot_be_approved(world):
     need_cancel(actor=None, need=need)
     with pytest.raises(ValidationError, match="已变化"):
         plan_approve(actor=None, plan=plan)
-    assert AllocationPlan.objects.get(pk=plan.pk).state == "draft"
+    assert AllocationPlan.all_tenants.get(pk=plan.pk).state == "draft"
 
 
 def test_company_store_need_ships_to_the_company_store(world):
@@ -245,7 +250,7 @@ def test_company_store_need_ships_to_the_company_store(world):
 def test_discard(world):
     _d, plan = _two_site_plan(world)
     plan_discard(actor=None, plan=plan)
-    assert AllocationPlan.objects.get(pk=plan.pk).state == "discarded"
+    assert AllocationPlan.all_tenants.get(pk=plan.pk).state == "discarded"
     with pytest.raises(ValidationError):
         plan_approve(actor=None, plan=plan)
 

@@ -56,7 +56,7 @@ def test_same_plan_approved_twice_at_once_is_one_approval():
         "ok",
         "refused",
     ]
-    assert AllocationPlan.objects.get(pk=plan.pk).state == "approved"
+    assert AllocationPlan.all_tenants.get(pk=plan.pk).state == "approved"
     assert Shipment.all_tenants.count() == 2
     assert sorted(NeedLine.all_tenants.values_list("committed", flat=True)) == [200, 200]
 

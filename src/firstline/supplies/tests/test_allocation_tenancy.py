@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from firstline.orgs.models import Association
-from firstline.supplies.models import AllocationLine, AllocationPlan, Need, NeedLine
+from firstline.supplies.models import AllocationLine, AllocationPlan, Item, Need, NeedLine
 from firstline.supplies.services.allocation import plan_propose
 from firstline.supplies.tests.allocating import ask, depot, receive
 from firstline.supplies.urls import allocation as allocation_urls
@@ -20,8 +20,8 @@ from firstline.testing.world import PASSWORD, World, make_user
 def world(world: World) -> World:
     d = depot(world)
     receive(world, d, [("PPE-N95", 1000)])
-    ask(world, world.a, d, [("PPE-N95", 100)])
-    ask(world, world.b, d, [("PPE-N95", 100)])
+    for tenant in (*world.a.corners, world.b):
+        ask(world, tenant, d, [("PPE-N95", 100)])
     world.plan = plan_propose(
         actor=None, association_id=world.association.pk, warehouse=d.warehouse
     )
@@ -30,7 +30,15 @@ def world(world: World) -> World:
 
 
 def need_of(t):
-    return Need.all_tenants.get(company=t.company)
+    return Need.all_tenants.get(site=t.site)
+
+
+def need_body(t) -> dict:
+    return {
+        "site_id": t.site.pk,
+        "justification": "封闭管理",
+        "lines": [{"item_id": Item.objects.get(code="DIS-84").pk, "quantity": 5}],
+    }
 
 
 class TestNeedsTenancy(TenancyCases):
@@ -40,8 +48,46 @@ class TestNeedsTenancy(TenancyCases):
         Page("supplies:needs_request", viewer="site_manager"),
         Page("supplies:needs_facts", viewer="site_manager"),
         Page("supplies:needs_detail", obj=need_of, viewer="site_manager"),
+        Page(
+            "supplies:needs_cancel",
+            obj=need_of,
+            viewer="site_manager",
+            method="post",
+            write={},
+            ok=302,  # back to the needs
+        ),
     ]
-    api = [Api("/api/v1/supplies/needs", viewer="site_manager")]
+    api = [
+        Api("/api/v1/supplies/needs", viewer="site_manager"),
+        Api("/api/v1/supplies/needs", viewer="site_manager", method="post", body=need_body),
+    ]
+    # The association coordinator's pages and endpoints (association rows): below.
+    explicit = {
+        **dict.fromkeys(
+            (
+                "supplies:needs_open",
+                "supplies:allocation_list",
+                "supplies:allocation_propose",
+                "supplies:allocation_detail",
+                "supplies:allocation_line",
+                "supplies:allocation_approve",
+                "supplies:allocation_discard",
+            ),
+            "test_coordinator_pages_need_login_and_the_association",
+        ),
+        **dict.fromkeys(
+            (
+                "GET /api/v1/supplies/plans",
+                "POST /api/v1/supplies/plans",
+                "GET /api/v1/supplies/plans/{pk}",
+                "GET /api/v1/supplies/plans/{pk}/lines",
+                "PATCH /api/v1/supplies/plans/{pk}/lines/{line_id}",
+                "POST /api/v1/supplies/plans/{pk}/approve",
+                "POST /api/v1/supplies/plans/{pk}/discard",
+            ),
+            "test_another_associations_plan_is_not_found",
+        ),
+    }
 
 
 def login(client, user):
@@ -122,7 +168,7 @@ def test_api_create_need_for_own_site_only(client, world):
 
 def coordinator_pages(world):
     plan = world.plan
-    line = AllocationLine.objects.filter(plan=plan).first()
+    line = AllocationLine.all_tenants.filter(plan=plan).first()
     return [
         ("get", reverse("supplies:needs_open"), None),
         ("get", reverse("supplies:allocation_list"), None),
@@ -146,15 +192,15 @@ COORDINATOR_ROUTES = {
 
 
 def test_coordinator_pages_need_login_and_the_association(client, world):
-    lines_before = list(AllocationLine.objects.values_list("pk", "quantity"))
+    lines_before = list(AllocationLine.all_tenants.values_list("pk", "quantity"))
     for method, url, data in coordinator_pages(world):
         response = getattr(client, method)(url, data or {})
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
     login(client, world.a.users["company_admin"])
     for method, url, data in coordinator_pages(world):
         assert getattr(client, method)(url, data or {}).status_code == 403, url
-    assert list(AllocationLine.objects.values_list("pk", "quantity")) == lines_before
-    assert AllocationPlan.objects.get(pk=world.plan.pk).state == "draft"
+    assert list(AllocationLine.all_tenants.values_list("pk", "quantity")) == lines_before
+    assert AllocationPlan.all_tenants.get(pk=world.plan.pk).state == "draft"
 
 
 def test_coordinator_pages_200(client, world):
@@ -175,7 +221,7 @@ def test_another_associations_plan_is_not_found(client, world):
         ("post", f"/api/v1/supplies/plans/{world.plan.pk}/discard"),
     ]:
         assert getattr(client, method)(path, {}, content_type="application/json").status_code == 404
-    line = AllocationLine.objects.filter(plan=world.plan).first()
+    line = AllocationLine.all_tenants.filter(plan=world.plan).first()
     resp = client.patch(
         f"/api/v1/supplies/plans/{world.plan.pk}/lines/{line.pk}",
         {"quantity": 1},
@@ -189,7 +235,7 @@ def test_another_associations_plan_is_not_found(client, world):
     )
     assert resp.status_code == 404
     assert client.get("/api/v1/supplies/plans").json()["items"] == []
-    assert AllocationPlan.objects.get(pk=world.plan.pk).state == "draft"
+    assert AllocationPlan.all_tenants.get(pk=world.plan.pk).state == "draft"
     assert NeedLine.all_tenants.filter(committed__gt=0).count() == 0
 
 
@@ -200,7 +246,7 @@ def test_company_users_cannot_use_the_plan_api(client, world):
         f"/api/v1/supplies/plans/{world.plan.pk}/approve", {}, content_type="application/json"
     )
     assert resp.status_code == 403
-    assert AllocationPlan.objects.get(pk=world.plan.pk).state == "draft"
+    assert AllocationPlan.all_tenants.get(pk=world.plan.pk).state == "draft"
 
 
 def test_every_route_is_covered():

@@ -193,17 +193,17 @@ def test_fifty_threads_lose_nothing_and_count_nothing_twice(pool_for_all_threads
     for pk, results in double_results.items():
         assert len(results) == 2
         assert results.count(True) <= 1, results
-        dispatches = LedgerEntry.objects.filter(shipment_id=pk, kind=LedgerEntry.Kind.DISPATCH)
+        dispatches = LedgerEntry.all_tenants.filter(shipment_id=pk, kind=LedgerEntry.Kind.DISPATCH)
         assert dispatches.count() == results.count(True)
 
     # No negative real balance; cache equals entries; the chain is whole.
-    assert not Balance.objects.filter(virtual=False, quantity__lt=0).exists()
+    assert not Balance.all_tenants.filter(virtual=False, quantity__lt=0).exists()
     assert ledger.reconcile() == []
     assert ledger.verify(association_id) == []
 
     # Every unit the donor gave is somewhere.
     by_kind = dict(
-        Balance.objects.values_list("location__kind").order_by().annotate(q=Sum("quantity"))
+        Balance.all_tenants.values_list("location__kind").order_by().annotate(q=Sum("quantity"))
     )
     given = -by_kind.get(Location.Kind.DONOR, 0)
     assert given == sum(STOCK)

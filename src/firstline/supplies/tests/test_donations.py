@@ -45,7 +45,7 @@ from firstline.testing.world import build_world
 
 def on_hand(location, item) -> int:
     return sum(
-        Balance.objects.filter(location=location, item=item).values_list("quantity", flat=True)
+        Balance.all_tenants.filter(location=location, item=item).values_list("quantity", flat=True)
     )
 
 
@@ -81,7 +81,7 @@ def test_batch_receive_posts_entries_lots_and_numbers(world):
     s = stocked(world, quantity=500)
     assert s.batch.number == 1
     assert on_hand(s.warehouse_location, s.items["PPE-N95"]) == 500
-    donor_loc = Location.objects.get(donor=s.donor)
+    donor_loc = Location.all_tenants.get(donor=s.donor)
     assert on_hand(donor_loc, s.items["PPE-N95"]) == -500  # the outside world gave
     assert Lot.objects.get(lot_no="L2020-01").item == s.items["PPE-N95"]
     pledge = pledge_create(
@@ -101,8 +101,8 @@ def test_batch_receive_posts_entries_lots_and_numbers(world):
     )
     assert second.number == 2
     assert second.directed_site_id == world.a.site.pk  # lent by the pledge
-    assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.RECEIVED
-    assert LedgerEntry.objects.filter(batch=second, kind="inbound").count() == 1
+    assert Pledge.all_tenants.get(pk=pledge.pk).state == Pledge.State.RECEIVED
+    assert LedgerEntry.all_tenants.filter(batch=second, kind="inbound").count() == 1
     assert AuditEvent.objects.filter(
         action="supplies.batch_receive", object_id=str(second.pk)
     ).exists()
@@ -111,7 +111,11 @@ def test_batch_receive_posts_entries_lots_and_numbers(world):
 
 def test_batch_receive_bad_line_writes_nothing(world):
     s = stocked(world, quantity=5)
-    counts = (InboundBatch.objects.count(), BatchLine.objects.count(), LedgerEntry.objects.count())
+    counts = (
+        InboundBatch.all_tenants.count(),
+        BatchLine.all_tenants.count(),
+        LedgerEntry.all_tenants.count(),
+    )
     with pytest.raises(ValidationError, match="第 2 行"):
         batch_receive(
             actor=None,
@@ -134,9 +138,9 @@ def test_batch_receive_bad_line_writes_nothing(world):
             ],
         )
     assert (
-        InboundBatch.objects.count(),
-        BatchLine.objects.count(),
-        LedgerEntry.objects.count(),
+        InboundBatch.all_tenants.count(),
+        BatchLine.all_tenants.count(),
+        LedgerEntry.all_tenants.count(),
     ) == counts
     assert not Lot.objects.filter(lot_no="X").exists()
 
@@ -233,7 +237,7 @@ def test_stock_adjust_both_ways_with_reason(world):
         reason="复盘多出",
     )
     assert on_hand(s.warehouse_location, n95) == 49
-    written_off = Location.objects.get(association=world.association, kind="written_off")
+    written_off = Location.all_tenants.get(association=world.association, kind="written_off")
     assert on_hand(written_off, n95) == 1
     with pytest.raises(ValidationError, match="库存不足"):
         stock_adjust(
@@ -323,13 +327,13 @@ def test_verify_command_exits_1_on_a_problem(world):
     out = io.StringIO()
     call_command("supplies_verify", stdout=out)
     assert "ok" in out.getvalue()
-    Balance.objects.filter(location=s.warehouse_location).update(quantity=1)
+    Balance.all_tenants.filter(location=s.warehouse_location).update(quantity=1)
     out = io.StringIO()
     with pytest.raises(SystemExit) as exit_:
         call_command("supplies_verify", stdout=out)
     assert exit_.value.code == 1
     assert "cached 1, entries 5" in out.getvalue()
-    LedgerEntry.objects.filter(seq=1).update(reason="改")
+    LedgerEntry.all_tenants.filter(seq=1).update(reason="改")
     out = io.StringIO()
     with pytest.raises(SystemExit):
         call_command("supplies_verify", stdout=out)
@@ -366,7 +370,7 @@ def test_concurrent_receipts_get_consecutive_numbers():
     for t in threads:
         t.join()
     assert errors == []
-    numbers = sorted(InboundBatch.objects.values_list("number", flat=True))
+    numbers = sorted(InboundBatch.all_tenants.values_list("number", flat=True))
     assert numbers == list(range(1, 10))
     assert on_hand(s.warehouse_location, s.items["PPE-SUIT"]) == 80
     assert ledger.verify(world.association.pk) == [] and ledger.reconcile() == []

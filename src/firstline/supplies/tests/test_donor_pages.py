@@ -46,7 +46,7 @@ def give(world: World, tenant, key: str, number: int) -> InboundBatch:
         account=user,
     )
     item = catalogue_install()[0]
-    warehouse, _ = Warehouse.objects.get_or_create(
+    warehouse, _ = Warehouse.all_tenants.get_or_create(
         association=world.association,
         name="江汉仓",
         defaults={"district": world.divisions["420103"]},
@@ -102,7 +102,12 @@ def world(world: World) -> World:
 class TestDonorTenancy(TenancyCases):
     routes = [
         Page("supplies:donor_home", viewer="donor"),
-        Page("supplies:donor_batch", obj=lambda t: t.donation, viewer="donor"),
+        Page(
+            "supplies:donor_batch",
+            obj=lambda t: t.donation,
+            viewer="donor",
+            company_level="a donor's own batches: the association's rows, not a site's",
+        ),
     ]
 
 
@@ -128,11 +133,11 @@ def test_the_donor_sees_where_every_unit_went(client, world):
     response = client.get(reverse("supplies:donor_batch", args=[world.a.donation.pk]))
     places = {row["location_name"]: row["quantity"] for row in response.context["where_page"]}
     assert places == {world.a.site.name: 60, "江汉仓": 40}
-    given = BatchLine.objects.filter(batch=world.a.donation).aggregate(q=Sum("quantity"))["q"]
+    given = BatchLine.all_tenants.filter(batch=world.a.donation).aggregate(q=Sum("quantity"))["q"]
     assert sum(places.values()) == given
     seqs = [e["seq"] for e in response.context["entry_page"]]
     assert seqs == list(
-        LedgerEntry.objects.filter(batch=world.a.donation)
+        LedgerEntry.all_tenants.filter(batch=world.a.donation)
         .order_by("seq")
         .values_list("seq", flat=True)
     )

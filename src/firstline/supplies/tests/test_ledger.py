@@ -24,7 +24,7 @@ def move(s, to, qty, *, frm=None, item="PPE-N95", kind=LedgerEntry.Kind.DISPATCH
 
 
 def qty(location, item):
-    return Balance.objects.get(location=location, item=item).quantity
+    return Balance.all_tenants.get(location=location, item=item).quantity
 
 
 @pytest.fixture
@@ -37,26 +37,26 @@ def test_post_moves_balances_and_chains(world, s):
     entries = ledger.post(association_id=world.association.pk, moves=[move(s, store, 30)])
     assert qty(s.warehouse_location, s.items["PPE-N95"]) == 70
     assert qty(store, s.items["PPE-N95"]) == 30
-    head = LedgerHead.objects.get(association=world.association)
+    head = LedgerHead.all_tenants.get(association=world.association)
     # the batch's two inbound entries, then this one
     assert (entries[0].seq, head.seq, head.hash) == (3, 3, entries[0].hash)
-    assert entries[0].prev_hash == LedgerEntry.objects.get(seq=2).hash
+    assert entries[0].prev_hash == LedgerEntry.all_tenants.get(seq=2).hash
     assert ledger.verify(world.association.pk) == []
     assert ledger.reconcile() == []
 
 
 def test_negative_stock_refused_nothing_written(world, s):
     store = store_of(world, world.a)
-    before = list(LedgerEntry.objects.values_list("seq", flat=True))
-    balances = dict(Balance.objects.values_list("pk", "quantity"))
+    before = list(LedgerEntry.all_tenants.values_list("seq", flat=True))
+    balances = dict(Balance.all_tenants.values_list("pk", "quantity"))
     with pytest.raises(ValidationError, match="库存不足"):
         ledger.post(
             association_id=world.association.pk,
             moves=[move(s, store, 60, item="PPE-MASK"), move(s, store, 101)],
         )
-    assert list(LedgerEntry.objects.values_list("seq", flat=True)) == before
-    assert dict(Balance.objects.values_list("pk", "quantity")) == balances
-    assert LedgerHead.objects.get(association=world.association).seq == 2
+    assert list(LedgerEntry.all_tenants.values_list("seq", flat=True)) == before
+    assert dict(Balance.all_tenants.values_list("pk", "quantity")) == balances
+    assert LedgerHead.all_tenants.get(association=world.association).seq == 2
 
 
 def test_directed_gift_refused_elsewhere(world):
@@ -96,21 +96,21 @@ def seqs(problems):
 
 
 def test_verify_detects_an_edited_entry(chained):
-    LedgerEntry.objects.filter(seq=4).update(quantity=999)
+    LedgerEntry.all_tenants.filter(seq=4).update(quantity=999)
     problems = ledger.verify(chained)
     assert seqs(problems) == {4}
     assert "被修改" in problems[0].message
 
 
 def test_verify_detects_a_deleted_middle_entry(chained):
-    LedgerEntry.objects.filter(seq=4).delete()
+    LedgerEntry.all_tenants.filter(seq=4).delete()
     problems = ledger.verify(chained)
     assert 5 in seqs(problems)
     assert any("序号不连续" in p.message for p in problems)
 
 
 def test_verify_detects_a_deleted_last_entry(chained):
-    LedgerEntry.objects.filter(seq=6).delete()
+    LedgerEntry.all_tenants.filter(seq=6).delete()
     problems = ledger.verify(chained)
     assert seqs(problems) == {None}
     assert "链尾" in problems[0].message
@@ -119,16 +119,16 @@ def test_verify_detects_a_deleted_last_entry(chained):
 def test_verify_detects_two_entries_swapped(chained):
     # Reordering: swap the seq numbers of entries 4 and 5 (through a free value,
     # seq is unique), so each now sits where the other was.
-    LedgerEntry.objects.filter(seq=4).update(seq=1000)
-    LedgerEntry.objects.filter(seq=5).update(seq=4)
-    LedgerEntry.objects.filter(seq=1000).update(seq=5)
+    LedgerEntry.all_tenants.filter(seq=4).update(seq=1000)
+    LedgerEntry.all_tenants.filter(seq=5).update(seq=4)
+    LedgerEntry.all_tenants.filter(seq=1000).update(seq=5)
     problems = ledger.verify(chained)
     assert {4, 5} <= seqs(problems)
 
 
 def test_reconcile_detects_a_tampered_balance(world, chained, s):
-    row = Balance.objects.get(location=s.warehouse_location, item=s.items["PPE-N95"])
-    Balance.objects.filter(pk=row.pk).update(quantity=row.quantity + 7)
+    row = Balance.all_tenants.get(location=s.warehouse_location, item=s.items["PPE-N95"])
+    Balance.all_tenants.filter(pk=row.pk).update(quantity=row.quantity + 7)
     mismatches = ledger.reconcile()
     assert mismatches == [
         (

@@ -132,7 +132,7 @@ def test_plan_pages_propose_edit_approve(client, world, stocked):
         reverse("supplies:allocation_propose"),
         {"warehouse": stocked.warehouse.pk, "items": [stocked.items["PPE-N95"].pk]},
     )
-    plan = AllocationPlan.objects.get()
+    plan = AllocationPlan.all_tenants.get()
     assert response["Location"] == reverse("supplies:allocation_detail", args=[plan.pk])
     detail_url = response["Location"]
     few = queries(client, detail_url)
@@ -140,17 +140,17 @@ def test_plan_pages_propose_edit_approve(client, world, stocked):
     assert [t["units"] for t in page.context["totals"]] == [1000]
     assert all(r["weight"] > 0 for r in page.context["rows"])
 
-    line = AllocationLine.objects.filter(plan=plan, company=world.a.company).get()
+    line = AllocationLine.all_tenants.filter(plan=plan, company=world.a.company).get()
     edit = reverse("supplies:allocation_line", args=[plan.pk, line.pk])
     refused = client.post(edit, {"quantity": 801}, HTTP_HX_REQUEST="true")
     assert 'data-testid="line-error"' in refused.content.decode()
-    assert AllocationLine.objects.get(pk=line.pk).quantity == line.quantity
+    assert AllocationLine.all_tenants.get(pk=line.pk).quantity == line.quantity
     ok = client.post(edit, {"quantity": 300}, HTTP_HX_REQUEST="true")
     assert ok.status_code == 200 and 'value="300"' in ok.content.decode()
     assert queries(client, detail_url) == few
 
     client.post(reverse("supplies:allocation_approve", args=[plan.pk]))
-    assert AllocationPlan.objects.get(pk=plan.pk).state == "approved"
+    assert AllocationPlan.all_tenants.get(pk=plan.pk).state == "approved"
     assert Shipment.all_tenants.count() == 2
     client.post(reverse("supplies:allocation_approve", args=[plan.pk]))  # twice: one approval
     assert Shipment.all_tenants.count() == 2

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 def on_hand(kind: str, item) -> int:
     return (
-        Balance.objects.filter(location__kind=kind, item=item).aggregate(q=Sum("quantity"))["q"]
+        Balance.all_tenants.filter(location__kind=kind, item=item).aggregate(q=Sum("quantity"))["q"]
         or 0
     )
 
@@ -84,7 +84,7 @@ def test_full_flow_with_a_shortfall(world, flow):
     assert on_hand(Location.Kind.WRITTEN_OFF, n95) == 10
     assert on_hand(Location.Kind.DONOR, n95) == -1000
     assert figures(need_line) == (0, 0, 290)
-    shortfall = LedgerEntry.objects.get(kind=LedgerEntry.Kind.SHORTFALL)
+    shortfall = LedgerEntry.all_tenants.get(kind=LedgerEntry.Kind.SHORTFALL)
     assert (shortfall.quantity, shortfall.reason, shortfall.shipment_id) == (
         10,
         "外箱破损10只",
@@ -128,7 +128,7 @@ def test_double_dispatch_and_double_receive_act_once(world, flow):
     assert not shipment_receive(actor=manager, scope=scope, shipment=shipment, received=received)
     assert on_hand(Location.Kind.SITE, n95) == 300
     assert figures(need_line) == (0, 0, 300)
-    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RECEIVE).count() == 1
+    assert LedgerEntry.all_tenants.filter(kind=LedgerEntry.Kind.RECEIVE).count() == 1
 
 
 def test_dispatch_without_stock_changes_nothing(world):
@@ -136,13 +136,13 @@ def test_dispatch_without_stock_changes_nothing(world):
     batch = shipping.stock_in(world, [(n95, 100)])
     (line,) = shipping.need(world.a, [(n95, 500)])
     shipment = shipping.ready_shipment(world, world.a, [(line, n95, batch, 150)])
-    entries = LedgerEntry.objects.count()
+    entries = LedgerEntry.all_tenants.count()
     with pytest.raises(ValidationError) as caught:
         shipment_dispatch(actor=world.users["association_admin"], shipment=shipment)
     assert "库存不足" in " ".join(caught.value.messages)
     assert "现有 100" in " ".join(caught.value.messages)
     assert Shipment.all_tenants.get(pk=shipment.pk).state == Shipment.State.READY
-    assert LedgerEntry.objects.count() == entries
+    assert LedgerEntry.all_tenants.count() == entries
     assert figures(line) == (150, 0, 0)
     assert not AuditEvent.objects.filter(action="supplies.shipment_dispatch").exists()
 
@@ -225,13 +225,13 @@ def test_consumption_draws_the_batch_expiring_first(world):
     )
     assert [(e.batch_id, e.quantity) for e in entries] == [(early.pk, 40), (late.pk, 15)]
 
-    before = LedgerEntry.objects.count()
+    before = LedgerEntry.all_tenants.count()
     with pytest.raises(ValidationError) as caught:
         consumption_record(
             actor=manager, scope=scope, site=world.a.site, lines=[(n95, 46)], reason="消杀作业"
         )
     assert "现有 45" in " ".join(caught.value.messages)
-    assert LedgerEntry.objects.count() == before
+    assert LedgerEntry.all_tenants.count() == before
     with pytest.raises(ValidationError) as caught:
         consumption_record(
             actor=manager, scope=scope, site=world.a.site, lines=[(n95, 1)], reason=""
@@ -245,7 +245,7 @@ def test_consumption_draws_the_batch_expiring_first(world):
             lines=[(n95, 1)],
             reason="越权",
         )
-    assert LedgerEntry.objects.count() == before
+    assert LedgerEntry.all_tenants.count() == before
 
 
 def test_plan_dispatch_sends_what_it_can_and_names_the_rest(world):
@@ -274,12 +274,12 @@ def test_directed_gift_cannot_leave_for_elsewhere(world):
     n95 = shipping.item()
     batch = shipping.stock_in(world, [(n95, 100)], directed_company=world.b.company)
     shipment = shipping.ready_shipment(world, world.a, [(None, n95, batch, 10)])
-    entries = LedgerEntry.objects.count()
+    entries = LedgerEntry.all_tenants.count()
     with pytest.raises(ValidationError) as caught:
         shipment_dispatch(actor=world.users["association_admin"], shipment=shipment)
     assert "定向捐赠" in " ".join(caught.value.messages)
     assert Shipment.all_tenants.get(pk=shipment.pk).state == Shipment.State.READY
-    assert LedgerEntry.objects.count() == entries
+    assert LedgerEntry.all_tenants.count() == entries
     # To b's own site it goes.
     allowed = shipping.ready_shipment(world, world.b, [(None, n95, batch, 10)])
     assert shipment_dispatch(actor=world.users["association_admin"], shipment=allowed)

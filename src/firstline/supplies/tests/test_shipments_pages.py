@@ -51,7 +51,7 @@ def test_coordinator_dispatches_from_the_detail_page(client, world, stock):
     assert client.post(url).status_code == 302
     assert client.post(url).status_code == 302  # a second click changes nothing
     assert Shipment.all_tenants.get(pk=shipment.pk).state == Shipment.State.IN_TRANSIT
-    assert LedgerEntry.objects.filter(shipment_id=shipment.pk).count() == 1
+    assert LedgerEntry.all_tenants.filter(shipment_id=shipment.pk).count() == 1
 
 
 def test_plan_dispatch_sends_every_ready_shipment(client, world, stock):
@@ -146,8 +146,8 @@ def test_record_use_page_and_site_stock(client, world, stock, django_assert_num_
     no_qty = client.post(url, {"item_1": n95.pk, "reason": "门岗"})
     assert "请填写数量" in no_qty.content.decode()
     assert client.post(url, {"item_1": n95.pk, "qty_1": "30", "reason": "门岗"}).status_code == 302
-    site = Location.objects.get(site_id=world.a.site.pk)
-    assert Balance.objects.get(location=site).quantity == 70
+    site = Location.all_tenants.get(site_id=world.a.site.pk)
+    assert Balance.all_tenants.get(location=site).quantity == 70
 
     stock_url = reverse("supplies:site_stock", args=[world.a.site.pk])
     with django_assert_num_queries(8) as counted:
@@ -180,7 +180,7 @@ def test_api_receive_and_consumption(client, world, stock):
         content_type="application/json",
     )
     assert missing_reason.status_code == 422
-    assert missing_reason.json()["detail"][0]["loc"] == ["body", f"reason_{line.pk}"]
+    assert missing_reason.json()["detail"][0]["loc"] == ["body", "payload", f"reason_{line.pk}"]
     ok = client.post(
         url,
         {"lines": [{"line_id": line.pk, "received_quantity": 90, "reason": "少10"}]},

@@ -19,10 +19,11 @@ from firstline.testing.world import PASSWORD, World, make_user
 
 
 def furnish(world: World) -> None:
-    """Each company gets one shipment in transit to its site (and one READY)."""
+    """Each of company a's sites and b's first gets one shipment in transit to it (and
+    one READY)."""
     n95 = shipping.item()
     batch = shipping.stock_in(world, [(n95, 1000)])
-    for tenant in (world.a, world.b):
+    for tenant in (*world.a.corners, world.b):
         (line,) = shipping.need(tenant, [(n95, 500)])
         moving = shipping.approved_shipment(world, tenant, line, n95, [(batch, 100)])
         shipment_dispatch(actor=world.users["association_admin"], shipment=moving)
@@ -45,14 +46,42 @@ class TestShipmentTenancy(TenancyCases):
         Page("supplies:incoming_list", viewer="site_manager"),
         Page("supplies:incoming_detail", obj=moving),
         Page("supplies:incoming_receive", obj=moving, viewer="site_manager", write={}),
-        Page("supplies:site_stock_list", viewer="site_manager"),
+        Page("supplies:site_stock_list", viewer="site_manager", site_field="pk"),
         Page("supplies:site_stock", obj=lambda t: t.site),
         Page("supplies:consumption_record", obj=lambda t: t.site, write={"reason": "越权"}),
     ]
     api = [
         Api("/api/v1/supplies/shipments"),
         Api("/api/v1/supplies/shipments/{id}", obj=moving, viewer="site_manager"),
+        Api(
+            "/api/v1/supplies/shipments/{id}/receive",
+            obj=moving,
+            viewer="site_manager",
+            method="post",
+            body=lambda t: {
+                "lines": [
+                    {
+                        "line_id": ShipmentLine.all_tenants.get(shipment=t.moving).pk,
+                        "received_quantity": 100,
+                    }
+                ]
+            },
+        ),
     ]
+    explicit = {
+        **dict.fromkeys(
+            (
+                "supplies:shipment_list",
+                "supplies:shipment_detail",
+                "supplies:shipment_dispatch",
+                "supplies:plan_dispatch",
+                "POST /api/v1/supplies/shipments/{pk}/dispatch",
+            ),
+            "test_company_users_cannot_use_the_coordinator_pages",
+        ),
+        # Use needs stock at the site, which the shipments here have not delivered yet.
+        "POST /api/v1/supplies/sites/{pk}/consumption": "test_no_one_records_use_at_a_site_not_theirs",
+    }
 
 
 COORDINATOR_ROUTES = {
@@ -78,7 +107,9 @@ def state(shipment) -> str:
 
 
 def ledger_size() -> tuple[int, int]:
-    return LedgerEntry.objects.count(), sum(Balance.objects.values_list("quantity", flat=True))
+    return LedgerEntry.all_tenants.count(), sum(
+        Balance.all_tenants.values_list("quantity", flat=True)
+    )
 
 
 @pytest.mark.django_db
@@ -102,15 +133,21 @@ def test_b_cannot_receive_a_shipment_page_or_api(client, world):
 
 
 @pytest.mark.django_db
-def test_b_cannot_record_use_at_a_site_by_api(client, world):
+def test_no_one_records_use_at_a_site_not_theirs(client, world):
+    """b's site manager at a's site, a's site manager at a's second site: 404."""
     before = ledger_size()
-    login(client, world.b.users["site_manager"])
-    response = client.post(
-        f"/api/v1/supplies/sites/{world.a.site.pk}/consumption",
-        {"lines": [{"item_code": "N95-01", "quantity": 1}], "reason": "越权"},
-        content_type="application/json",
-    )
-    assert response.status_code == 404
+    for user, site in (
+        (world.b.users["site_manager"], world.a.site),
+        (world.a.users["site_manager"], world.a.sibling.site),
+    ):
+        login(client, user)
+        response = client.post(
+            f"/api/v1/supplies/sites/{site.pk}/consumption",
+            {"lines": [{"item_code": "N95-01", "quantity": 1}], "reason": "越权"},
+            content_type="application/json",
+        )
+        assert response.status_code == 404
+        client.logout()
     assert ledger_size() == before
 
 

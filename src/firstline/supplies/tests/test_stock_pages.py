@@ -75,24 +75,25 @@ def test_receive_a_batch_through_the_page(client, world):
         "lines-1-quantity": "24",
     }
     response = client.post(reverse("supplies:batch_receive"), data)
-    batch = InboundBatch.objects.get(number=2)
+    batch = InboundBatch.all_tenants.get(number=2)
     assert response.status_code == 302
     assert response["Location"] == reverse("supplies:batch_detail", args=[batch.pk])
     assert batch.directed_company_id == world.a.company.pk
     assert (
-        Balance.objects.get(location=s.warehouse_location, item=s.items["PPE-SUIT"]).quantity == 40
+        Balance.all_tenants.get(location=s.warehouse_location, item=s.items["PPE-SUIT"]).quantity
+        == 40
     )
     # a bad line: the page answers with the row, nothing is written
     data["lines-1-quantity"] = "0"
     response = client.post(reverse("supplies:batch_receive"), data)
     assert response.status_code == 200
     assert "第 2 行" in response.content.decode()
-    assert InboundBatch.objects.count() == 2
+    assert InboundBatch.all_tenants.count() == 2
     # two directions at once: refused by the service, shown on the form
     data["lines-1-quantity"] = "5"
     data["directed_division_code"] = "420103"
     response = client.post(reverse("supplies:batch_receive"), data)
-    assert response.status_code == 200 and InboundBatch.objects.count() == 2
+    assert response.status_code == 200 and InboundBatch.all_tenants.count() == 2
 
 
 def test_document_upload_and_download(client, world, settings, tmp_path):
@@ -122,8 +123,8 @@ def test_reconciliation_page_names_tampering(client, world):
     login(client, world.users["association_admin"])
     page = client.get(reverse("supplies:reconciliation")).content.decode()
     assert "哈希链完整" in page and "所有余额与分录合计一致" in page
-    LedgerEntry.objects.filter(seq=2).update(quantity=11)
-    Balance.objects.filter(location=s.warehouse_location, item=s.items["PPE-N95"]).update(
+    LedgerEntry.all_tenants.filter(seq=2).update(quantity=11)
+    Balance.all_tenants.filter(location=s.warehouse_location, item=s.items["PPE-N95"]).update(
         quantity=3
     )
     page = client.get(reverse("supplies:reconciliation")).content.decode()
@@ -145,7 +146,10 @@ def test_adjust_through_the_page(client, world):
     assert client.post(url, form).status_code == 200  # reason required
     form["reason"] = "破损"
     assert client.post(url, form).status_code == 302
-    assert Balance.objects.get(location=s.warehouse_location, item=s.items["PPE-N95"]).quantity == 6
+    assert (
+        Balance.all_tenants.get(location=s.warehouse_location, item=s.items["PPE-N95"]).quantity
+        == 6
+    )
 
 
 def test_company_stock_and_transfer_pages(client, world):
@@ -174,7 +178,7 @@ def test_company_stock_and_transfer_pages(client, world):
         },
     )
     assert response.status_code == 302
-    assert Balance.objects.get(location=site).quantity == 5
+    assert Balance.all_tenants.get(location=site).quantity == 5
     response = client.post(
         reverse("supplies:transfer"),
         {
@@ -192,7 +196,7 @@ def test_pledge_cancel_page(client, world):
     pledge = pledge_create(actor=None, donor=s.donor, item=s.items["PPE-N95"], quantity=3)
     login(client, world.users["association_admin"])
     assert client.post(reverse("supplies:pledge_cancel", args=[pledge.pk])).status_code == 302
-    assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.CANCELLED
+    assert Pledge.all_tenants.get(pk=pledge.pk).state == Pledge.State.CANCELLED
 
 
 # --- API ----------------------------------------------------------------------------------------
@@ -218,7 +222,7 @@ def test_api_receive_and_read_batches(client, world):
     response = client.post("/api/v1/supplies/batches", body, content_type="application/json")
     assert response.status_code == 422
     assert response.json()["detail"][0]["msg"].startswith("第 1 行")
-    assert InboundBatch.objects.count() == 2
+    assert InboundBatch.all_tenants.count() == 2
     assert client.get("/api/v1/supplies/items").json()["count"] == 10
     assert client.get("/api/v1/supplies/donors").json()["items"][0]["name"] == s.donor.name
     assert client.get("/api/v1/supplies/batches").json()["count"] == 2

@@ -4,8 +4,8 @@ Companies and sites (scoped base views): request supplies (showing the live staf
 on duty and isolation figures the request will record), my needs, one need with its
 lines' committed / in transit / fulfilled figures, cancel.
 
-The coordinator (association rows, filtered by `associations_for`; the members'
-need lines read across tenants only for member companies): open needs with totals
+The coordinator (the scoped base views over association rows; the member companies'
+need lines through the association path NeedLine declares): open needs with totals
 per item against stock, propose a plan, review it (inline quantity edits over htmx),
 approve or discard. Views are thin: needs.py and allocation.py do the work."""
 
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from firstline.core.roles import Target
+from firstline.core.scope import Scope
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
@@ -35,14 +36,15 @@ from firstline.supplies.models import (
     Location,
     Need,
     NeedLine,
+    Shipment,
+    ShipmentLine,
 )
-from firstline.supplies.selectors.coordination import member_company_ids
 from firstline.supplies.services import allocation, needs
-from firstline.supplies.views.donations import (
-    COORDINATE,
-    AssociationList,
+from firstline.supplies.views.coordination import (
+    CoordinatorAction,
+    CoordinatorDetail,
     CoordinatorForm,
-    CoordinatorMixin,
+    CoordinatorList,
 )
 
 REQUEST = needs.REQUEST
@@ -119,10 +121,13 @@ class NeedFacts(ScopedViewMixin, generic.View):
 
 
 def _with_lines(qs):
+    """The needs' lines, read in one more query through the same scope as the needs."""
     return qs.prefetch_related(
         Prefetch(
             "lines",
-            queryset=NeedLine.all_tenants.select_related("item").only(
+            queryset=NeedLine.objects.for_scope(qs.scope)
+            .select_related("item")
+            .only(
                 "id",
                 "need_id",
                 "quantity",
@@ -190,24 +195,20 @@ class NeedCancel(ScopedViewMixin, generic.View):
 # --- the coordinator -----------------------------------------------------------------------
 
 
-def _stock_by_item(association_ids) -> dict[int, int]:
-    """Units in the associations' warehouses, minus READY shipments, per item."""
+def _stock_by_item(scope: Scope) -> dict[int, int]:
+    """Units in the scope's warehouses, minus READY shipments, per item."""
     on_hand = dict(
-        Balance.objects.filter(
-            location__kind=Location.Kind.WAREHOUSE,
-            location__association_id__in=sorted(association_ids),
-        )
+        Balance.objects.for_scope(scope)
+        .filter(location__kind=Location.Kind.WAREHOUSE)
         .values_list("item_id")
         .order_by()
         .annotate(q=Sum("quantity"))
     )
-    from firstline.supplies.models import Shipment, ShipmentLine
-
     held = dict(
-        ShipmentLine.all_tenants.filter(
+        ShipmentLine.objects.for_scope(scope)
+        .filter(
             shipment__state=Shipment.State.READY,
             shipment__from_location__kind=Location.Kind.WAREHOUSE,
-            shipment__from_location__association_id__in=sorted(association_ids),
         )
         .values_list("item_id")
         .order_by()
@@ -216,30 +217,25 @@ def _stock_by_item(association_ids) -> dict[int, int]:
     return {item: q - held.get(item, 0) for item, q in on_hand.items()}
 
 
-class OpenNeeds(AssociationList):
+class OpenNeeds(CoordinatorList):
     """Every member's need line still short, with filters (item, district, company),
     and the totals per item against the stock the warehouses can still give."""
 
+    model = NeedLine
     title = _("待分配需求")
     template_name = "supplies/needs_open.html"
     table_template = "supplies/needs_open_table.html"
     filters = ("item_id", "company_id")
     paginate_by = 50
 
-    def rows(self):
-        return (
-            NeedLine.all_tenants.filter(
-                company_id__in=member_company_ids(self.association_ids),
-                state__in=allocation.LIVE_STATES,
-            )
+    def refine_list(self, qs):
+        qs = (
+            qs.filter(state__in=allocation.LIVE_STATES)
             .annotate(remaining=F("quantity") - F("committed") - F("in_transit") - F("fulfilled"))
             .filter(remaining__gt=0)
             .select_related("company", "site", "item", "need")
             .order_by("item__code", "-need__requested_at", "id")
         )
-
-    def get_queryset(self):
-        qs = super().get_queryset()
         district = self.request.GET.get("district", "").strip()
         if district.isdigit():
             qs = qs.filter(
@@ -253,7 +249,7 @@ class OpenNeeds(AssociationList):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        stock = _stock_by_item(self.association_ids)
+        stock = _stock_by_item(self.scope)
         totals = (
             self.get_queryset()
             .order_by()
@@ -264,23 +260,21 @@ class OpenNeeds(AssociationList):
             {**row, "stock": stock.get(row["item_id"], 0)}
             for row in sorted(totals, key=lambda r: r["item_id"])
         ]
-        ctx["companies"] = Company.objects.filter(
-            pk__in=member_company_ids(self.association_ids)
-        ).only("id", "name")
+        ctx["companies"] = Company.objects.for_scope(self.scope).only("id", "name")
         ctx["district"] = self.request.GET.get("district", "")
         return ctx
 
 
-class PlanList(AssociationList):
+class PlanList(CoordinatorList):
+    model = AllocationPlan
     title = _("分配方案")
     table_template = "supplies/allocation_table.html"
     filters = ("state",)
     create_url_name = "supplies:allocation_propose"
 
-    def rows(self):
+    def refine_list(self, qs):
         return (
-            AllocationPlan.objects.filter(association_id__in=sorted(self.association_ids))
-            .select_related("warehouse", "created_by")
+            qs.select_related("warehouse", "created_by")
             .annotate(n_lines=Count("lines"), units=Sum("lines__quantity", default=0))
             .order_by("-created_at", "-id")
         )
@@ -338,9 +332,10 @@ def _plan_rows(plan, lines) -> list[dict]:
     return rows
 
 
-def _plan_lines(plan):
+def _plan_lines(scope: Scope, plan):
     return (
-        AllocationLine.objects.filter(plan=plan)
+        AllocationLine.objects.for_scope(scope)
+        .filter(plan=plan)
         .select_related("company", "site", "item", "batch", "need_line")
         .only(
             "id",
@@ -363,30 +358,32 @@ def _plan_lines(plan):
     )
 
 
-class PlanDetail(CoordinatorMixin, generic.TemplateView):
+class PlanDetail(CoordinatorDetail):
+    model = AllocationPlan
     template_name = "supplies/allocation_detail.html"
+    context_object_name = "plan"
+
+    def refine(self, qs):
+        return qs.select_related("warehouse__district", "created_by", "approved_by")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        plan = get_object_or_404(
-            AllocationPlan.objects.filter(
-                association_id__in=sorted(self.association_ids)
-            ).select_related("warehouse", "created_by", "approved_by"),
-            pk=self.kwargs["pk"],
+        plan = self.object
+        page = Paginator(_plan_lines(self.scope, plan), PLAN_ROWS).get_page(
+            self.request.GET.get("page")
         )
-        page = Paginator(_plan_lines(plan), PLAN_ROWS).get_page(self.request.GET.get("page"))
         available = defaultdict(int)
         if plan.state == AllocationPlan.State.DRAFT:
             for lot in allocation.available_stock(plan.warehouse):
                 available[lot.item_id] += lot.available
         totals = (
-            AllocationLine.objects.filter(plan=plan)
+            AllocationLine.objects.for_scope(self.scope)
+            .filter(plan=plan)
             .values("item_id", "item__name", "item__unit")
             .order_by("item_id")
             .annotate(lines=Count("id"), units=Sum("quantity"))
         )
         ctx.update(
-            plan=plan,
             page_obj=page,
             rows=_plan_rows(plan, page.object_list),
             totals=[{**t, "available": available.get(t["item_id"], 0)} for t in totals],
@@ -395,17 +392,15 @@ class PlanDetail(CoordinatorMixin, generic.TemplateView):
         return ctx
 
 
-class PlanLineSet(CoordinatorMixin, generic.View):
+class PlanLineSet(CoordinatorAction):
     """POST quantity (htmx): set one line; answers with the refreshed row, or the row
     with the error under the box."""
 
-    permission = COORDINATE
+    model = AllocationPlan
 
     def post(self, request, pk: int, line_id: int):
-        plan = get_object_or_404(
-            AllocationPlan.objects.filter(association_id__in=sorted(self.association_ids)), pk=pk
-        )
-        line = get_object_or_404(AllocationLine.objects.filter(plan=plan), pk=line_id)
+        plan = get_object_or_404(self.get_queryset(), pk=pk)
+        line = get_object_or_404(_plan_lines(self.scope, plan), pk=line_id)
         form = LineQuantityForm(request.POST)
         error = ""
         if form.is_valid():
@@ -417,7 +412,7 @@ class PlanLineSet(CoordinatorMixin, generic.View):
                 error = " ".join(exc.messages)
         else:
             error = " ".join(form.errors.get("quantity", []))
-        found = list(_plan_lines(plan).filter(pk=line_id))
+        found = list(_plan_lines(self.scope, plan).filter(pk=line_id))
         if not found:  # set to 0: the line is gone
             response = render(request, "supplies/allocation_row_removed.html", {})
         else:
@@ -431,16 +426,14 @@ class PlanLineSet(CoordinatorMixin, generic.View):
         return response
 
 
-class _PlanAction(CoordinatorMixin, generic.View):
-    permission = COORDINATE
+class _PlanAction(CoordinatorAction):
+    model = AllocationPlan
 
     def act(self, plan):
         raise NotImplementedError
 
     def post(self, request, pk: int):
-        plan = get_object_or_404(
-            AllocationPlan.objects.filter(association_id__in=sorted(self.association_ids)), pk=pk
-        )
+        plan = get_object_or_404(self.get_queryset(), pk=pk)
         try:
             message = self.act(plan)
         except ValidationError as exc:

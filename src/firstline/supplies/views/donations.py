@@ -1,12 +1,11 @@
 """Donation and stock pages.
 
 The coordinator's pages (catalogue, donors, campaigns, warehouses, pledges, batches,
-stock, reconciliation, adjustments) read association-level rows, which `for_scope`
-does not reach: `CoordinatorMixin` resolves the associations the user acts for
-(`associations_for`) once per request, refuses a user with none (403), and every
-queryset here starts from those ids, so another association's row is 404.
-Company and site users see their own stock through `stock.scoped_locations` and
-move stock from their store to a site. Each write calls one service."""
+stock, reconciliation, adjustments) are the scoped base views over association rows
+(views/coordination.py): a user without an association role gets 403, another
+association's row is 404. Company and site users see their own stock through the
+same `for_scope` (a location, its balances and entries declare company and site
+paths) and move stock from their store to a site. Each write calls one service."""
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 
-from firstline.core.views import PAGE_SIZES, apply_errors
+from firstline.core.views import PAGE_SIZES, ScopedViewMixin, apply_errors
 from firstline.supplies.forms.donations import (
     AdjustForm,
     BatchForm,
@@ -35,76 +34,59 @@ from firstline.supplies.forms.donations import (
     TransferForm,
     WarehouseForm,
 )
-from firstline.supplies.models import Donor, Item, Location, Pledge, QualityDocument
+from firstline.supplies.models import (
+    Balance,
+    Campaign,
+    Donor,
+    InboundBatch,
+    Item,
+    Location,
+    Pledge,
+    QualityDocument,
+    Warehouse,
+)
 from firstline.supplies.selectors import donations as donations_selectors
-from firstline.supplies.selectors.coordination import associations_for
+from firstline.supplies.selectors.coordination import COORDINATE, VIEW_ALL, associations_for
 from firstline.supplies.selectors.stock import scoped_locations
 from firstline.supplies.services import donations as donations_services
+from firstline.supplies.views.coordination import (
+    CoordinatorAction,
+    CoordinatorDetail,
+    CoordinatorForm,
+    CoordinatorList,
+    CoordinatorMixin,
+)
 
-VIEW_ALL = "supplies.view_all"
-COORDINATE = "supplies.coordinate"
 VIEW_STOCK = "supplies.view_stock"
 
 
-# --- bases ------------------------------------------------------------------------------------
+# --- catalogue, donors, campaigns, warehouses ------------------------------------------------
 
 
-class CoordinatorMixin(LoginRequiredMixin):
-    """Login, then the associations the user acts for with `permission` (403 if none)."""
-
-    permission = VIEW_ALL
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.association_ids = associations_for(request.scope, self.permission)
-            if not self.association_ids:
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    @property
-    def association_id(self) -> int:
-        """Where new rows go: the (first) association the coordinator acts for."""
-        return min(self.association_ids)
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["can_coordinate"] = bool(associations_for(self.request.scope, COORDINATE))
-        return ctx
-
-
-class AssociationList(CoordinatorMixin, generic.ListView):
-    """A paginated list on core/list.html: search (`search_fields`), exact filters, and
-    the htmx table fragment, like ScopedListView but over association rows."""
+class ItemList(LoginRequiredMixin, generic.ListView):
+    """The catalogue, for coordinators: shared reference data (no scope to apply), so
+    not a scoped list; the same list page, search, filter and pagination."""
 
     template_name = "core/list.html"
-    table_template = ""
-    title = ""
-    search_fields: tuple[str, ...] = ()
-    filters: tuple[str, ...] = ()
-    paginate_by = 25
-    create_url_name = ""
+    table_template = "supplies/donations_items_table.html"
+    title = gettext_lazy("物资目录")
+    search_fields = ("name__icontains", "code__icontains", "standard__icontains")
+    paginate_by = 50
 
-    def rows(self):
-        raise NotImplementedError
-
-    def filter_choices(self) -> dict:
-        return {}
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not associations_for(request.scope, VIEW_ALL):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     def get_paginate_by(self, queryset):
-        try:
-            size = int(self.request.GET.get("per_page", self.paginate_by))
-        except ValueError:
-            size = self.paginate_by
-        return size if size in PAGE_SIZES else self.paginate_by
+        size = self.request.GET.get("per_page", "")
+        return int(size) if size.isdigit() and int(size) in PAGE_SIZES else self.paginate_by
 
     def get_queryset(self):
-        qs = self.rows()
-        for name in self.filters:
-            value = self.request.GET.get(name)
-            if value:
-                qs = qs.filter(**{name: value})
-        term = self.request.GET.get("q", "").strip()
-        if term and self.search_fields:
+        qs = donations_selectors.items()
+        if kind := self.request.GET.get("kind"):
+            qs = qs.filter(kind=kind)
+        if term := self.request.GET.get("q", "").strip():
             condition = Q()
             for field in self.search_fields:
                 condition |= Q(**{field: term})
@@ -122,72 +104,23 @@ class AssociationList(CoordinatorMixin, generic.ListView):
             title=self.title,
             table_template=self.table_template,
             query=self.request.GET.get("q", ""),
-            filter_values={name: self.request.GET.get(name, "") for name in self.filters},
-            filter_choices=self.filter_choices(),
+            filter_values={"kind": self.request.GET.get("kind", "")},
+            filter_choices={"kind": Item.Kind.choices},
             page_sizes=PAGE_SIZES,
-            can_create=bool(self.create_url_name) and ctx["can_coordinate"],
-            create_url_name=self.create_url_name,
         )
         return ctx
 
 
-class CoordinatorForm(CoordinatorMixin, generic.FormView):
-    """GET shows the form, POST calls the service (`act`, returns where to go). A
-    ValidationError from the service lands on the form; nothing is saved."""
-
-    permission = COORDINATE
-    template_name = "core/form.html"
-    title = ""
-    success_message = gettext_lazy("已保存。")
-    cancel_url_name = "dashboard"
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "association_ids": self.association_ids}
-
-    def act(self, form) -> str:
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            target = self.act(form)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(target)
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(title=self.title, cancel_url=reverse(self.cancel_url_name))
-        return ctx
-
-
-# --- catalogue, donors, campaigns, warehouses ------------------------------------------------
-
-
-class ItemList(AssociationList):
-    title = gettext_lazy("物资目录")
-    table_template = "supplies/donations_items_table.html"
-    search_fields = ("name__icontains", "code__icontains", "standard__icontains")
-    filters = ("kind",)
-    paginate_by = 50
-
-    def rows(self):
-        return donations_selectors.items()
-
-    def filter_choices(self):
-        return {"kind": Item.Kind.choices}
-
-
-class DonorList(AssociationList):
+class DonorList(CoordinatorList):
+    model = Donor
     title = gettext_lazy("捐赠方")
     table_template = "supplies/donations_donors_table.html"
     search_fields = ("name__icontains", "public_name__icontains")
     filters = ("kind",)
     create_url_name = "supplies:donor_create"
 
-    def rows(self):
-        return donations_selectors.donors(self.association_ids)
+    def refine_list(self, qs):
+        return qs.order_by("name", "id")
 
     def filter_choices(self):
         return {"kind": Donor.Kind.choices}
@@ -212,9 +145,7 @@ class DonorEdit(CoordinatorForm):
 
     @cached_property
     def donor(self) -> Donor:
-        return get_object_or_404(
-            donations_selectors.donors(self.association_ids), pk=self.kwargs["pk"]
-        )
+        return get_object_or_404(donations_selectors.donors(self.scope), pk=self.kwargs["pk"])
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.donor}
@@ -226,14 +157,15 @@ class DonorEdit(CoordinatorForm):
         return reverse("supplies:donor_list")
 
 
-class CampaignList(AssociationList):
+class CampaignList(CoordinatorList):
+    model = Campaign
     title = gettext_lazy("募捐活动")
     table_template = "supplies/donations_campaigns_table.html"
     search_fields = ("name__icontains",)
     create_url_name = "supplies:campaign_create"
 
-    def rows(self):
-        return donations_selectors.campaigns(self.association_ids)
+    def refine_list(self, qs):
+        return qs.order_by("-starts_on", "id")
 
 
 class CampaignCreate(CoordinatorForm):
@@ -248,14 +180,15 @@ class CampaignCreate(CoordinatorForm):
         return reverse("supplies:campaign_list")
 
 
-class WarehouseList(AssociationList):
+class WarehouseList(CoordinatorList):
+    model = Warehouse
     title = gettext_lazy("仓库")
     table_template = "supplies/donations_warehouses_table.html"
     search_fields = ("name__icontains", "address__icontains")
     create_url_name = "supplies:warehouse_create"
 
-    def rows(self):
-        return donations_selectors.warehouses(self.association_ids)
+    def refine_list(self, qs):
+        return qs.select_related("district").order_by("name", "id")
 
 
 class WarehouseCreate(CoordinatorForm):
@@ -273,15 +206,16 @@ class WarehouseCreate(CoordinatorForm):
 # --- pledges ------------------------------------------------------------------------------------
 
 
-class PledgeList(AssociationList):
+class PledgeList(CoordinatorList):
+    model = Pledge
     title = gettext_lazy("认捐")
     table_template = "supplies/donations_pledges_table.html"
     search_fields = ("donor__name__icontains", "note__icontains")
     filters = ("state",)
     create_url_name = "supplies:pledge_create"
 
-    def rows(self):
-        return donations_selectors.pledges(self.association_ids)
+    def refine_list(self, qs):
+        return qs.select_related("donor", "item", "campaign").order_by("-pledged_at", "-id")
 
     def filter_choices(self):
         return {"state": Pledge.State.choices}
@@ -306,12 +240,11 @@ class PledgeCreate(CoordinatorForm):
         return reverse("supplies:pledge_list")
 
 
-class PledgeCancel(CoordinatorMixin, generic.View):
-    permission = COORDINATE
-    http_method_names = ["post"]
+class PledgeCancel(CoordinatorAction):
+    model = Pledge
 
     def post(self, request, pk):
-        pledge = get_object_or_404(donations_selectors.pledges(self.association_ids), pk=pk)
+        pledge = get_object_or_404(self.get_queryset(), pk=pk)
         try:
             donations_services.pledge_cancel(actor=request.user, pledge=pledge)
         except ValidationError as exc:
@@ -324,45 +257,42 @@ class PledgeCancel(CoordinatorMixin, generic.View):
 # --- inbound batches ---------------------------------------------------------------------------
 
 
-class BatchList(AssociationList):
+class BatchList(CoordinatorList):
+    model = InboundBatch
     title = gettext_lazy("入库批次")
     table_template = "supplies/donations_batches_table.html"
     search_fields = ("donor__name__icontains", "note__icontains")
     filters = ("warehouse_id",)
     create_url_name = "supplies:batch_receive"
 
-    def rows(self):
-        return donations_selectors.batches(self.association_ids)
+    def refine_list(self, qs):
+        return donations_selectors.batch_rows(qs)
 
     def filter_choices(self):
         return {
             "warehouse_id": list(
-                donations_selectors.warehouses(self.association_ids).values_list("pk", "name")
+                donations_selectors.warehouses(self.scope).values_list("pk", "name")
             )
         }
 
 
-class BatchDetail(CoordinatorMixin, generic.TemplateView):
+class BatchDetail(CoordinatorDetail):
+    model = InboundBatch
     template_name = "supplies/donations_batch_detail.html"
+    context_object_name = "batch"
 
-    @cached_property
-    def batch(self):
-        batch = donations_selectors.batch_for(self.association_ids, self.kwargs["pk"])
-        if batch is None:
-            from django.http import Http404
-
-            raise Http404
-        return batch
+    def refine(self, qs):
+        return donations_selectors.batch_detail(qs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        entries = Paginator(donations_selectors.batch_entries(self.batch), 50).get_page(
+        batch = self.object
+        entries = Paginator(donations_selectors.batch_entries(self.scope, batch), 50).get_page(
             self.request.GET.get("page")
         )
         ctx.update(
-            batch=self.batch,
-            lines=donations_selectors.batch_lines(self.batch),
-            documents=donations_selectors.batch_documents(self.batch),
+            lines=donations_selectors.batch_lines(self.scope, batch),
+            documents=donations_selectors.batch_documents(self.scope, batch),
             page_obj=entries,
             entries=entries.object_list,
         )
@@ -427,9 +357,7 @@ class DocumentAdd(CoordinatorForm):
 
     @cached_property
     def batch(self):
-        return get_object_or_404(
-            donations_selectors.batches(self.association_ids), pk=self.kwargs["pk"]
-        )
+        return get_object_or_404(donations_selectors.batches(self.scope), pk=self.kwargs["pk"])
 
     def act(self, form):
         donations_services.quality_document_add(
@@ -443,12 +371,11 @@ class DocumentAdd(CoordinatorForm):
         return ctx
 
 
-class DocumentDownload(CoordinatorMixin, generic.View):
+class DocumentDownload(CoordinatorMixin, ScopedViewMixin, generic.View):
+    model = QualityDocument
+
     def get(self, request, pk):
-        document = get_object_or_404(
-            QualityDocument.objects.filter(batch__association_id__in=sorted(self.association_ids)),
-            pk=pk,
-        )
+        document = get_object_or_404(self.get_queryset(), pk=pk)
         return FileResponse(
             document.file.open("rb"),
             as_attachment=True,
@@ -459,9 +386,10 @@ class DocumentDownload(CoordinatorMixin, generic.View):
 # --- stock (the coordinator's) ---------------------------------------------------------------
 
 
-class StockList(AssociationList):
+class StockList(CoordinatorList):
     """Balances per location, item and batch, filtered by location kind, location, item."""
 
+    model = Balance
     title = gettext_lazy("库存")
     template_name = "supplies/stock_list.html"
     table_template = "supplies/stock_table.html"
@@ -469,10 +397,8 @@ class StockList(AssociationList):
     search_fields = ("location__public_name__icontains",)
     paginate_by = 50
 
-    def rows(self):
-        return donations_selectors.balances(
-            donations_selectors.association_locations(self.association_ids)
-        )
+    def refine_list(self, qs):
+        return donations_selectors.on_hand(qs)
 
     def filter_choices(self):
         real = [(k, label) for k, label in Location.Kind.choices if k not in Location.VIRTUAL_KINDS]
@@ -484,23 +410,23 @@ class StockList(AssociationList):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["warehouse_totals"] = donations_selectors.totals_by_location(
-            donations_selectors.association_locations(self.association_ids).filter(
-                kind=Location.Kind.WAREHOUSE
-            )
+            self.scope,
+            donations_selectors.locations(self.scope).filter(kind=Location.Kind.WAREHOUSE),
         )
         return ctx
 
 
-class Reconciliation(CoordinatorMixin, generic.TemplateView):
+class Reconciliation(CoordinatorMixin, ScopedViewMixin, generic.TemplateView):
     """Cached balances against the sum of entries, and the hash chain's verify result."""
 
+    model = Location
     template_name = "supplies/stock_reconciliation.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["reports"] = [
-            {"association_id": pk, **donations_selectors.reconciliation(pk)}
-            for pk in sorted(self.association_ids)
+            {"association_id": pk, **donations_selectors.reconciliation(self.scope, pk)}
+            for pk in sorted(associations_for(self.scope))
         ]
         return ctx
 
@@ -522,46 +448,33 @@ class StockAdjust(CoordinatorForm):
 # --- stock (the companies' and sites') -----------------------------------------------------
 
 
-def visible_locations(request):
-    """Locations the user may read: the coordinator's association's, and the company
-    stores and sites the user's own grants reach. Neither → 403."""
-    parts = []
-    if ids := associations_for(request.scope, VIEW_ALL):
-        parts.append(donations_selectors.association_locations(ids))
-    own = request.scope.for_perm(VIEW_STOCK)
-    if own.grants:
-        parts.append(scoped_locations(own))
-    if not parts:
+def stock_scope(request):
+    """Who may read stock: a coordinator (the association's whole ledger) and company
+    and site users (their own stores and sites). Neither → 403."""
+    scope = request.scope.for_any_perm(VIEW_ALL, VIEW_STOCK)
+    if not scope.grants:
         raise PermissionDenied
-    qs = parts[0]
-    for part in parts[1:]:
-        qs = qs | part
-    return qs
+    return scope
 
 
-class StockMine(LoginRequiredMixin, generic.ListView):
+class StockMine(ScopedViewMixin, generic.ListView):
     """A company's or site's stock on hand, batch by batch."""
 
+    model = Balance
+    permission = VIEW_STOCK
     template_name = "supplies/stock_mine.html"
     paginate_by = 50
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.scope.for_perm(VIEW_STOCK).grants:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def locations(self):
-        return scoped_locations(self.request.scope.for_perm(VIEW_STOCK))
+        return scoped_locations(self.scope)
 
-    def get_queryset(self):
-        return donations_selectors.balances(
-            self.locations(), item_id=self.request.GET.get("item_id") or None
-        )
+    def refine(self, qs):
+        return donations_selectors.on_hand(qs, item_id=self.request.GET.get("item_id") or None)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            totals=donations_selectors.totals_by_location(self.locations()),
+            totals=donations_selectors.totals_by_location(self.scope, self.locations()),
             can_transfer=bool(self.locations().filter(kind=Location.Kind.COMPANY).exists())
             and self.request.scope.has_perm(donations_services.TRANSFER_PERMISSION),
         )
@@ -575,13 +488,16 @@ class StockLocation(LoginRequiredMixin, generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        location = get_object_or_404(visible_locations(self.request), pk=self.kwargs["pk"])
-        entries = Paginator(donations_selectors.location_entries(location), 50).get_page(
+        scope = stock_scope(self.request)
+        location = get_object_or_404(donations_selectors.locations(scope), pk=self.kwargs["pk"])
+        entries = Paginator(donations_selectors.location_entries(scope, location), 50).get_page(
             self.request.GET.get("page")
         )
         ctx.update(
             location=location,
-            balances=donations_selectors.balances(Location.objects.filter(pk=location.pk)),
+            balances=donations_selectors.on_hand(
+                Balance.objects.for_scope(scope).filter(location_id=location.pk)
+            ),
             page_obj=entries,
             entries=entries.object_list,
             can_adjust=location.association_id in associations_for(self.request.scope, COORDINATE),

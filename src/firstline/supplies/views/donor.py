@@ -1,9 +1,10 @@
 """A donor's own pages: its pledges and batches, and for each batch where every unit
 went (the same trace the public ledger shows, reached from the donor's side).
 
-A donor login holds `supplies.view_own_donations` over its association; which Donor
-it speaks for is Donor.account (`coordination.donors_for`). A batch of another donor,
-or of an association the login has no grant in, answers 404 like a missing one."""
+A donor login holds `supplies.view_own_donations` over its association, so its reads
+go through `for_scope` with that grant; which Donor it speaks for is Donor.account. A
+batch of another donor, or of an association the login has no grant in, answers 404
+like a missing one."""
 
 from __future__ import annotations
 
@@ -13,35 +14,41 @@ from django.db.models import F, Sum
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from firstline.supplies.models import InboundBatch, Pledge
+from firstline.supplies.models import Donor, InboundBatch, Pledge
 from firstline.supplies.selectors import public
-from firstline.supplies.selectors.coordination import associations_for, donors_for
 from firstline.supplies.views.public import _page, trace_context
 
 PERMISSION = "supplies.view_own_donations"
 
 
-def own_donors(request):
-    """The donors this login speaks for, within the associations it holds the grant in."""
-    associations = associations_for(request.scope, PERMISSION)
-    if not associations:
+def donor_scope(request):
+    scope = request.scope.for_perm(PERMISSION)
+    if not scope.grants:
         raise PermissionDenied
-    return donors_for(request.user).filter(association_id__in=sorted(associations))
+    return scope
+
+
+def own_donors(request, scope):
+    """The donors this login speaks for, within the associations it holds the grant in."""
+    return Donor.objects.for_scope(scope).filter(account_id=request.user.pk)
 
 
 @login_required
 @require_GET
 def home(request):
-    donors = own_donors(request)
+    scope = donor_scope(request)
+    donors = own_donors(request, scope)
     pledges = (
-        Pledge.objects.filter(donor__in=donors)
+        Pledge.objects.for_scope(scope)
+        .filter(donor__in=donors)
         .values(
             "pk", "quantity", "state", "pledged_at", item_name=F("item__name"), unit=F("item__unit")
         )
         .order_by("-pledged_at", "-pk")
     )
     batches = (
-        InboundBatch.objects.filter(donor__in=donors)
+        InboundBatch.objects.for_scope(scope)
+        .filter(donor__in=donors)
         .values("pk", "number", "received_at", warehouse_name=F("warehouse__name"))
         .annotate(units=Sum("lines__quantity"))
         .order_by("-number")
@@ -64,9 +71,13 @@ def home(request):
 @login_required
 @require_GET
 def batch_detail(request, pk: int):
-    donors = own_donors(request)
+    scope = donor_scope(request)
+    donors = own_donors(request, scope)
     found = get_object_or_404(
-        InboundBatch.objects.filter(donor__in=donors).values("association_id", "number"), pk=pk
+        InboundBatch.objects.for_scope(scope)
+        .filter(donor__in=donors)
+        .values("association_id", "number"),
+        pk=pk,
     )
     batch = public.batch_of(found["association_id"], found["number"], donors=donors)
     return render(request, "supplies/donor_batch.html", trace_context(request, batch))

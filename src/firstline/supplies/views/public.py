@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from firstline.supplies.selectors import opendata, public
 
 PAGE_SIZE = 50
-SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "verify_ledger.py"
+SCRIPT = Path(__file__).resolve().parents[4] / "scripts" / "verify_ledger.py"
 
 
 def _association() -> int:

@@ -1,21 +1,19 @@
 """Shipment pages, two sides of the same rows.
 
-- The coordinator (association): every shipment of the member companies, filtered by
-  state, company and district; one shipment; dispatch one, or every READY one of a
-  plan. Shipments are the companies' rows, so these pages read them across tenants
-  only for the member companies of the coordinator's associations
-  (`coordination.member_company_ids`), the app's one cross-tenant read.
+- The coordinator (association): every shipment its ledger sent, filtered by state,
+  company and district; one shipment; dispatch one, or every READY one of a plan.
+  Shipments are the companies' rows; the coordinator reaches them through the
+  association path Shipment declares (`for_scope`, like the companies' own pages).
 - The company and its sites: incoming shipments, one shipment, the receipt form; a
   site's stock with its use history, and the form to record use. These are the
   scoped base views (`for_scope`): another company's shipment or site is a 404.
 
-Each write is one service call (supplies/shipments.py)."""
+Each write is one service call (supplies/services/shipments.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, redirect
@@ -23,9 +21,9 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import generic
 
-from firstline.core.views import PAGE_SIZES, ScopedDetailView, ScopedListView, ServiceFormView
+from firstline.core.scope import Scope
+from firstline.core.views import ScopedDetailView, ScopedListView, ServiceFormView
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Company
@@ -38,26 +36,30 @@ from firstline.supplies.models import (
     Shipment,
     ShipmentLine,
 )
-from firstline.supplies.selectors.coordination import associations_for, member_company_ids
+from firstline.supplies.selectors.coordination import COORDINATE, associations_for
 from firstline.supplies.services.shipments import (
     consumption_record,
     plan_dispatch,
     shipment_dispatch,
     shipment_receive,
 )
+from firstline.supplies.views.coordination import (
+    CoordinatorAction,
+    CoordinatorDetail,
+    CoordinatorList,
+)
 
-VIEW_ALL = "supplies.view_all"
-COORDINATE = "supplies.coordinate"
 VIEW_STOCK = "supplies.view_stock"
 RECEIVE = "supplies.receive_shipment"
 CONSUME = "supplies.record_consumption"
 HISTORY_ROWS = 25
 
 
-def line_rows(shipment_id: int):
+def line_rows(scope: Scope, shipment_id: int):
     """A shipment's lines with what the table shows, one query."""
     return (
-        ShipmentLine.all_tenants.filter(shipment_id=shipment_id)
+        ShipmentLine.objects.for_scope(scope)
+        .filter(shipment_id=shipment_id)
         .select_related("item", "batch")
         .order_by("pk")
     )
@@ -72,32 +74,13 @@ def _shipments(qs):
 # --- the coordinator ---------------------------------------------------------------------
 
 
-class CoordinatorMixin(LoginRequiredMixin):
-    """The associations the user coordinates for (`permission`); none → 403."""
-
-    permission = VIEW_ALL
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.association_ids = associations_for(request.scope, self.permission)
-        if not self.association_ids:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def shipments(self):
-        """The member companies' shipments (the deliberate cross-tenant read)."""
-        return Shipment.all_tenants.filter(
-            company_id__in=member_company_ids(self.association_ids),
-            from_location__association_id__in=sorted(self.association_ids),
-        )
-
-
-class ShipmentList(CoordinatorMixin, generic.TemplateView):
+class ShipmentList(CoordinatorList):
+    model = Shipment
     template_name = "supplies/shipments_list.html"
+    table_template = "supplies/shipments_table.html"
+    title = gettext_lazy("发货单")
 
-    def filtered(self):
-        qs = self.shipments()
+    def refine_list(self, qs):
         get = self.request.GET
         if (state := get.get("state", "")) in Shipment.State.values:
             qs = qs.filter(state=state)
@@ -105,24 +88,14 @@ class ShipmentList(CoordinatorMixin, generic.TemplateView):
             qs = qs.filter(company_id=int(company))
         if (district := get.get("district", "")).isdigit():
             qs = qs.filter(to_location__division_code__startswith=district)
-        return qs
+        return _shipments(qs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        try:
-            size = int(self.request.GET.get("per_page", 25))
-        except ValueError:
-            size = 25
-        size = size if size in PAGE_SIZES else 25
-        page = Paginator(_shipments(self.filtered()), size).get_page(self.request.GET.get("page"))
-        companies = Company.objects.filter(
-            pk__in=member_company_ids(self.association_ids)
-        ).values_list("pk", "name")
+        companies = Company.objects.for_scope(self.scope).values_list("pk", "name")
         codes = (
-            Location.objects.filter(
-                association_id__in=sorted(self.association_ids),
-                kind__in=[Location.Kind.SITE, Location.Kind.COMPANY],
-            )
+            Location.objects.for_scope(self.scope)
+            .filter(kind__in=[Location.Kind.SITE, Location.Kind.COMPANY])
             .exclude(division_code="")
             .values_list("division_code", flat=True)
             .distinct()
@@ -131,11 +104,6 @@ class ShipmentList(CoordinatorMixin, generic.TemplateView):
             code__in=sorted({code[:6] for code in codes})
         ).values_list("code", "name")
         ctx.update(
-            title=_("发货单"),
-            page_obj=page,
-            paginator=page.paginator,
-            object_list=page.object_list,
-            page_sizes=PAGE_SIZES,
             states=Shipment.State.choices,
             companies=list(companies.order_by("name")),
             districts=list(districts.order_by("code")),
@@ -146,41 +114,32 @@ class ShipmentList(CoordinatorMixin, generic.TemplateView):
         )
         return ctx
 
-    def get_template_names(self):
-        if getattr(self.request, "htmx", False) and self.request.htmx.target == "list-table":
-            return ["supplies/shipments_table.html"]
-        return [self.template_name]
 
-
-class ShipmentDetail(CoordinatorMixin, generic.TemplateView):
+class ShipmentDetail(CoordinatorDetail):
+    model = Shipment
     template_name = "supplies/shipments_detail.html"
+
+    def refine(self, qs):
+        return qs.select_related("company", "site", "from_location", "to_location", "plan")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        shipment = get_object_or_404(
-            self.shipments().select_related(
-                "company", "site", "from_location", "to_location", "plan"
-            ),
-            pk=self.kwargs["pk"],
-        )
         ctx.update(
-            object=shipment,
-            lines=list(line_rows(shipment.pk)),
+            lines=list(line_rows(self.scope, self.object.pk)),
             coordinator=True,
             can_dispatch=bool(associations_for(self.request.scope, COORDINATE))
-            and shipment.state == Shipment.State.READY,
+            and self.object.state == Shipment.State.READY,
         )
         return ctx
 
 
-class ShipmentDispatch(CoordinatorMixin, generic.View):
+class ShipmentDispatch(CoordinatorAction):
     """POST: dispatch one READY shipment (a second click changes nothing)."""
 
-    permission = COORDINATE
-    http_method_names = ["post"]
+    model = Shipment
 
     def post(self, request, pk):
-        shipment = get_object_or_404(self.shipments().only("id", "number"), pk=pk)
+        shipment = get_object_or_404(self.get_queryset().only("id", "number"), pk=pk)
         try:
             if shipment_dispatch(actor=request.user, shipment=shipment):
                 messages.success(request, _("发货单 %(n)s 已发货。") % {"n": shipment.number})
@@ -191,19 +150,13 @@ class ShipmentDispatch(CoordinatorMixin, generic.View):
         return redirect("supplies:shipment_detail", pk=shipment.pk)
 
 
-class PlanDispatch(CoordinatorMixin, generic.View):
+class PlanDispatch(CoordinatorAction):
     """POST: dispatch every READY shipment of one approved plan."""
 
-    permission = COORDINATE
-    http_method_names = ["post"]
+    model = AllocationPlan
 
     def post(self, request, pk):
-        plan = get_object_or_404(
-            AllocationPlan.objects.filter(association_id__in=sorted(self.association_ids)).only(
-                "id", "state"
-            ),
-            pk=pk,
-        )
+        plan = get_object_or_404(self.get_queryset().only("id", "state"), pk=pk)
         if plan.state != AllocationPlan.State.APPROVED:
             messages.error(request, _("只有已批准的分配方案可以发货。"))
         else:
@@ -253,7 +206,7 @@ class IncomingDetail(ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            lines=list(line_rows(self.object.pk)),
+            lines=list(line_rows(self.scope, self.object.pk)),
             can_receive=self.object.state == Shipment.State.IN_TRANSIT
             and self.request.scope.has_perm(RECEIVE),
         )
@@ -279,7 +232,7 @@ class IncomingReceive(ServiceFormView):
         return {
             **super().get_form_kwargs(),
             "shipment": self.shipment,
-            "lines": line_rows(self.shipment.pk),
+            "lines": line_rows(self.scope, self.shipment.pk),
         }
 
     def get_context_data(self, **kwargs):
@@ -320,9 +273,8 @@ class SiteStockList(ScopedListView):
         ctx = super().get_context_data(**kwargs)
         sites = list(ctx["object_list"])
         rows = (
-            Balance.objects.filter(
-                location__kind=Location.Kind.SITE, location__site_id__in=[s.pk for s in sites]
-            )
+            Balance.objects.for_scope(self.scope)
+            .filter(location__kind=Location.Kind.SITE, location__site_id__in=[s.pk for s in sites])
             .values("location__site_id", "item__name", "item__unit")
             .order_by("item__name")
             .annotate(q=Sum("quantity"))
@@ -349,16 +301,14 @@ class SiteStock(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         site = self.object
         balances = list(
-            Balance.objects.filter(
-                location__kind=Location.Kind.SITE, location__site_id=site.pk, quantity__gt=0
-            )
+            Balance.objects.for_scope(self.scope)
+            .filter(location__kind=Location.Kind.SITE, location__site_id=site.pk, quantity__gt=0)
             .select_related("item", "batch")
             .order_by("item__code", "batch__number")
         )
         history = (
-            LedgerEntry.objects.filter(
-                Q(from_location__site_id=site.pk) | Q(to_location__site_id=site.pk)
-            )
+            LedgerEntry.objects.for_scope(self.scope)
+            .filter(Q(from_location__site_id=site.pk) | Q(to_location__site_id=site.pk))
             .select_related("item", "batch")
             .order_by("-seq")
         )

@@ -2,7 +2,7 @@
  *
  * While online the page keeps the site's pass-signing public keys and its revocation
  * list (GET …/sites/{id}/keys and …/revoked) in localStorage. Offline, a scanned pass
- * is checked with them as access/passes.py checks it: the FL1 format, the site, the
+ * is checked with them as access/services/passes.py checks it: the FL1 format, the site, the
  * Ed25519 signature (WebCrypto), the validity window, then the revocation list as of
  * its last sync. The server still makes the decision when the queued event is
  * replayed: health status, quota and one-time use need it. This only tells the guard

@@ -4,6 +4,7 @@
  *  - Charts: <div data-chart="ID"> gets an ECharts chart whose option is the JSON in
  *    <script type="application/json" id="ID"> (rendered by {{ option|json_script:"ID" }}).
  *    Pages with charts load vendor/echarts/echarts.min.js in their scripts block.
+ *    data-chart-height="N" sets its height to N rem (the CSP refuses style attributes).
  *  - <a data-action="back" href="…">: go back in history, or to href if there is none.
  *  - <form data-confirm="…">: ask before submitting.
  *  - Formsets: a box <… data-formset="PREFIX"> holding the management form, the rows
@@ -31,6 +32,7 @@
       if (window.echarts.getInstanceByDom(el)) return;
       var source = document.getElementById(el.dataset.chart);
       if (!source) return;
+      if (el.dataset.chartHeight) el.style.height = Number(el.dataset.chartHeight) + "rem";
       var option = JSON.parse(source.textContent);
       if (!option.color) option.color = PALETTE;
       if (!option.textStyle) option.textStyle = { fontFamily: getComputedStyle(document.body).fontFamily };

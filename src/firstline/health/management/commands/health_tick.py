@@ -1,16 +1,14 @@
-"""`manage health_tick`: the health app's periodic job (a scheduler runs it, e.g.
-every 5 minutes). Raises the alerts of isolation checks missed by their deadline,
-and refreshes yesterday's and today's per-site counts. Idempotent: running it twice
-raises no alert twice and writes the same counts."""
+"""`manage health_tick`: the health app's periodic job, run by hand. The worker's
+scheduler runs the same function every 5 minutes (firstline/schedule.py). Raises the
+alerts of isolation checks missed by their deadline, and refreshes yesterday's and
+today's per-site counts. Idempotent: running it twice raises no alert twice and writes
+the same counts."""
 
 import time
-from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from firstline.health.services.daily import daily_counts_rollup
-from firstline.health.services.isolation import missed_checks_raise
+from firstline.health.tasks import health_tick
 
 
 class Command(BaseCommand):
@@ -18,11 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        now = timezone.now()
-        offered = missed_checks_raise(now)
-        today = timezone.localdate(now)
-        rows = daily_counts_rollup([today - timedelta(days=1), today])
+        done = health_tick.call()
         self.stdout.write(
-            f"health_tick: {offered} missed-check alert(s) raised, {rows} daily count row(s) "
-            f"written in {time.perf_counter() - started:.2f} s"
+            f"health_tick: {done['missed_check_alerts']} missed-check alert(s) raised, "
+            f"{done['daily_count_rows']} daily count row(s) written "
+            f"in {time.perf_counter() - started:.2f} s"
         )

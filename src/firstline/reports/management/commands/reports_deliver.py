@@ -1,4 +1,5 @@
-"""`manage reports_deliver`: send the webhook deliveries that are due (a periodic job).
+"""`manage reports_deliver`: send the webhook deliveries that are due, by hand. The
+worker's scheduler runs the same function every minute (firstline/schedule.py).
 
 Each delivery is claimed with a conditional update before it is sent
 (webhooks.delivery_attempt), so two runs (or a run and a worker) at once never send
@@ -7,6 +8,7 @@ the same attempt twice."""
 from django.core.management.base import BaseCommand
 
 from firstline.reports.services import webhooks
+from firstline.reports.tasks import reports_deliver
 
 
 class Command(BaseCommand):
@@ -18,9 +20,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, limit: int, **options):
-        outcomes: dict[str, int] = {}
-        for pk in webhooks.deliveries_due(limit=limit):
-            outcome = str(webhooks.delivery_attempt(delivery_id=pk))
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        summary = ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())) or "nothing due"
+        outcomes = reports_deliver.call(limit=limit)
+        summary = ", ".join(f"{k}={v}" for k, v in outcomes.items()) or "nothing due"
         self.stdout.write(f"webhook deliveries: {summary}")

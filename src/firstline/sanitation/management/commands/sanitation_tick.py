@@ -1,17 +1,13 @@
-"""`manage sanitation_tick`: the sanitation app's periodic job (a scheduler runs it,
-e.g. every 5 minutes). Makes today's and tomorrow's tasks from the plans (so a plan
-edited during the day takes effect at the next tick, and the cleaners' phones can
-load tomorrow's list the evening before), then raises the alerts of overdue tasks.
+"""`manage sanitation_tick`: the sanitation app's periodic job, run by hand. The
+worker's scheduler runs the same function every 5 minutes (firstline/schedule.py):
+today's and tomorrow's tasks from the plans, then the alerts of overdue tasks.
 Idempotent: running it twice creates no task or alert twice."""
 
 import time
-from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from firstline.sanitation.services.generator import tasks_generate
-from firstline.sanitation.services.overdue import overdue_raise
+from firstline.sanitation.tasks import sanitation_tick
 
 
 class Command(BaseCommand):
@@ -19,12 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        now = timezone.now()
-        today = timezone.localdate(now)
-        made = [tasks_generate(day=d, now=now) for d in (today, today + timedelta(days=1))]
-        alerts = overdue_raise(now)
+        done = sanitation_tick.call()
         self.stdout.write(
-            f"sanitation_tick: {sum(m['offered'] for m in made)} task slot(s) offered, "
-            f"{sum(m['cancelled'] for m in made)} cancelled, {alerts} overdue alert(s) raised "
+            f"sanitation_tick: {done['task_slots_offered']} task slot(s) offered, "
+            f"{done['cancelled']} cancelled, {done['overdue_alerts']} overdue alert(s) raised "
             f"in {time.perf_counter() - started:.2f} s"
         )

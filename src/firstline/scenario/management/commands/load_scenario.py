@@ -8,7 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from firstline.scenario import SCALES, build_world, reset_world, world_exists
+from firstline.scenario.world import SCALES, build_world, reset_world, world_exists
 
 
 class Command(BaseCommand):

@@ -1,15 +1,15 @@
-"""`manage supplies_verify`: the ledger's self-check, for a scheduler or an auditor.
+"""`manage supplies_verify`: the ledger's self-check, for an auditor or by hand (the
+worker's scheduler runs the same check daily, firstline/schedule.py).
 
-For every association that has a ledger it walks the hash chain (`ledger.verify`)
-and compares each cached balance with the sum of its entries (`ledger.reconcile`),
-prints every problem, and exits 1 if there was any, so a cron job can alert."""
+For every association that has a ledger it walks the hash chain and compares each
+cached balance with the sum of its entries (supplies.tasks.ledger_check_all), prints
+every problem, and exits 1 if there was any."""
 
 import sys
 
 from django.core.management.base import BaseCommand
 
-from firstline.supplies.models import LedgerHead, Location
-from firstline.supplies.services import ledger
+from firstline.supplies.tasks import ledger_check_all
 
 
 class Command(BaseCommand):
@@ -17,25 +17,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         failed = False
-        association_ids = sorted(
-            set(LedgerHead.objects.values_list("association_id", flat=True))
-            | set(Location.objects.values_list("association_id", flat=True))
-        )
-        for association_id in association_ids:
-            problems = ledger.verify(association_id)
-            location_ids = Location.objects.filter(association_id=association_id).values_list(
-                "pk", flat=True
-            )
-            mismatches = ledger.reconcile(list(location_ids))
-            for problem in problems:
-                where = f"seq {problem.seq}" if problem.seq is not None else "head"
-                self.stdout.write(f"association {association_id}: chain {where}: {problem.message}")
-            for (location_id, item_id, batch_id), cached, summed in mismatches:
-                self.stdout.write(
-                    f"association {association_id}: balance location {location_id} "
-                    f"item {item_id} batch {batch_id}: cached {cached}, entries {summed}"
-                )
-            if problems or mismatches:
+        for association_id, problems in ledger_check_all().items():
+            for line in problems:
+                self.stdout.write(f"association {association_id}: {line}")
+            if problems:
                 failed = True
             else:
                 self.stdout.write(f"association {association_id}: ok")

@@ -1,0 +1,137 @@
+"""Where `Model.all_tenants` (the manager that reads across every tenant) may appear.
+
+Pages, API endpoints, forms and selectors read through `Model.objects.for_scope(scope)`
+(docs/architecture.md, "Tenancy: fail closed"). `all_tenants` is for system jobs and
+for the few reads that cross tenants by design; every module that uses it is either in
+a place that is a system job by its nature (migrations, management commands, the demo
+scenario, the test world, tests) or named below with the reason it was let in. A new
+use anywhere else fails here, naming the file and line: make it a scoped read, or add
+the module with its reason (a reviewer reads this list).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "firstline"
+
+# Directories whose modules are system jobs or tests by their nature.
+ANYWHERE_UNDER = {"migrations", "management", "tests"}
+# Top-level packages of the same kind: the demo world generator and the test world.
+WHOLE_PACKAGES = {"scenario", "testing"}
+# The definitions themselves.
+DEFINITIONS = {"core/models.py", "core/tenancy.py"}
+
+# Reviewed: every other module that uses `all_tenants`, and why.
+ALLOWED = {
+    # --- system jobs: periodic ticks, purges, daily checks -----------------------------
+    "access/services/retention.py": "the gate's retention purge (a periodic job, every site)",
+    "health/services/purge.py": "the health data retention purge (a periodic job)",
+    "health/services/daily.py": "the per-site daily health counts the tick writes for all sites",
+    "health/services/screening.py": "set-based re-screening of every current declaration (tick)",
+    "sanitation/services/generator.py": "the daily task generator over every plan entry (tick)",
+    "sanitation/services/overdue.py": "overdue detection over every site's tasks (tick)",
+    "reports/services/daily.py": "the prefill tick of every site's drafts, and submission",
+    "reports/services/webhooks.py": "webhook deliveries sent and retried by the worker",
+    "reports/selectors/prefill.py": "the prefill's figures for sites the tick or submission chose",
+    "reports/tasks.py": "the reports tick: counts missing reports of every site",
+    "supplies/tasks.py": "the ledger's daily self-check of every association's chain",
+    "supplies/selectors/stock.py": "site_stock: the prefill's stock figures (reports/prefill)",
+    # --- the gate's device path: a device has no user scope, it acts for its site -----
+    "access/services/devices.py": "device registry and token authentication (no user scope)",
+    "access/services/fastpath.py": "the gate-event hot path, for the site the device serves",
+    "access/services/gate.py": "gate decisions, site keys, the device path's site_* reads",
+    # --- writes: services lock, update and insert rows the caller read via its scope ----
+    "access/services/administration.py": "checkpoints, building passes, visitors, deliveries",
+    "access/services/monitor.py": "conditional update of a follow-up the page read in scope",
+    "core/services.py": "alert_acknowledge: conditional update of an alert read in scope",
+    "estates/services/importing.py": "resident import: bulk insert, duplicate checks (company)",
+    "estates/services/records.py": "uniqueness checks within the company on resident writes",
+    "health/services/alerts.py": "alerts_raise: insert ignoring an alert already raised",
+    "health/services/declarations.py": "consent and submission: company config, row locks",
+    "health/services/declarations_import.py": "import: residents of the site being imported to",
+    "health/services/isolation.py": "open/extend/release: facility capacity locks, checks",
+    "health/services/support.py": "support requests: insert (resident's own or staff's)",
+    "health/services/vulnerable.py": "vulnerable-resident checks: insert, last check",
+    "health/services/worklist.py": "worklist writes: lock the item, record the call",
+    "reports/services/command.py": "command centre: conditional update of an assigned alert",
+    "sanitation/services/completion.py": "task completion (tap, device run): idempotent updates",
+    "sanitation/services/guides.py": "company overrides of a guide: lock, update, delete",
+    "sanitation/services/plans.py": "a site's areas and plan: set-based apply with locks",
+    "supplies/services/allocation.py": "the planner: member companies' need lines, shipments",
+    "supplies/services/donations.py": "donations: association rows, ledger head lock",
+    "supplies/services/ledger.py": "the ledger: chain head, balances, verify and reconcile",
+    "supplies/services/locations.py": "ledger locations made on first use (get_or_create)",
+    "supplies/services/needs.py": "needs: the live figures of a place, line state updates",
+    "supplies/services/shipments.py": "dispatch, receipt, use: locks and conditional updates",
+    # --- reads across tenants by design (DESIGN.md), in functions that say so ----------
+    "supplies/selectors/public.py": "the public donation ledger at /ledger/: no login",
+    "supplies/selectors/opendata.py": "the public ledger's open-data files: no login",
+    "supplies/selectors/coordination.py": "member_sites_across_companies: directed-gift choice",
+    "health/selectors.py": "the authority's flagged cases by division, masked and logged",
+    "reports/selectors/rollups.py": "authority roll-ups by division; association aggregates",
+    "reports/selectors/charts.py": "authority and association 30-day charts (counts only)",
+    "reports/selectors/feed.py": "the authority's alert feed by division (messages masked)",
+    "estates/selectors.py": "members registry site counts; duplicate ID within a company",
+}
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(SRC).as_posix()
+
+
+def _exempt(rel: str) -> bool:
+    parts = rel.split("/")
+    return (
+        bool(ANYWHERE_UNDER & set(parts[:-1])) or parts[0] in WHOLE_PACKAGES or rel in DEFINITIONS
+    )
+
+
+def _uses() -> dict[str, list[int]]:
+    """{module: [line, …]} of every `<anything>.all_tenants` in the source."""
+    files = sorted(SRC.rglob("*.py"))
+    assert len(files) > 100, f"the walk found {len(files)} files under {SRC}"
+    found: dict[str, list[int]] = {}
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        lines = sorted(
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr == "all_tenants"
+        )
+        if lines:
+            found[_relative(path)] = lines
+    return found
+
+
+USES = _uses()
+
+
+def test_the_walk_finds_the_uses():
+    # The scenario and the test world cross tenants on purpose: if the walk sees none
+    # of their uses, it is looking in the wrong place and the checks below prove nothing.
+    assert any(rel.startswith("scenario/") for rel in USES), sorted(USES)
+    assert any(rel.startswith("testing/") for rel in USES), sorted(USES)
+
+
+def test_all_tenants_only_in_system_jobs_and_reviewed_modules():
+    offences = [
+        f"src/firstline/{rel}:{line}"
+        for rel, lines in sorted(USES.items())
+        if not _exempt(rel) and rel not in ALLOWED
+        for line in lines
+    ]
+    assert not offences, (
+        "`all_tenants` outside system jobs (read through `Model.objects.for_scope(scope)`, "
+        "or add the module to ALLOWED with its reason):\n" + "\n".join(offences)
+    )
+
+
+def test_every_allowed_module_still_needs_it():
+    stale = sorted(rel for rel in ALLOWED if rel not in USES)
+    assert not stale, f"no longer use `all_tenants`; take them off ALLOWED: {stale}"
+
+
+def test_allowed_modules_are_not_exempt_anyway():
+    assert not [rel for rel in ALLOWED if _exempt(rel)]
