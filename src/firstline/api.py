@@ -1,10 +1,9 @@
 """The one NinjaAPI at /api/v1/: each app adds its router here."""
 
-from ninja import NinjaAPI
-
+from firstline.core.api import DocumentedAPI
 from firstline.orgs.api import AUTH
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Firstline API",
     version="1",
     description="Firstline: closed-compound management, screening, sanitation, reporting and supplies.",

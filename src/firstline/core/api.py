@@ -26,8 +26,9 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.pagination import PageNumberPagination, paginate
-from pydantic import AfterValidator, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from firstline.core.tenancy import is_scoped
@@ -64,6 +65,38 @@ class Schema(ninja.Schema):
         if isinstance(value, (list, tuple, dict)) and bad_text_path(value) is not None:
             raise PydanticCustomError("bad_text", BAD_TEXT_MESSAGE)
         return value
+
+
+# --- numbers the database can hold -------------------------------------------------------
+#
+# An integer beyond its column's range reached the database and failed there (SQLite:
+# "Python int too large", PostgreSQL: "out of range") with a server error. Every integer
+# an endpoint takes is one of these types, or narrower: out of range answers 422 naming
+# the field, before any query (tests/platform/test_openapi_schema.py checks that every
+# integer in the OpenAPI document has both bounds).
+
+INT_MAX = 2**31 - 1  # IntegerField and PositiveIntegerField, on every backend
+ROW_ID_MAX = 2**63 - 1  # BigAutoField, every primary key (settings.DEFAULT_AUTO_FIELD)
+
+# A row's id, in a path, a query or a body.
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
+# A positive integer column: quantities, numbers.
+PositiveInt = Annotated[int, Field(ge=1, le=INT_MAX)]
+# A non-negative integer column: counts, a quantity that may be 0.
+NonNegativeInt = Annotated[int, Field(ge=0, le=INT_MAX)]
+
+
+# --- a model's choices -------------------------------------------------------------------------
+
+
+def Choice(choices: type[models.TextChoices]) -> Any:
+    """A model's TextChoices as an API field's type, documented inline: the document
+    names a choices class by its bare name (`Kind`, `State`), and two of one name
+    would clash (`SchemaNameClash`). The value is still the enumeration's member."""
+    return Annotated[
+        choices,
+        WithJsonSchema({"type": "string", "enum": [str(value) for value in choices.values]}),
+    ]
 
 
 def token_hash(raw: str) -> str:
@@ -141,9 +174,27 @@ class SearchQuery(Schema):
     q: str | None = None
 
 
+MAX_PAGE = 1_000_000  # far past the end of any list: 500 million rows at the largest page
+MAX_PAGE_SIZE = 500
+
+
 class ScopedPagination(PageNumberPagination):
+    """The one pagination of every API list (`@paginate(ScopedPagination)`, which
+    `scoped_list` applies): `page` from 1 and `page_size` up to 500, 50 by default. A
+    number out of range answers 422 naming it; a page past the end is an empty page
+    (`count` still tells how many there are)."""
+
     page_size = 50
-    max_page_size = 500
+    max_page_size = MAX_PAGE_SIZE
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE, description="From 1; past the end, no items.")
+        page_size: int | None = Field(
+            None, ge=1, le=MAX_PAGE_SIZE, description="Items a page: 50 when left out."
+        )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(page_size=self.page_size, max_page_size=self.max_page_size, **kwargs)
 
 
 class ScopedRouter(Router):
@@ -201,7 +252,90 @@ class ScopedRouter(Router):
             operation_id=name or f"get_{model._meta.model_name}",
             summary=f"One {model._meta.verbose_name} (404 outside your scope)",
         )
-        def endpoint(request, pk: int):
+        def endpoint(request, pk: RowId):
             return scoped_object(request, model, permission, pk, refine)
 
         return endpoint
+
+
+# --- the document: every answer an operation can give ----------------------------------------
+
+ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    "FieldErrors": {
+        "type": "object",
+        "description": "One item per field and message; `loc` is where the input lives "
+        "(body, query or path, then the field's path).",
+        "properties": {
+            "detail": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"type": "string"},
+                        "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                        "msg": {"type": "string"},
+                    },
+                    "required": ["type", "loc", "msg"],
+                },
+            }
+        },
+        "required": ["detail"],
+    },
+}
+
+
+def _error(description: str, name: str = "Error") -> dict:
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+class SchemaNameClash(ninja.errors.ConfigError):
+    pass
+
+
+class _CheckedOpenAPISchema(OpenAPISchema):
+    def add_schema_definitions(self, definitions: dict) -> None:
+        # ninja keeps the last of two schemas of one name: an operation would then
+        # document another's body or response. Refuse instead.
+        for name, definition in definitions.items():
+            if name in self.schemas and self.schemas[name] != definition:
+                raise SchemaNameClash(
+                    f"two API schemas are named {name!r}: give one of them another name "
+                    "(a model's choices: `core.api.Choice(Model.Kind)`)"
+                )
+        super().add_schema_definitions(definitions)
+
+
+class DocumentedAPI(ninja.NinjaAPI):
+    """The NinjaAPI whose OpenAPI document lists every answer an operation can give,
+    not only its success: 400 (a body that is not JSON), 401 and 403 (an operation
+    with authentication), 404 (a row outside the caller's scope, a path that is no
+    row) and 422 (a field refused: ninja's shape, `unprocessable`), each with its
+    schema, unless the operation declares that code itself. Two schemas of one name
+    are refused when the document is built (`SchemaNameClash`)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        document = _CheckedOpenAPISchema(self, path_prefix)
+        document["components"].setdefault("schemas", {}).update(ERROR_SCHEMAS)
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                responses = operation["responses"]
+                errors = {404: _error("Not found, or outside the caller's scope")}
+                if operation.get("requestBody"):
+                    errors[400] = _error("The body is not JSON")
+                if operation.get("security"):
+                    errors[401] = _error("Not signed in, or an unknown token")
+                    errors[403] = _error("No permission for this operation")
+                if operation.get("requestBody") or operation.get("parameters"):
+                    errors[422] = _error("A field refused, named in `loc`", "FieldErrors")
+                for status, answer in sorted(errors.items()):
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = answer
+        return document

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from ninja.errors import HttpError
 
-from firstline.core.api import Schema, ScopedRouter, validation_errors_as_422
+from firstline.core.api import RowId, Schema, ScopedRouter, validation_errors_as_422
 from firstline.core.services import personal_reveal
 from firstline.estates import selectors
 from firstline.estates.models import Building, Household, Resident, Site
@@ -80,7 +80,7 @@ class SiteFilter(Schema):
 
 class SiteChildFilter(Schema):
     q: str | None = None
-    site_id: int | None = None
+    site_id: RowId | None = None
 
 
 class RevealIn(Schema):
@@ -158,7 +158,7 @@ router.scoped_detail(
     response=RevealOut,
     summary="Reveal a resident's ID number or phone (logged)",
 )
-def resident_reveal(request, pk: int, payload: RevealIn):
+def resident_reveal(request, pk: RowId, payload: RevealIn):
     try:
         with validation_errors_as_422():
             value = personal_reveal(

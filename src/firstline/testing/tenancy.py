@@ -106,9 +106,7 @@ class Api:
 
     def call(self, client, tenant: Tenant):
         body = self.body(tenant) if callable(self.body) else self.body
-        return getattr(client, self.method)(
-            self.url(tenant), body, content_type="application/json"
-        )
+        return getattr(client, self.method)(self.url(tenant), body, content_type="application/json")
 
     def __str__(self) -> str:
         return f"{self.method.upper()} {self.path}"

@@ -18,7 +18,7 @@ import re
 import uuid
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -41,6 +41,7 @@ from firstline.access.services.devices import (
 )
 from firstline.access.services.gate import GateInput
 from firstline.core.api import (
+    RowId,
     Schema,
     ScopedRouter,
     Text,
@@ -55,8 +56,6 @@ from firstline.orgs.api import AUTH
 DEVICE_OR_USER = [DeviceTokenAuth(), *AUTH]
 DEVICE_ONLY = [DeviceTokenAuth()]
 MAX_BATCH = 1000
-
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 # --- events ------------------------------------------------------------------------------
@@ -178,8 +177,8 @@ class EventRow(Schema):
 
 
 class EventFilter(Schema):
-    site_id: int | None = None
-    checkpoint_id: int | None = None
+    site_id: RowId | None = None
+    checkpoint_id: RowId | None = None
     decision: Literal["admit", "deny", "refer"] | None = None
     direction: Literal["in", "out"] | None = None
 
@@ -446,8 +445,8 @@ class PassVerifyOut(Schema):
 
 
 class PassFilter(Schema):
-    site_id: int | None = None
-    resident_id: int | None = None
+    site_id: RowId | None = None
+    resident_id: RowId | None = None
     kind: Literal["resident", "visitor"] | None = None
 
 
@@ -494,7 +493,7 @@ def pass_verify(request, payload: PassVerifyIn):
 
 
 @router.post("/passes/{pk}/revoke", response=PassOut, summary="Revoke a pass")
-def pass_revoke(request, pk: int, payload: PassRevokeIn):
+def pass_revoke(request, pk: RowId, payload: PassRevokeIn):
     pass_ = scoped_object(request, Pass, "access.issue_pass", pk)
     with validation_errors_as_422():
         return gate.pass_revoke(actor=request.user, pass_=pass_, reason=payload.reason)
@@ -506,7 +505,7 @@ def pass_revoke(request, pk: int, payload: PassRevokeIn):
     response=list[SiteKeyOut],
     summary="The site's pass-signing public keys, for offline verification",
 )
-def site_keys(request, site_id: int):
+def site_keys(request, site_id: RowId):
     site = _gate_site(request, site_id, "access.view_pass")
     return [
         {"kid": kid, "public_key": key}
@@ -520,7 +519,7 @@ def site_keys(request, site_id: int):
     response=list[RevokedOut],
     summary="Revoked passes not yet expired: the revocation list an offline device keeps",
 )
-def site_revoked(request, site_id: int):
+def site_revoked(request, site_id: RowId):
     site = _gate_site(request, site_id, "access.view_pass")
     rows = gate.site_revoked_passes(site_id=site.pk, now=timezone.now())
     return [{"pass_id": pk, "revoked_at": at} for pk, at in rows]
@@ -566,14 +565,14 @@ class CheckpointOut(Schema):
 
 
 class CheckpointFilter(Schema):
-    site_id: int | None = None
+    site_id: RowId | None = None
 
 
 class DeviceOut(Schema):
     id: int
     company_id: int
     site_id: int
-    checkpoint_id: int
+    checkpoint_id: int | None = Field(description="None for a UV lamp or a drone.")
     name: str
     kind: str
     serial: str
@@ -598,8 +597,8 @@ class DeviceIn(Schema):
 
 
 class DeviceFilter(Schema):
-    site_id: int | None = None
-    checkpoint_id: int | None = None
+    site_id: RowId | None = None
+    checkpoint_id: RowId | None = None
     active: bool | None = None
 
 
@@ -661,7 +660,7 @@ def device_heartbeat_post(request):
     response=TokenOut,
     summary="Give a device a new token (the old one stops)",
 )
-def device_token_rotate(request, pk: int):
+def device_token_rotate(request, pk: RowId):
     device = scoped_object(request, Device, "access.manage_device", pk)
     return {"token": device_rotate_token(actor=request.user, device=device)}
 
@@ -671,7 +670,7 @@ def device_token_rotate(request, pk: int):
     response=DeviceOut,
     summary="Switch a device off: its token is refused",
 )
-def device_switch_off(request, pk: int):
+def device_switch_off(request, pk: RowId):
     device = scoped_object(request, Device, "access.manage_device", pk)
     with validation_errors_as_422():
         return device_deactivate(actor=request.user, device=device)

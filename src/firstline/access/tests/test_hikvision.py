@@ -197,7 +197,7 @@ def test_the_same_serial_on_another_device_or_day_is_another_event(
         gate,
         {
             **payload,
-            "dateTime": (timezone.localtime() + timedelta(days=1))
+            "dateTime": (timezone.localtime() - timedelta(days=1))  # the day before
             .replace(microsecond=0)
             .isoformat(),
         },

@@ -15,6 +15,8 @@ from django.utils import timezone
 from ninja import Field
 
 from firstline.core.api import (
+    Choice,
+    RowId,
     Schema,
     ScopedRouter,
     perm_scope,
@@ -73,15 +75,15 @@ class CaseDetailOut(CaseOut):
 
 class CaseFilter(Schema):
     q: str | None = None
-    state: IsolationCase.State | None = None
-    kind: IsolationCase.Kind | None = None
-    site_id: int | None = None
+    state: Choice(IsolationCase.State) | None = None
+    kind: Choice(IsolationCase.Kind) | None = None
+    site_id: RowId | None = None
 
 
 class CaseIn(Schema):
-    resident_id: int = Field(ge=1)
-    kind: IsolationCase.Kind = IsolationCase.Kind.HOME
-    facility_id: int | None = Field(None, ge=1, description="Required for a centralised case.")
+    resident_id: RowId
+    kind: Choice(IsolationCase.Kind) = IsolationCase.Kind.HOME
+    facility_id: RowId | None = Field(None, description="Required for a centralised case.")
     reason: str = Field(max_length=200)
     start_date: date
     planned_end: date | None = Field(None, description="Start + 14 days when left out.")
@@ -117,7 +119,7 @@ router.scoped_list(
     response=CaseDetailOut,
     summary="One isolation case with its checks (404 outside your scope)",
 )
-def case_detail(request, pk: int):
+def case_detail(request, pk: RowId):
     case = scoped_object(
         request,
         IsolationCase,
@@ -179,7 +181,7 @@ def _case_for_check(request, pk: int) -> tuple[IsolationCase, str]:
     response=CheckResultOut,
     summary="Report a temperature check (staff, or the resident's own app)",
 )
-def case_check(request, pk: int, payload: CheckIn):
+def case_check(request, pk: RowId, payload: CheckIn):
     case, by = _case_for_check(request, pk)
     now = timezone.now()
     with validation_errors_as_422():
@@ -219,26 +221,26 @@ class SupportOut(Schema):
 
 class SupportFilter(Schema):
     q: str | None = None
-    state: SupportRequest.State | None = None
-    kind: SupportRequest.Kind | None = None
+    state: Choice(SupportRequest.State) | None = None
+    kind: Choice(SupportRequest.Kind) | None = None
     urgency: SupportRequest.Urgency | None = None
-    site_id: int | None = None
+    site_id: RowId | None = None
 
 
 class SupportIn(Schema):
-    household_id: int = Field(ge=1)
-    resident_id: int | None = Field(None, ge=1)
-    case_id: int | None = Field(None, ge=1)
-    kind: SupportRequest.Kind
+    household_id: RowId
+    resident_id: RowId | None = None
+    case_id: RowId | None = None
+    kind: Choice(SupportRequest.Kind)
     urgency: SupportRequest.Urgency = SupportRequest.Urgency.NORMAL
     details: str = Field(max_length=500)
 
 
-class AssignIn(Schema):
-    staff_id: int = Field(ge=1)
+class SupportAssignIn(Schema):
+    staff_id: RowId
 
 
-class CompleteIn(Schema):
+class SupportCompleteIn(Schema):
     proof_note: str = Field(max_length=500, description="The photo is uploaded on the page.")
 
 
@@ -291,7 +293,7 @@ def support_create(request, payload: SupportIn):
 @router.post(
     "/support-requests/{pk}/assign", response=SupportOut, summary="Assign to a staff member"
 )
-def support_assign(request, pk: int, payload: AssignIn):
+def support_assign(request, pk: RowId, payload: SupportAssignIn):
     req = scoped_object(request, SupportRequest, "health.change_support", pk)
     staff = (
         Staff.objects.for_scope(perm_scope(request, "health.change_support"))
@@ -307,7 +309,7 @@ def support_assign(request, pk: int, payload: AssignIn):
     response=SupportOut,
     summary="Mark delivered, with the proof note",
 )
-def support_complete(request, pk: int, payload: CompleteIn):
+def support_complete(request, pk: RowId, payload: SupportCompleteIn):
     req = scoped_object(request, SupportRequest, "health.change_support", pk)
     with validation_errors_as_422():
         return support.request_complete(actor=request.user, req=req, proof_note=payload.proof_note)

@@ -16,6 +16,7 @@ from ninja import Field, Query
 from ninja.pagination import paginate
 
 from firstline.core.api import (
+    RowId,
     Schema,
     ScopedPagination,
     ScopedRouter,
@@ -104,7 +105,7 @@ class DeclarationDetailOut(DeclarationOut):
 
 class DeclarationFilter(Schema):
     status: Status | None = None
-    site_id: int | None = None
+    site_id: RowId | None = None
     current: bool | None = True
 
 
@@ -115,7 +116,7 @@ class PlaceIn(Schema):
 
 
 class DeclarationIn(Schema):
-    resident_id: int = Field(ge=1)
+    resident_id: RowId
     consent: bool = Field(
         description="The resident agreed to the processing of health data; must be true."
     )
@@ -182,7 +183,7 @@ def _detail(scope, declaration: Declaration) -> Declaration:
     operation_id="get_health_declaration",
     summary="One declaration with its places and the reasons for its status (404 outside your scope)",
 )
-def declaration_detail(request, pk: int):
+def declaration_detail(request, pk: RowId):
     declaration = scoped_object(request, Declaration, VIEW, pk, refine=_with_people)
     return _detail(perm_scope(request, VIEW), declaration)
 
@@ -238,7 +239,7 @@ def declaration_create(request, payload: DeclarationIn):
     operation_id="get_health_resident_status",
     summary="A resident's screening status, isolation and reasons (as the gate reads them)",
 )
-def resident_status(request, pk: int):
+def resident_status(request, pk: RowId):
     scope = perm_scope(request, VIEW)
     isolation = (
         IsolationCase.objects.for_scope(scope)

@@ -14,9 +14,10 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 
 from firstline.orgs.models import User
-from firstline.testing.world import PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+PASSWORD = "Kq7-rain-over-the-river"
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
 INLINE_STYLE = re.compile(r"<style[^>]*>", re.I)
@@ -38,13 +39,18 @@ def plain_sign_in(settings):
     settings.FIRSTLINE_LOCKOUT_MINUTES = 15
 
 
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="zhaomin", password=PASSWORD)
+
+
 def pages(client, world):
     """The sign-in page, and pages with inline scripts and styles as a signed-in user."""
     yield client.get(reverse("login"))
-    client.login(username=world.a.users["site_manager"].username, password=PASSWORD)
+    client.force_login(world.a.users["site_manager"])
     for name in ("dashboard", "access:log", "estates:resident_list"):
         yield client.get(reverse(name))
-    client.login(username=world.a.users["resident"].username, password=PASSWORD)
+    client.force_login(world.a.users["resident"])
     yield client.get(reverse("access:my_passes"))
 
 
@@ -109,14 +115,14 @@ def test_firstline_secure_cookies_turns_both_cookies_secure():
     assert (off["SESSION_COOKIE_SECURE"], off["CSRF_COOKIE_SECURE"]) == (False, False)
 
 
-def test_with_secure_cookies_the_session_and_csrf_cookies_are_secure(client, world, settings):
+def test_with_secure_cookies_the_session_and_csrf_cookies_are_secure(client, user, settings):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     page = client.get(reverse("login"), secure=True)
     csrf = page.cookies[settings.CSRF_COOKIE_NAME]
     assert csrf["secure"] is True or csrf["secure"] == "True"
     signed_in = client.post(
         reverse("login"),
-        {"username": world.a.users["site_manager"].username, "password": PASSWORD},
+        {"username": user.username, "password": PASSWORD},
         secure=True,
     )
     assert signed_in.status_code == 302
@@ -128,7 +134,7 @@ def test_with_secure_cookies_the_session_and_csrf_cookies_are_secure(client, wor
 # --- sessions -------------------------------------------------------------------------
 
 
-def test_signing_in_gives_a_new_session_key(client, world):
+def test_signing_in_gives_a_new_session_key(client, user):
     """Session fixation: a key planted before sign-in (by someone who knows it) must not
     become the signed-in session."""
     planted = SessionStore()
@@ -136,16 +142,13 @@ def test_signing_in_gives_a_new_session_key(client, world):
     planted.create()
     client.cookies["sessionid"] = planted.session_key
 
-    response = client.post(
-        reverse("login"),
-        {"username": world.a.users["site_manager"].username, "password": PASSWORD},
-    )
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
 
     assert response.status_code == 302
     new_key = response.cookies["sessionid"].value
     assert new_key and new_key != planted.session_key
     assert not SessionStore().exists(planted.session_key)  # the old key is gone
-    assert SessionStore(new_key).get("_auth_user_id") == str(world.a.users["site_manager"].pk)
+    assert SessionStore(new_key).get("_auth_user_id") == str(user.pk)
 
 
 # --- lockout --------------------------------------------------------------------------
@@ -157,8 +160,8 @@ def sign_in(client, username, password):
     return response.status_code, errors
 
 
-def test_lockout_answers_an_unknown_name_as_it_answers_a_known_one(client, world):
-    known = world.a.users["guard"]
+def test_lockout_answers_an_unknown_name_as_it_answers_a_known_one(client, user):
+    known = user
     known_answers = [sign_in(client, known.username, "wrong-password") for _ in range(6)]
     unknown_answers = [sign_in(client, "nobody-at-all", "wrong-password") for _ in range(6)]
 
@@ -172,7 +175,7 @@ def test_lockout_answers_an_unknown_name_as_it_answers_a_known_one(client, world
     assert not User.objects.filter(username="nobody-at-all").exists()
 
 
-def test_api_token_lockout_answers_the_same_too(client, world):
+def test_api_token_lockout_answers_the_same_too(client, user):
     def obtain(username, password):
         response = client.post(
             "/api/v1/auth/token",
@@ -181,7 +184,7 @@ def test_api_token_lockout_answers_the_same_too(client, world):
         )
         return response.status_code, response.json()
 
-    known = world.a.users["guard"].username
+    known = user.username
     known_answers = [obtain(known, "wrong-password") for _ in range(6)]
     unknown_answers = [obtain("nobody-at-all", "wrong-password") for _ in range(6)]
     assert known_answers == unknown_answers

@@ -12,7 +12,7 @@ from datetime import datetime
 from ninja import Query, Router
 from ninja.errors import HttpError
 
-from firstline.core.api import Schema, validation_errors_as_422
+from firstline.core.api import RowId, Schema, validation_errors_as_422
 from firstline.reports.selectors import feed
 from firstline.reports.services import command
 
@@ -46,14 +46,14 @@ class FeedOut(Schema):
 class FeedQuery(Schema):
     state: str = "open"
     kind: str | None = None
-    site: int | None = None
+    site: RowId | None = None
     district: str | None = None
     since: str | None = None
     before: str | None = None
 
 
 class AssignIn(Schema):
-    assignee_id: int
+    assignee_id: RowId
 
 
 class ActOut(Schema):
@@ -84,7 +84,7 @@ def alert_feed(request, params: Query[FeedQuery]):
 
 
 @router.post("/alerts/{source}/{int:pk}/ack", response=ActOut, operation_id="reports_alert_ack")
-def alert_ack(request, source: str, pk: int):
+def alert_ack(request, source: str, pk: RowId):
     _require(request, feed.ACT_PERM)
     changed = command.alert_ack(actor=request.user, scope=request.scope, source=source, alert_id=pk)
     return {"source": source, "id": pk, "changed": changed}
@@ -93,7 +93,7 @@ def alert_ack(request, source: str, pk: int):
 @router.post(
     "/alerts/{source}/{int:pk}/assign", response=ActOut, operation_id="reports_alert_assign"
 )
-def alert_assign(request, source: str, pk: int, payload: AssignIn):
+def alert_assign(request, source: str, pk: RowId, payload: AssignIn):
     _require(request, feed.ACT_PERM)
     with validation_errors_as_422(renames={"assignee": "assignee_id"}):
         changed = command.alert_assign(

@@ -8,7 +8,14 @@ from datetime import date, datetime
 
 from ninja import Field
 
-from firstline.core.api import Schema, ScopedRouter, scoped_object, validation_errors_as_422
+from firstline.core.api import (
+    Choice,
+    RowId,
+    Schema,
+    ScopedRouter,
+    scoped_object,
+    validation_errors_as_422,
+)
 from firstline.reports.models import DailyReport
 from firstline.reports.selectors import daily as selectors
 from firstline.reports.services.daily import NOTES_MAX, report_submit
@@ -63,8 +70,8 @@ class DailyOut(Schema):
 
 class DailyFilter(Schema):
     day: date | None = None
-    site_id: int | None = None
-    state: DailyReport.State | None = None
+    site_id: RowId | None = None
+    state: Choice(DailyReport.State) | None = None
     late: bool | None = None
 
 
@@ -96,7 +103,7 @@ router.scoped_detail(
     response=DailyOut,
     summary="Submit (or re-submit) a daily report with its current figures",
 )
-def daily_submit(request, pk: int, payload: SubmitIn):
+def daily_submit(request, pk: RowId, payload: SubmitIn):
     report = scoped_object(request, DailyReport, SUBMIT, pk)
     with validation_errors_as_422():
         report = report_submit(

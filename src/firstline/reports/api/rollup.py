@@ -8,9 +8,9 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Field, Query, Router
 
-from firstline.core.api import Schema, perm_scope, unprocessable
+from firstline.core.api import MAX_PAGE, RowId, Schema, perm_scope, unprocessable
 from firstline.reports.selectors import rollups
 
 router = Router(tags=["reports"])
@@ -19,8 +19,8 @@ router = Router(tags=["reports"])
 class RollupQuery(Schema):
     day: date | None = None
     division: str | None = None
-    company: int | None = None
-    page: int = 1
+    company: RowId | None = None
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Of the sites; past the end, the last.")
 
 
 @router.get("/rollup", operation_id="reports_rollup", summary="Roll-up of one day (scoped)")

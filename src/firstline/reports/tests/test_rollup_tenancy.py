@@ -89,9 +89,7 @@ def test_company_row_counts_only_the_sites_in_scope(client, world):
     for role, sites in (("company_admin", 2), ("site_manager", 1)):
         client.force_login(world.a.users[role])
         items = client.get("/api/v1/reports/rollup").json()["items"]
-        assert [(row["company_id"], row["sites"]) for row in items] == [
-            (world.a.company.pk, sites)
-        ]
+        assert [(row["company_id"], row["sites"]) for row in items] == [(world.a.company.pk, sites)]
 
 
 # The two POST actions answer with a redirect, so they are checked here rather than by

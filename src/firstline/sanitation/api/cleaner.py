@@ -11,7 +11,7 @@ Every answer comes after the commit; a replayed client_uuid gets the original an
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,6 +24,8 @@ from pydantic import ValidationError as PydanticValidationError
 
 from firstline.access.services.devices import DeviceTokenAuth
 from firstline.core.api import (
+    Choice,
+    RowId,
     Schema,
     ScopedPagination,
     ScopedRouter,
@@ -43,7 +45,6 @@ from firstline.sanitation.services.completion import (
 )
 
 MAX_BATCH = 1000
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 router = ScopedRouter(tags=["sanitation"])
 
@@ -78,9 +79,9 @@ class TaskOut(Schema):
 
 class TaskFilter(Schema):
     day: date | None = Field(None, description="Local day; today when omitted.")
-    site_id: int | None = None
-    area_id: int | None = None
-    state: Task.State | None = None
+    site_id: RowId | None = None
+    area_id: RowId | None = None
+    state: Choice(Task.State) | None = None
 
 
 def _tasks(qs):
@@ -126,7 +127,7 @@ class CompleteOut(Schema):
     operation_id="complete_sanitation_task",
     summary="Done with one tap (idempotent on client_uuid)",
 )
-def task_complete_api(request, pk: int, payload: CompleteIn):
+def task_complete_api(request, pk: RowId, payload: CompleteIn):
     """A task already done answers already_done=true; a cancelled one is refused (422)."""
     task = scoped_object(request, Task, "sanitation.do_task", pk, refine=_tasks)
     with validation_errors_as_422():

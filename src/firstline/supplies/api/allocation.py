@@ -21,11 +21,15 @@ from datetime import datetime
 from django.db.models import Count, Prefetch, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field
+from ninja import Field, Path
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 
 from firstline.core.api import (
+    ROW_ID_MAX,
+    NonNegativeInt,
+    PositiveInt,
+    RowId,
     Schema,
     ScopedPagination,
     ScopedRouter,
@@ -93,17 +97,17 @@ router.scoped_list("/needs", Need, REQUEST, NeedOut, refine=_needs, name="list_s
 
 
 class NeedLineIn(Schema):
-    item_id: int
-    quantity: int = Field(gt=0)
+    item_id: RowId
+    quantity: PositiveInt
 
 
 class NeedIn(Schema):
-    site_id: int | None = None
-    company_id: int | None = None  # a company-store need (company admins); else the site's
+    site_id: RowId | None = None
+    company_id: RowId | None = None  # a company-store need (company admins); else the site's
     justification: str = Field(min_length=1, max_length=500)
     lines: list[NeedLineIn] = Field(min_length=1, max_length=needs.MAX_LINES)
-    staff_on_duty: int | None = Field(default=None, ge=0)
-    isolation_cases: int | None = Field(default=None, ge=0)
+    staff_on_duty: NonNegativeInt | None = None
+    isolation_cases: NonNegativeInt | None = None
 
 
 @router.post("/needs", response=NeedOut, operation_id="create_supply_need")
@@ -213,7 +217,7 @@ router.scoped_list(
 
 
 @router.get("/plans/{int:pk}", response=PlanDetailOut, operation_id="get_allocation_plan")
-def get_plan(request, pk: int):
+def get_plan(request, pk: RowId):
     return _detail(perm_scope(request, VIEW_ALL), _plan(request, pk).pk)
 
 
@@ -221,7 +225,8 @@ def get_plan(request, pk: int):
     "/plans/{int:pk}/lines", response=list[PlanLineOut], operation_id="list_allocation_lines"
 )
 @paginate(ScopedPagination)
-def list_plan_lines(request, pk: int):
+def list_plan_lines(request, pk: int = Path(..., ge=1, le=ROW_ID_MAX)):
+    # (a paginated view's annotations resolve in ninja's module: hence Path, not RowId)
     plan = _plan(request, pk)
     return (
         AllocationLine.objects.for_scope(perm_scope(request, VIEW_ALL))
@@ -231,8 +236,8 @@ def list_plan_lines(request, pk: int):
 
 
 class ProposeIn(Schema):
-    warehouse_id: int
-    item_ids: list[int] | None = None
+    warehouse_id: RowId
+    item_ids: list[RowId] | None = Field(None, max_length=1000)
     note: str = Field(default="", max_length=200)
 
 
@@ -257,7 +262,7 @@ def propose_plan(request, payload: ProposeIn):
 
 
 class LineIn(Schema):
-    quantity: int = Field(ge=0)
+    quantity: NonNegativeInt
 
 
 @router.patch(
@@ -265,7 +270,7 @@ class LineIn(Schema):
     response=PlanDetailOut,
     operation_id="set_allocation_line",
 )
-def set_plan_line(request, pk: int, line_id: int, payload: LineIn):
+def set_plan_line(request, pk: RowId, line_id: RowId, payload: LineIn):
     plan = _plan(request, pk, COORDINATE)
     scope = perm_scope(request, COORDINATE)
     line = AllocationLine.objects.for_scope(scope).filter(plan=plan, pk=line_id).first()
@@ -291,7 +296,7 @@ class ApproveOut(Schema):
 
 
 @router.post("/plans/{int:pk}/approve", response=ApproveOut, operation_id="approve_allocation_plan")
-def approve_plan(request, pk: int):
+def approve_plan(request, pk: RowId):
     plan = _plan(request, pk, COORDINATE)
     with validation_errors_as_422():
         shipments = allocation.plan_approve(actor=request.user, plan=plan)
@@ -301,7 +306,7 @@ def approve_plan(request, pk: int):
 @router.post(
     "/plans/{int:pk}/discard", response=PlanDetailOut, operation_id="discard_allocation_plan"
 )
-def discard_plan(request, pk: int):
+def discard_plan(request, pk: RowId):
     plan = _plan(request, pk, COORDINATE)
     with validation_errors_as_422():
         allocation.plan_discard(actor=request.user, plan=plan)

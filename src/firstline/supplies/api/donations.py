@@ -18,6 +18,8 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from firstline.core.api import (
+    PositiveInt,
+    RowId,
     Schema,
     ScopedPagination,
     ScopedRouter,
@@ -60,7 +62,7 @@ class DonorOut(Schema):
     public_name: str
 
 
-class BatchOut(Schema):
+class InboundBatchOut(Schema):
     id: int
     association_id: int
     number: int
@@ -93,26 +95,26 @@ class BatchLineOut(Schema):
         return obj.lot.expiry_date if obj.lot_id else None
 
 
-class BatchDetailOut(BatchOut):
+class BatchDetailOut(InboundBatchOut):
     lines: list[BatchLineOut] = Field(alias="line_rows")
 
 
 class BatchLineIn(Schema):
-    item_code: str
-    lot_no: str | None = None
+    item_code: str = Field(max_length=32)
+    lot_no: str | None = Field(None, max_length=64)
     expiry: date | None = None
-    quantity: int = Field(gt=0)
+    quantity: PositiveInt
 
 
-class BatchIn(Schema):
-    donor_id: int
-    warehouse_id: int
+class InboundBatchIn(Schema):
+    donor_id: RowId
+    warehouse_id: RowId
     lines: list[BatchLineIn] = Field(min_length=1, max_length=100)
-    campaign_id: int | None = None
-    pledge_id: int | None = None
-    directed_company_id: int | None = None
-    directed_site_id: int | None = None
-    directed_division_code: str = ""
+    campaign_id: RowId | None = None
+    pledge_id: RowId | None = None
+    directed_company_id: RowId | None = None
+    directed_site_id: RowId | None = None
+    directed_division_code: str = Field("", max_length=12)
     received_at: datetime | None = None
     note: str = Field("", max_length=200)
 
@@ -133,7 +135,7 @@ class StockOut(Schema):
 class StockFilter(Schema):
     item_code: str | None = None
     location_kind: str | None = None
-    location_id: int | None = None
+    location_id: RowId | None = None
 
 
 # --- endpoints ---------------------------------------------------------------------------------
@@ -162,7 +164,7 @@ router.scoped_list(
     "/batches",
     InboundBatch,
     VIEW_ALL,
-    BatchOut,
+    InboundBatchOut,
     refine=donations_selectors.batch_rows,
     name="list_supplies_batches",
 )
@@ -180,7 +182,7 @@ def _detail(scope: Scope, batch):
     operation_id="get_supplies_batch",
     summary="One inbound batch with its lines (404 outside your association)",
 )
-def batch_detail(request, pk: int):
+def batch_detail(request, pk: RowId):
     batch = scoped_object(request, InboundBatch, VIEW_ALL, pk, donations_selectors.batch_detail)
     return _detail(perm_scope(request, VIEW_ALL), batch)
 
@@ -201,7 +203,7 @@ def _own(qs, pk, field):
     operation_id="receive_supplies_batch",
     summary="Receive an inbound batch: lines posted donor → warehouse, all or nothing",
 )
-def batch_receive(request, payload: BatchIn):
+def batch_receive(request, payload: InboundBatchIn):
     scope = perm_scope(request, COORDINATE)
     donor = _own(Donor.objects.for_scope(scope), payload.donor_id, "donor_id")
     warehouse = _own(

@@ -10,7 +10,7 @@ from django.http import Http404
 from ninja import Query, Router
 from pydantic import Field
 
-from firstline.core.api import Schema
+from firstline.core.api import INT_MAX, PositiveInt, Schema
 from firstline.supplies.selectors import public
 
 router = Router(tags=["supplies: public ledger"])
@@ -63,7 +63,7 @@ class SummaryOut(Schema):
     districts: list[DistrictTotalOut]
 
 
-class BatchLineOut(Schema):
+class PublicBatchLineOut(Schema):
     code: str
     name: str
     unit: str
@@ -78,7 +78,7 @@ class KindTotalOut(Schema):
     quantity: int
 
 
-class PlaceOut(Schema):
+class PublicPlaceOut(Schema):
     location_kind: str
     location_name: str
     division_code: str
@@ -86,7 +86,7 @@ class PlaceOut(Schema):
     quantity: int
 
 
-class EntryOut(Schema):
+class PublicEntryOut(Schema):
     seq: int
     at: datetime
     kind: str
@@ -100,20 +100,20 @@ class EntryOut(Schema):
     hash: str
 
 
-class BatchOut(Schema):
+class PublicBatchOut(Schema):
     number: int
     donor: str
     received_at: datetime
     warehouse_name: str
-    lines: list[BatchLineOut]
+    lines: list[PublicBatchLineOut]
     whereabouts_by_kind: list[KindTotalOut]
-    whereabouts: list[PlaceOut]
+    whereabouts: list[PublicPlaceOut]
     entries_total: int
-    entries: list[EntryOut]
+    entries: list[PublicEntryOut]
 
 
 class EntryPage(Schema):
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=INT_MAX)
     limit: int = Field(200, ge=1, le=MAX_ENTRIES)
 
 
@@ -146,11 +146,11 @@ def public_summary(request):
 @router.get(
     "/public/batches/{int:number}",
     auth=None,
-    response=BatchOut,
+    response=PublicBatchOut,
     summary="Public ledger: one batch's trace (entries paged by offset/limit)",
     operation_id="supplies_public_batch",
 )
-def public_batch(request, number: int, page: Query[EntryPage]):
+def public_batch(request, number: PositiveInt, page: Query[EntryPage]):
     batch = public.batch_of(_association(), number)
     trace = public.trace(batch)
     entries = public.trace_entries(batch["id"])

@@ -12,7 +12,6 @@ Thin: each write is one service of supplies/services/shipments.py; its Validatio
 answers 422 naming the field or the line."""
 
 from datetime import datetime
-from typing import Annotated
 
 from django.db.models import Prefetch
 from django.http import Http404
@@ -23,6 +22,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 
 from firstline.core.api import (
+    Choice,
+    NonNegativeInt,
+    PositiveInt,
+    RowId,
     Schema,
     ScopedPagination,
     ScopedRouter,
@@ -43,8 +46,6 @@ from firstline.supplies.services.shipments import (
 VIEW_STOCK = "supplies.view_stock"
 RECEIVE = "supplies.receive_shipment"
 CONSUME = "supplies.record_consumption"
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-Units = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 router = ScopedRouter(tags=["supplies"])
 
@@ -78,8 +79,8 @@ class ShipmentDetailOut(ShipmentOut):
 
 
 class ShipmentFilter(Schema):
-    state: Shipment.State | None = None
-    company_id: int | None = None
+    state: Choice(Shipment.State) | None = None
+    company_id: RowId | None = None
 
 
 def _scope(request) -> Scope:
@@ -129,7 +130,7 @@ def shipment_list(request, params: Query[ShipmentFilter]):
     operation_id="get_supplies_shipment",
     summary="One shipment with its lines (404 outside your scope)",
 )
-def shipment_detail(request, pk: int):
+def shipment_detail(request, pk: RowId):
     scope = _scope(request)
     if not Shipment.objects.for_scope(scope).filter(pk=pk).exists():
         raise Http404
@@ -143,7 +144,7 @@ def shipment_detail(request, pk: int):
     operation_id="dispatch_supplies_shipment",
     summary="Dispatch a READY shipment (coordinator; a repeat changes nothing)",
 )
-def shipment_dispatch_api(request, pk: int):
+def shipment_dispatch_api(request, pk: RowId):
     scope = perm_scope(request, COORDINATE)
     shipment = Shipment.objects.for_scope(scope).filter(pk=pk).only("id").first()
     if shipment is None:
@@ -155,7 +156,7 @@ def shipment_dispatch_api(request, pk: int):
 
 class ReceivedLineIn(Schema):
     line_id: RowId
-    received_quantity: Units
+    received_quantity: NonNegativeInt
     reason: str = Field("", max_length=200)
 
 
@@ -170,7 +171,7 @@ class ReceiveIn(Schema):
     operation_id="receive_supplies_shipment",
     summary="Sign for a shipment in transit, line by line (a difference needs a reason)",
 )
-def shipment_receive_api(request, pk: int, payload: ReceiveIn):
+def shipment_receive_api(request, pk: RowId, payload: ReceiveIn):
     scope = perm_scope(request, RECEIVE)
     shipment = Shipment.objects.for_scope(scope).filter(pk=pk).only("id").first()
     if shipment is None:
@@ -185,7 +186,7 @@ def shipment_receive_api(request, pk: int, payload: ReceiveIn):
 
 class UsedLineIn(Schema):
     item_code: str = Field(..., max_length=32)
-    quantity: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    quantity: PositiveInt
 
 
 class ConsumptionIn(Schema):
@@ -212,7 +213,7 @@ class ConsumptionOut(Schema):
     operation_id="record_supplies_consumption",
     summary="Units a site used (drawn from the batches expiring first)",
 )
-def consumption_api(request, pk: int, payload: ConsumptionIn):
+def consumption_api(request, pk: RowId, payload: ConsumptionIn):
     scope = perm_scope(request, CONSUME)
     site = Site.objects.for_scope(scope).filter(pk=pk).only("id", "company_id").first()
     if site is None:
