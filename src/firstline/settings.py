@@ -159,16 +159,35 @@ GATE_RETENTION_DAYS = int(os.environ.get("FIRSTLINE_GATE_RETENTION_DAYS", "30"))
 # How far ahead of the server's clock a gate event's device time may be; a later one
 # (and one older than GATE_RETENTION_DAYS) is refused, not stored (docs/device-events.md).
 DEVICE_CLOCK_SKEW_MINUTES = int(os.environ.get("FIRSTLINE_DEVICE_CLOCK_SKEW_MINUTES", "5"))
-# Where one-time sign-in codes go. The console backend logs the code and lets the
-# page show it (demo and tests); a deployment plugs in its SMS gateway's class.
 # A site's daily report for a day is due on the next day at this local time.
 FIRSTLINE_REPORT_CUTOFF = os.environ.get("FIRSTLINE_REPORT_CUTOFF", "09:00")
 
-FIRSTLINE_SMS_BACKEND = os.environ.get(
-    "FIRSTLINE_SMS_BACKEND", "firstline.health.services.sms.ConsoleBackend"
-)
+# Text messages (health/services/sms.py): "console" (logs, sends nothing), "alibaba"
+# (Alibaba Cloud SMS), "tencent" (Tencent Cloud SMS) or a backend class's dotted path.
+FIRSTLINE_SMS_BACKEND = os.environ.get("FIRSTLINE_SMS_BACKEND", "console")
 # Show the console backend's code on the page (set by `./firstline demo` only).
 FIRSTLINE_SMS_SHOW_CODES = env_bool("FIRSTLINE_SMS_SHOW_CODES")
+# The gateway's keys (Alibaba AccessKey ID/secret; Tencent SecretId/SecretKey), the
+# signature name the provider approved, Tencent's SmsSdkAppId, the region, and the
+# endpoint when not the provider's own (a host, or a URL to say http or https).
+FIRSTLINE_SMS_KEY_ID = os.environ.get("FIRSTLINE_SMS_KEY_ID", "")
+FIRSTLINE_SMS_KEY_SECRET = os.environ.get("FIRSTLINE_SMS_KEY_SECRET", "")
+FIRSTLINE_SMS_SIGN_NAME = os.environ.get("FIRSTLINE_SMS_SIGN_NAME", "")
+FIRSTLINE_SMS_APP_ID = os.environ.get("FIRSTLINE_SMS_APP_ID", "")
+FIRSTLINE_SMS_REGION = os.environ.get("FIRSTLINE_SMS_REGION", "")
+FIRSTLINE_SMS_ENDPOINT = os.environ.get("FIRSTLINE_SMS_ENDPOINT", "")
+FIRSTLINE_SMS_TIMEOUT = int(os.environ.get("FIRSTLINE_SMS_TIMEOUT", "10"))  # seconds
+# The provider's template per purpose: "otp=SMS_1,check_reminder=SMS_2,urgent_notice=SMS_3".
+FIRSTLINE_SMS_TEMPLATES = dict(
+    item.strip().split("=", 1)
+    for item in os.environ.get("FIRSTLINE_SMS_TEMPLATES", "").split(",")
+    if "=" in item
+)
+# One-time codes a phone, and a client address, may ask for: per minute and per day.
+FIRSTLINE_SMS_OTP_PHONE_PER_MINUTE = int(os.environ.get("FIRSTLINE_SMS_OTP_PHONE_PER_MINUTE", "1"))
+FIRSTLINE_SMS_OTP_PHONE_PER_DAY = int(os.environ.get("FIRSTLINE_SMS_OTP_PHONE_PER_DAY", "10"))
+FIRSTLINE_SMS_OTP_IP_PER_MINUTE = int(os.environ.get("FIRSTLINE_SMS_OTP_IP_PER_MINUTE", "1"))
+FIRSTLINE_SMS_OTP_IP_PER_DAY = int(os.environ.get("FIRSTLINE_SMS_OTP_IP_PER_DAY", "10"))
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "orgs.User"

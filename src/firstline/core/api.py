@@ -317,11 +317,21 @@ class DocumentedAPI(ninja.NinjaAPI):
     with authentication), 404 (a row outside the caller's scope, a path that is no
     row) and 422 (a field refused: ninja's shape, `unprocessable`), each with its
     schema, unless the operation declares that code itself. Two schemas of one name
-    are refused when the document is built (`SchemaNameClash`)."""
+    are refused when the document is built (`SchemaNameClash`). Built once a process:
+    the routes do not change while it runs, and building takes a second."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._documents: dict[str, OpenAPISchema] = {}
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
+        if path_prefix not in self._documents:
+            self._documents[path_prefix] = self._document(path_prefix)
+        return self._documents[path_prefix]
+
+    def _document(self, path_prefix: str) -> OpenAPISchema:
         document = _CheckedOpenAPISchema(self, path_prefix)
         document["components"].setdefault("schemas", {}).update(ERROR_SCHEMAS)
         for operations in document["paths"].values():

@@ -18,6 +18,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from firstline.core import scheduler
+from firstline.core.middleware import API_PREFIX
 from firstline.core.models import AccessLog, AuditEvent
 from firstline.core.tenancy import is_scoped
 
@@ -70,7 +72,27 @@ class ScopedViewMixin(LoginRequiredMixin):
         return qs
 
 
-class ScopedListView(ScopedViewMixin, generic.ListView):
+class ForgivingPaginationMixin:
+    """A list page's `?page=` never fails: past the end it shows the last page, and a
+    page below 1 or not a number shows the first (Django's ListView answers 404)."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(
+            queryset,
+            page_size,
+            orphans=self.get_paginate_orphans(),
+            allow_empty_first_page=self.get_allow_empty(),
+        )
+        asked = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg) or 1
+        try:
+            number = int(asked)
+        except (TypeError, ValueError):
+            number = paginator.num_pages if asked == "last" else 1
+        page = paginator.page(min(max(number, 1), max(paginator.num_pages, 1)))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class ScopedListView(ForgivingPaginationMixin, ScopedViewMixin, generic.ListView):
     """List with filters, search, pagination; htmx requests get just the table fragment."""
 
     template_name = "core/list.html"
@@ -275,10 +297,16 @@ def error_403(request, exception=None):
 
 
 def error_404(request, exception=None):
+    if request.path_info.startswith(API_PREFIX):
+        # A URL under the API that no route takes (`{int:pk}` given "abc"): the API's
+        # own answer, as documented for every operation, not the page.
+        return JsonResponse({"detail": "Not Found"}, status=404)
     return render(request, "errors/404.html", status=404)
 
 
 def error_500(request):
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Internal Server Error"}, status=500)
     # Rendered without the request: no context processor may touch a failing database.
     from django.http import HttpResponseServerError
     from django.template import loader

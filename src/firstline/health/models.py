@@ -353,6 +353,9 @@ DEFAULT_ISOLATION_DAYS = 14
 
 
 class IsolationCase(SiteModel):
+    """A resident under isolation observation, at home or at a centralised point; a
+    home case may cover the whole household (`whole_household`)."""
+
     class Kind(models.TextChoices):
         HOME = "home", _("居家隔离")
         CENTRAL = "central", _("集中隔离")
@@ -367,6 +370,9 @@ class IsolationCase(SiteModel):
     )
     household = models.ForeignKey("estates.Household", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("方式"), max_length=8, choices=Kind.choices, default=Kind.HOME)
+    # Home isolation of the whole household: every member is held at the gate and
+    # listed under this case (the default for a close contact of a confirmed case).
+    whole_household = models.BooleanField(_("全户居家隔离"), default=False)
     facility = models.ForeignKey(
         IsolationFacility,
         null=True,
@@ -406,7 +412,15 @@ class IsolationCase(SiteModel):
                 violation_error_message=_("计划解除日期不能早于开始日期。"),
             ),
         ]
-        indexes = [models.Index(fields=["company", "site", "state"], name="health_iso_state_idx")]
+        indexes = [
+            models.Index(fields=["company", "site", "state"], name="health_iso_state_idx"),
+            # The gate's probe for a housemate's case (access.selectors.status).
+            models.Index(
+                fields=["household"],
+                condition=Q(whole_household=True) & ~Q(state="released"),
+                name="health_iso_household_idx",
+            ),
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("health:isolation_detail", args=[self.pk])
@@ -593,6 +607,8 @@ class PhoneCode(models.Model):
 
     site = models.ForeignKey("estates.Site", on_delete=models.CASCADE, related_name="+")
     phone_hmac = models.CharField(max_length=64, db_index=True)
+    # A keyed hash of the client's address, for the per-address limits (never the address).
+    ip_hmac = models.CharField(max_length=64, blank=True, db_index=True)
     code_hash = models.CharField(max_length=128)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -601,6 +617,39 @@ class PhoneCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for site {self.site_id}"
+
+
+class SmsMessage(SiteModel):
+    """One text message sent (or tried) through the SMS gateway: the masked phone, why
+    (the purpose picks the provider's template), which provider, and what it answered
+    — its message id, or the error it gave (a limit, a bad template, no answer)."""
+
+    class Purpose(models.TextChoices):
+        OTP = "otp", _("验证码")
+        CHECK_REMINDER = "check_reminder", _("隔离检测提醒")
+        URGENT_NOTICE = "urgent_notice", _("紧急通知")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    phone_masked = models.CharField(_("手机号"), max_length=20)
+    purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)
+    provider = models.CharField(_("短信服务"), max_length=16)
+    template = models.CharField(_("模板"), max_length=64, blank=True)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices)
+    provider_message_id = models.CharField(_("服务商消息编号"), max_length=128, blank=True)
+    error_code = models.CharField(_("错误码"), max_length=64, blank=True)
+    error = models.CharField(_("错误信息"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("短信记录")
+        verbose_name_plural = _("短信记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "site", "created_at"], name="health_sms_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.phone_masked} {self.get_status_display()}"
 
 
 class HealthDailyCount(SiteModel):

@@ -33,6 +33,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, ListView
 
+from firstline.core.views import ForgivingPaginationMixin
 from firstline.orgs.forms import (
     ApiTokenCreateForm,
     LoginForm,
@@ -223,7 +224,7 @@ class PasswordChange(SecondFactorMixin, PasswordChangeView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class ApiTokenList(SecondFactorMixin, ListView):
+class ApiTokenList(ForgivingPaginationMixin, SecondFactorMixin, ListView):
     """One's own API tokens; a new one's raw value is shown once, on this response."""
 
     template_name = "orgs/api_tokens.html"

@@ -4,9 +4,9 @@ services the pages use where it matters (sealing), and plain inserts elsewhere.
 
     world.a            company a's first site, in 江汉区 (its users: company admin, the
                        first site's manager, guard, cleaner, health officer, a resident)
-    world.a.sibling    company a's second site, in 武昌区: same shape, same company admin,
-                       site-scoped users of its own. What a site-scoped user of world.a
-                       must never see.
+    world.a.sibling    company a's second site (a锦苑), in 武昌区: same shape, same company
+                       admin, site-scoped users of its own (a2_manager, …; residents
+                       a2张伟, a2李娜). What a site-scoped user of world.a must never see.
     world.b            company b's first site, in 武昌区 (b.sibling: its second, also there)
 
 The authority viewer holds 江汉区 (420103): only world.a.site lies in it."""
@@ -129,22 +129,34 @@ def make_tenant(
     Membership.objects.create(company=company, association=association, joined_on="2019-01-01")
     admin = make_user(f"{key}_admin", "company_admin", company=company)
     tenant = make_corner(company, key=key, serial=serial, community=community, admin=admin)
-    tenant.sibling = make_corner(
-        company, key=f"{key}2", serial=serial + 10, community=sibling_community, admin=admin
+    tenant.sibling = make_corner(  # named to sort after the first (pages order sites by name)
+        company,
+        key=f"{key}2",
+        serial=serial + 10,
+        community=sibling_community,
+        admin=admin,
+        site_name=f"{key}锦苑",
     )
     return tenant
 
 
 def make_corner(
-    company: Company, *, key: str, serial: int, community: Division, admin: User
+    company: Company,
+    *,
+    key: str,
+    serial: int,
+    community: Division,
+    admin: User,
+    site_name: str = "",
 ) -> Tenant:
     """A site of `company` with a building, a household of two residents, a guard on
     the staff, and a user per site role plus the household's resident; `admin` is the
     company's admin."""
+    site_name = site_name or f"{key}花园"
     site = Site.all_tenants.create(
         company=company,
-        name=f"{key}花园",
-        name_initials=name_initials(f"{key}花园"),
+        name=site_name,
+        name_initials=name_initials(site_name),
         community=community,
     )
     building = Building.all_tenants.create(company=company, site=site, name="1栋", floors=18)

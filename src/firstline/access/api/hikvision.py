@@ -112,7 +112,8 @@ def parse(alert: dict) -> HikEvent | None:
     """The access event in `alert`, or None for a notification that is no gate
     event (a heartbeat, an alarm, a door left open, a swipe with neither a
     credential nor a temperature). Raises NotAnAlert for an unreadable one."""
-    if alert.get("eventType") not in EVENT_TYPES:
+    event_type = alert.get("eventType")
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
         return None
     bad = bad_text_path(alert)
     if bad is not None:

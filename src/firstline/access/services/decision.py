@@ -75,6 +75,7 @@ class Rules:
 class Person:
     health: Health = Health.GREEN
     isolated: bool = False
+    household_isolated: bool = False  # a whole-household case of a housemate holds them
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,8 @@ def decide(rules: Rules, request: GateRequest) -> Outcome:
     if person is not None:
         if person.isolated:
             deny.append(_("居家隔离期间不得出入"))
+        elif person.household_isolated:
+            deny.append(_("本户全户居家隔离期间不得出入"))
         if rules.require_green and rules.mode != Mode.OPEN:
             if person.health == Health.RED:
                 deny.append(_("健康状态为红码"))

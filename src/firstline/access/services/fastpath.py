@@ -318,7 +318,7 @@ def _with_household(table: str, alias: str) -> str:
 def passes(site_id: int, ids) -> Later:
     """Later {pass id: the pass, its holder's name, household and status}."""
     where, params = in_clause("p.id", ids, "bigint")
-    health, health_params = status.status_columns("p.resident_id")
+    health, health_params = status.status_columns("p.resident_id", "r.household_id")
     return Later(
         "SELECT p.id, p.kind, p.revoked_at, p.used_at, p.valid_until, p.household_id,"
         f" p.resident_id, p.holder_name, r.name, b.name, h.unit, h.room, {health}"
@@ -352,7 +352,7 @@ def _passes(rows) -> dict[int, dict]:
 def residents(site_id: int, ids) -> Later:
     """Later {resident id: the resident, household and status}."""
     where, params = in_clause("r.id", ids, "bigint")
-    health, health_params = status.status_columns("r.id")
+    health, health_params = status.status_columns("r.id", "r.household_id")
     return Later(
         f"SELECT r.id, r.household_id, r.name, b.name, h.unit, h.room, {health}"
         f"{_with_household(RESIDENTS, 'r')} WHERE r.site_id = %s AND {where}",

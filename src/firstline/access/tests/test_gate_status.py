@@ -13,13 +13,15 @@ from django.utils import timezone
 from firstline.access.services import fastpath, gate
 from firstline.access.services.decision import Health, Person
 from firstline.access.services.gate import GateInput
-from firstline.estates.models import Resident
+from firstline.estates.models import Household, Resident
 from firstline.health.models import IsolationCase
 from firstline.health.services.declarations import (
     DeclarationInput,
     consent_record,
     declaration_submit,
 )
+from firstline.health.services.isolation import isolation_release
+from firstline.testing.world import PASSWORD
 
 
 @pytest.fixture
@@ -152,3 +154,106 @@ def test_a_scanned_pass_carries_its_holders_status_alone_and_in_a_batch(world, p
         assert "健康状态为红码" in refused.reasons
     IsolationCase.all_tenants.filter(resident=isolated).update(state="released")
     assert scan(site, tokens[isolated.pk]).decision == "admit"
+
+
+# --- a whole household in home isolation ------------------------------------------------------
+
+HOUSEHOLD_REASON = "本户全户居家隔离期间不得出入"
+
+
+def isolate_household(resident: Resident, *, start: date) -> IsolationCase:
+    case = isolate(resident, start=start)
+    IsolationCase.all_tenants.filter(pk=case.pk).update(whole_household=True)
+    return case
+
+
+def test_the_housemate_of_a_household_case_is_refused_with_the_reason(world, policy):
+    site = world.a.site
+    isolated, housemate = world.a.residents
+    isolate_household(isolated, start=timezone.localdate())
+
+    refused = enter(site, housemate)
+    assert refused.decision == "deny"
+    assert HOUSEHOLD_REASON in refused.reasons
+    # the isolated resident has their own reason, not both
+    own = enter(site, isolated)
+    assert "居家隔离期间不得出入" in own.reasons and HOUSEHOLD_REASON not in own.reasons
+
+    # by a scanned pass too, alone and in a batch (the pass lookup's status columns)
+    token = gate.pass_token(gate.pass_issue(actor=None, resident=housemate))
+    for batch_with in (None, isolated):
+        refused = scan(site, token, batch_with=batch_with)
+        assert refused.decision == "deny" and HOUSEHOLD_REASON in refused.reasons
+
+
+def test_another_household_of_the_site_is_not_held(world, policy):
+    site = world.a.site
+    isolated, _ = world.a.residents
+    isolate_household(isolated, start=timezone.localdate())
+    household = Household.all_tenants.create(
+        company=world.a.company, site=site, building=world.a.building, unit="2", room="502"
+    )
+    neighbour = Resident.all_tenants.create(
+        company=world.a.company, site=site, household=household, name="a邻居"
+    )
+    declare(neighbour)
+    assert enter(site, neighbour).decision == "admit"
+
+
+def test_an_individual_case_still_admits_the_housemate(world, policy):
+    isolated, housemate = world.a.residents
+    isolate(isolated, start=timezone.localdate())  # whole_household left False
+    declare(housemate)
+    admitted = enter(world.a.site, housemate)
+    assert admitted.decision == "admit", admitted.reasons
+
+
+def test_release_lifts_the_household_case_for_all(world, policy):
+    isolated, housemate = world.a.residents
+    case = isolate_household(isolated, start=timezone.localdate())
+    for r in (isolated, housemate):
+        declare(r)
+    assert statuses(world.a.site, [housemate.pk])[housemate.pk].household_isolated
+    case.refresh_from_db()
+    isolation_release(actor=None, case=case, note="两次核酸阴性")
+    for r in (isolated, housemate):
+        admitted = enter(world.a.site, r)
+        assert admitted.decision == "admit", admitted.reasons
+
+
+def test_a_household_case_not_yet_started_does_not_hold(world):
+    isolated, housemate = world.a.residents
+    isolate_household(isolated, start=timezone.localdate() + timedelta(days=1))
+    assert statuses(world.a.site, [housemate.pk]) == {housemate.pk: Person()}
+
+
+def test_the_guard_looks_up_the_housemate_and_the_gate_api_refuses(client, world, policy):
+    """As the guard's page does it: search the residents API, then post the event."""
+    isolated, housemate = world.a.residents
+    isolate_household(isolated, start=timezone.localdate())
+    assert client.login(username=world.a.users["guard"].username, password=PASSWORD)
+
+    page = client.get(
+        "/api/v1/residents", {"q": housemate.name, "site_id": world.a.site.pk, "page_size": 8}
+    )
+    assert page.status_code == 200, page.content
+    [match] = page.json()["items"]
+    assert match["id"] == housemate.pk
+
+    response = client.post(
+        "/api/v1/access/events",
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "direction": "in",
+            "device_time": timezone.now().isoformat(),
+            "site_id": world.a.site.pk,
+            "resident_id": match["id"],
+            "temperature": 36.5,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["decision"] == "deny"
+    assert HOUSEHOLD_REASON in body["reasons"]
+    assert body["resident_name"] == housemate.name

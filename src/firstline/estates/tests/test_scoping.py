@@ -23,9 +23,9 @@ def test_empty_scope_sees_nothing(world):
 
 def test_company_scope_sees_only_its_company(world):
     scope = scope_for_user(world.a.users["company_admin"])
-    assert list(Site.objects.for_scope(scope)) == [world.a.site]
+    assert list(Site.objects.for_scope(scope)) == [world.a.site, world.a.sibling.site]
     assert set(Resident.objects.for_scope(scope).values_list("pk", flat=True)) == {
-        r.pk for r in world.a.residents
+        r.pk for tenant in world.a.corners for r in tenant.residents
     }
 
 

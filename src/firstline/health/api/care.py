@@ -53,6 +53,9 @@ class CaseOut(Schema):
     resident_name: str
     household_id: int
     kind: str
+    whole_household: bool = Field(
+        description="Home isolation of the whole household: every member is refused at the gate."
+    )
     facility_id: int | None
     reason: str
     start_date: date
@@ -83,6 +86,11 @@ class CaseFilter(Schema):
 class CaseIn(Schema):
     resident_id: RowId
     kind: Choice(IsolationCase.Kind) = IsolationCase.Kind.HOME
+    whole_household: bool | None = Field(
+        None,
+        description="Home isolation of the whole household. Left out: yes for a close contact"
+        " of a confirmed case (current declaration), no otherwise; not for a centralised case.",
+    )
     facility_id: RowId | None = Field(None, description="Required for a centralised case.")
     reason: str = Field(max_length=200)
     start_date: date
@@ -153,6 +161,7 @@ def case_open(request, payload: CaseIn):
             reason=payload.reason,
             start_date=payload.start_date,
             planned_end=payload.planned_end,
+            whole_household=payload.whole_household,
         )
     case.resident = resident
     return case

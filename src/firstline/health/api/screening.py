@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from ninja import Field, Query
 from ninja.pagination import paginate
@@ -243,7 +243,11 @@ def resident_status(request, pk: RowId):
     scope = perm_scope(request, VIEW)
     isolation = (
         IsolationCase.objects.for_scope(scope)
-        .filter(resident_id=OuterRef("pk"), start_date__lte=timezone.localdate())
+        .filter(start_date__lte=timezone.localdate())
+        .filter(  # their own case, or a whole-household case of their household
+            Q(resident_id=OuterRef("pk"))
+            | Q(whole_household=True, household_id=OuterRef("household_id"))
+        )
         .exclude(state=IsolationCase.State.RELEASED)
     )
     resident = scoped_object(

@@ -29,6 +29,13 @@ class IsolationOpenForm(ScopedForm):
     kind = forms.ChoiceField(
         label=_("方式"), choices=IsolationCase.Kind.choices, initial=IsolationCase.Kind.HOME
     )
+    whole_household = forms.BooleanField(
+        label=_("全户居家隔离"),
+        required=False,
+        help_text=_(
+            "同户成员一并不得出入并列入隔离名单；确诊病例的密切接触者默认全户隔离。仅适用于居家隔离。"
+        ),
+    )
     facility = forms.ModelChoiceField(
         label=_("隔离点"),
         queryset=IsolationFacility.objects.none(),

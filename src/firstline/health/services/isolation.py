@@ -22,6 +22,7 @@ from firstline.core.services import audit_record, changes_of, stored_actor
 from firstline.estates.models import Resident
 from firstline.health.models import (
     AuditAction,
+    Declaration,
     HealthAlert,
     IsolationCase,
     IsolationCheck,
@@ -37,7 +38,15 @@ SLOT_LABELS = {IsolationCheck.Slot.AM: "上午", IsolationCheck.Slot.PM: "下午
 TEMPERATURE_MIN = Decimal("34.0")
 TEMPERATURE_MAX = Decimal("43.0")
 DEFAULT_FEVER = Decimal("37.3")
-CASE_FIELDS = ["kind", "facility", "reason", "start_date", "planned_end", "state"]
+CASE_FIELDS = [
+    "kind",
+    "whole_household",
+    "facility",
+    "reason",
+    "start_date",
+    "planned_end",
+    "state",
+]
 
 
 def zone():
@@ -76,14 +85,23 @@ def isolation_open(
     start_date: date,
     facility: IsolationFacility | None = None,
     planned_end: date | None = None,
+    whole_household: bool | None = None,
 ) -> IsolationCase:
     """Open a case. One open case per resident; a centralised case needs a facility of
     the same company with a free bed, counted under a lock on the facility's row so
-    that two openings at once cannot both take the last bed."""
+    that two openings at once cannot both take the last bed.
+
+    A home case may cover the whole household (every member is then refused at the
+    gate and listed under the case); left unsaid (None) it does when the resident is
+    a close contact of a confirmed case (`household_by_default`)."""
     reason = (reason or "").strip()
     errors: dict[str, str] = {}
     if kind not in IsolationCase.Kind.values:
         errors["kind"] = _("请选择隔离方式。")
+    if whole_household is None:
+        whole_household = kind == IsolationCase.Kind.HOME and household_by_default(resident)
+    elif whole_household and kind != IsolationCase.Kind.HOME:
+        errors["whole_household"] = _("全户隔离仅适用于居家隔离。")
     if not reason:
         errors["reason"] = _("请填写隔离原因。")
     if kind == IsolationCase.Kind.CENTRAL and facility is None:
@@ -120,6 +138,7 @@ def isolation_open(
             resident=resident,
             household_id=resident.household_id,
             kind=kind,
+            whole_household=bool(whole_household),
             facility=facility,
             reason=reason[:200],
             start_date=start_date,
@@ -139,6 +158,14 @@ def isolation_open(
             changes=changes_of(case, CASE_FIELDS),
         )
     return case
+
+
+def household_by_default(resident) -> bool:
+    """Whether a home case for `resident` covers the household unless chosen otherwise:
+    their current declaration says they were in contact with a confirmed case."""
+    return Declaration.all_tenants.filter(
+        resident_id=resident.pk, current=True, contact_confirmed=True
+    ).exists()
 
 
 def _refuse_released(case: IsolationCase) -> None:
@@ -426,6 +453,26 @@ def today_status(case_ids: list[int], today: date) -> dict[int, set[str]]:
         case_id__in=case_ids, day=today
     ).values_list("case_id", "slot"):
         out[case_id].add(slot)
+    return out
+
+
+def housemates(scope, cases) -> dict[int, list[Resident]]:
+    """For each whole-household case, the other members of the household it covers
+    (read in `scope`): one query for a page of cases."""
+    wide = {c.pk: c for c in cases if c.whole_household}
+    out: dict[int, list[Resident]] = {pk: [] for pk in wide}
+    if not wide:
+        return out
+    by_household: dict[int, list[Resident]] = {}
+    for resident in (
+        Resident.objects.for_scope(scope)
+        .filter(household_id__in={c.household_id for c in wide.values()})
+        .only("id", "name", "household_id")
+        .order_by("id")
+    ):
+        by_household.setdefault(resident.household_id, []).append(resident)
+    for pk, case in wide.items():
+        out[pk] = [r for r in by_household.get(case.household_id, []) if r.pk != case.resident_id]
     return out
 
 

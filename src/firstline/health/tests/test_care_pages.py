@@ -192,7 +192,7 @@ def test_vulnerable_list_and_call_needing_help_leads_to_a_request(client, world)
 
 
 def test_alert_acknowledge(client, world):
-    alert = HealthAlert.all_tenants.get(company=world.a.company)
+    alert = HealthAlert.all_tenants.get(site=world.a.site)
     login(client, world.a.users["health_officer"])
     assert "降压药" in client.get(reverse("health:alert_list")).content.decode()
     response = client.post(reverse("health:alert_ack", args=[alert.pk]), HTTP_HX_REQUEST="true")

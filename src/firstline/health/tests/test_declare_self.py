@@ -1,5 +1,6 @@
 """The resident's own declaration on a phone: the signed link, the one-time code
-(wrong, right, expired, rate-limited, too many attempts), the 30-minute sign-in
+(wrong, right, expired, rate-limited per phone and per address, too many
+attempts, every message recorded), the 30-minute sign-in
 for one site, consent, the declaration and its result; and a signed-in resident
 declaring for the household."""
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from firstline.core.personal.fields import set_personal
 from firstline.estates.models import Resident
-from firstline.health.models import Consent, Declaration, PhoneCode, WorkItem
+from firstline.health.models import Consent, Declaration, PhoneCode, SmsMessage, WorkItem
 from firstline.health.services import otp
 from firstline.health.services.sms import SmsBackend
 from firstline.health.tests.helpers import high_risk_list, login
@@ -256,25 +257,64 @@ def test_five_wrong_attempts_burn_the_code(world):
         otp.verify_code(site=site, phone=PHONE_A, code=code)
 
 
-def test_rate_limit_one_a_minute_five_an_hour(client, world):
+def phone_error(response) -> str:
+    return str(response.context["form"].errors["phone"])
+
+
+def test_rate_limit_per_phone_one_a_minute_ten_a_day(client, world):
     site = world.a.site
     with time_machine.travel(timezone.now(), tick=False) as clock:
         assert ask_code(client, site).context["demo_code"]
         response = ask_code(client, site)
-        assert "秒后再重新获取" in str(response.context["form"].errors["phone"])
+        assert "验证码已发送，请 61 秒后再重新获取" in phone_error(response)
         assert PhoneCode.objects.count() == 1
-        for _n in range(4):
+        for n in range(9):  # from a different address each time: the phone's own limit
             clock.shift(timedelta(seconds=61))
-            assert ask_code(client, site).context["demo_code"]
+            response = client.post(
+                url("declare_start", site), {"phone": PHONE_A}, REMOTE_ADDR=f"10.0.0.{n}"
+            )
+            assert response.context["demo_code"]
         clock.shift(timedelta(seconds=61))
         response = ask_code(client, site)
-        assert "一小时内获取验证码次数过多" in str(response.context["form"].errors["phone"])
-        assert PhoneCode.objects.count() == 5
-        clock.shift(timedelta(hours=1))
+        assert "该手机号今天获取验证码的次数已达上限（10 次），请明天再试" in phone_error(response)
+        assert PhoneCode.objects.count() == 10
+        clock.shift(timedelta(days=1))
         assert ask_code(client, site).context["demo_code"]
         # The same phone formatted differently is the same phone for the limits.
-        response = ask_code(client, site, phone="+86 138-0000-0101")
-        assert "秒后再重新获取" in str(response.context["form"].errors["phone"])
+        response = client.post(
+            url("declare_start", site), {"phone": "+86 138-0000-0101"}, REMOTE_ADDR="10.9.9.9"
+        )
+        assert "秒后再重新获取" in phone_error(response)
+
+
+def test_rate_limit_per_address_one_a_minute_ten_a_day(client, world, settings):
+    site = world.a.site
+    phones = [f"139{n:08d}" for n in range(12)]
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert ask_code(client, site, phones[0]).context["demo_code"]
+        response = ask_code(client, site, phones[1])  # another phone, the same address
+        assert "当前网络获取验证码较频繁，请 61 秒后再试" in phone_error(response)
+        other = client.post(
+            url("declare_start", site), {"phone": phones[1]}, REMOTE_ADDR="10.1.1.1"
+        )
+        assert other.context["demo_code"]  # another address is not held
+        for phone in phones[2:11]:  # ten from this address in all
+            clock.shift(timedelta(seconds=61))
+            assert ask_code(client, site, phone).context["demo_code"]
+        clock.shift(timedelta(seconds=61))
+        response = ask_code(client, site, phones[11])
+        assert "当前网络今天获取验证码的次数已达上限" in phone_error(response)
+        # The limits are settings.
+        settings.FIRSTLINE_SMS_OTP_IP_PER_DAY = 20
+        assert ask_code(client, site, phones[11]).context["demo_code"]
+
+
+def test_every_code_sent_is_recorded_with_the_phone_masked(client, world):
+    ask_code(client, world.a.site)
+    [record] = SmsMessage.all_tenants.all()
+    assert record.phone_masked == "138****0101" and PHONE_A not in str(record.__dict__)
+    assert (record.purpose, record.provider, record.status) == ("otp", "console", "sent")
+    assert (record.company_id, record.site_id) == (world.a.company.pk, world.a.site.pk)
 
 
 # --- a signed-in resident ---------------------------------------------------------------------

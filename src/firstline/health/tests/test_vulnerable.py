@@ -39,10 +39,11 @@ def test_list_has_only_flagged_residents_with_due_flag(world, django_assert_num_
             vulnerable.vulnerable_list(Resident.objects.for_scope(scope_of(world.a)), now=now)
         )
     by_name = {r.name: r for r in rows}
-    assert set(by_name) == {"王芳", "a李娜"}
+    assert set(by_name) == {"王芳", "a李娜", "a2李娜"}  # a2: at the company's second site
     assert by_name["a李娜"].due and by_name["a李娜"].last_outcome == "no_answer"
+    assert by_name["a2李娜"].due and by_name["a2李娜"].last_outcome is None  # never called
     assert not by_name["王芳"].due and by_name["王芳"].last_outcome == "well"
-    assert rows[0].name == "a李娜"  # due first
+    assert rows[-1].name == "王芳"  # due first
 
 
 def test_check_record_validates(world):

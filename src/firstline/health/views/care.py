@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -98,8 +98,17 @@ class IsolationList(SiteFilterMixin, ScopedListView):
         return self.site_filter(qs)
 
     def search_q(self, term):
+        # A housemate's name finds the whole-household case that covers them.
+        housemate = Exists(
+            Resident.objects.for_scope(self.scope).filter(
+                household_id=OuterRef("household_id"), name__icontains=term
+            )
+        )
         return (
-            Q(resident__name__icontains=term) | Q(household__room=term) | Q(reason__icontains=term)
+            Q(resident__name__icontains=term)
+            | Q(household__room=term)
+            | Q(reason__icontains=term)
+            | (Q(whole_household=True) & Q(housemate))
         )
 
     def get_context_data(self, **kwargs):
@@ -108,8 +117,10 @@ class IsolationList(SiteFilterMixin, ScopedListView):
         today = timezone.localdate(now)
         cases = list(ctx["object_list"])
         done = isolation.today_status([c.pk for c in cases], today)
+        covered = isolation.housemates(self.scope, cases)
         for case in cases:
             case.today = today_slots(case, done[case.pk], today, now)
+            case.housemates = covered.get(case.pk, [])
         ctx.update(
             object_list=cases,
             state=self.request.GET.get("state", "open"),
@@ -164,6 +175,7 @@ class IsolationDetail(HistoryMixin, ScopedDetailView):
         scope = self.request.scope
         ctx.update(
             checks=checks,
+            housemates=isolation.housemates(self.scope, [case]).get(case.pk, []),
             chart=temperature_chart(checks, threshold) if checks else None,
             is_open=case.state != IsolationCase.State.RELEASED,
             can_change=scope.has_perm("health.change_isolation"),
@@ -230,6 +242,13 @@ class IsolationCreate(ResidentPickMixin, ServiceFormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "company_id": self.resident.company_id}
 
+    def get_initial(self):
+        # A close contact of a confirmed case isolates with the household unless unticked.
+        initial = super().get_initial()
+        if self.resident is not None:
+            initial["whole_household"] = isolation.household_by_default(self.resident)
+        return initial
+
     def act(self, form):
         data = form.cleaned_data
         case = isolation.isolation_open(
@@ -240,6 +259,8 @@ class IsolationCreate(ResidentPickMixin, ServiceFormView):
             reason=data["reason"],
             start_date=data["start_date"],
             planned_end=data.get("planned_end"),
+            # The box applies to home isolation (its help text says so).
+            whole_household=data["whole_household"] and data["kind"] == IsolationCase.Kind.HOME,
         )
         return case.get_absolute_url()
 

@@ -141,7 +141,11 @@ def declare_start(request, token: str):
     form = PhoneForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            code = otp.request_code(site=site, phone=form.cleaned_data["phone"])
+            code = otp.request_code(
+                site=site,
+                phone=form.cleaned_data["phone"],
+                ip=request.META.get("REMOTE_ADDR", ""),
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

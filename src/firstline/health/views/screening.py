@@ -25,6 +25,7 @@ from django.views import generic
 
 from firstline.core.models import TaskProgress
 from firstline.core.views import (
+    ForgivingPaginationMixin,
     HistoryMixin,
     ScopedDetailView,
     ScopedListView,
@@ -326,7 +327,7 @@ class DeclareQR(ScopedListView):
 # --- risk lists (shared reference data) ------------------------------------------------------
 
 
-class RiskListList(LoginRequiredMixin, generic.ListView):
+class RiskListList(ForgivingPaginationMixin, LoginRequiredMixin, generic.ListView):
     """Every named list with its versions, the one in force marked."""
 
     model = RiskList

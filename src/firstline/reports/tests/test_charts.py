@@ -38,8 +38,9 @@ def report(site, day, *, state=SUBMITTED, late=False, **figures) -> DailyReport:
 
 @pytest.fixture
 def reports(world):
-    """Reports of the last 5 days for a's site, a second site of a (no manager) and
-    b's site, with different figures; day 2 of a's site late, day 3 missing."""
+    """Reports of the last 5 days for a's site, a third site of a (no manager) and
+    b's site, with different figures; day 2 of a's site late, day 3 missing. The
+    world's second sites of a and b have no reports (missing every day)."""
     today = timezone.localdate()
     second = Site.all_tenants.create(
         company=world.a.company,
@@ -100,9 +101,9 @@ def test_company_admin_series_are_sums_over_its_reports(world, reports, django_a
         series = charts.for_scope(scope)
     assert len(series.days) == 30 and series.days[-1] == reports["today"]
     own = [r for r in reports["rows"] if r.company_id == world.a.company.pk]
-    check(series, own, site_total=2)
-    # day 3: a's site missing; day 2: a's site late
-    assert series.missing[-4] == 1 and series.late[-3] == 1
+    check(series, own, site_total=3)  # with the world's second site of a
+    # day 3: a's site missing (and the second site, every day); day 2: a's site late
+    assert series.missing[-4] == 2 and series.late[-3] == 1
     assert series.missing[-1] is None  # today's report is not due yet
 
 
@@ -129,7 +130,7 @@ def test_roles_without_reports_get_no_series_and_no_query(world, django_assert_n
 def test_association_totals_with_small_counts_suppressed(world, reports):
     series = charts.for_association([world.association.pk])
     rows = reports["rows"]
-    want = expected(rows, series.days, 3, now=timezone.now())
+    want = expected(rows, series.days, 5, now=timezone.now())  # five sites, two without
     for name in ("fevers", "isolation"):
         assert getattr(series, name) == [v if v >= 5 else "<5" for v in want[name]]
     assert series.fevers[-1] == 111  # 1 + 10 + 100 today

@@ -57,23 +57,23 @@ def test_list_defaults_to_yesterday_with_badges_and_filters(client, world):
     )  # submitted today, after the day's cut-off: late
     login(client, world.a.users["company_admin"])
     page = client.get(reverse("reports:daily_list")).content.decode()
-    assert page.count('data-testid="daily-row"') == 1  # yesterday, own company only
+    assert page.count('data-testid="daily-row"') == 2  # yesterday, own company's two sites
     assert YESTERDAY.isoformat() in page
     day_query = f"?day={late_day.isoformat()}"
     page = client.get(reverse("reports:daily_list") + day_query).content.decode()
     assert 'data-testid="badge-late"' in page
     page = client.get(reverse("reports:daily_list") + "?day=all").content.decode()
-    assert page.count('data-testid="daily-row"') == 3
+    assert page.count('data-testid="daily-row"') == 6  # three days, two sites
     page = client.get(reverse("reports:daily_list") + "?day=all&flag=late").content.decode()
     assert page.count('data-testid="daily-row"') == 1
     page = client.get(reverse("reports:daily_list") + "?day=all&state=draft").content.decode()
-    assert page.count('data-testid="daily-row"') == 2
+    assert page.count('data-testid="daily-row"') == 5  # all but the one submitted
     # yesterday's draft is missing only after today's cut-off
     cutoff = report_of(world.a).due_at
     with freeze_time(cutoff + timedelta(seconds=1)):
         login(client, world.a.users["company_admin"])
         page = client.get(reverse("reports:daily_list") + "?flag=missing").content.decode()
-        assert page.count('data-testid="badge-missing"') == 1
+        assert page.count('data-testid="badge-missing"') == 2  # both sites' yesterday
     with freeze_time(cutoff - timedelta(seconds=1)):
         login(client, world.a.users["company_admin"])
         page = client.get(reverse("reports:daily_list") + "?flag=missing").content.decode()
@@ -91,7 +91,7 @@ def test_list_query_count_is_fixed(client, world):
     few = list_queries(client, url)
     more_sites(world, 12)
     reports_prefill(day=YESTERDAY)
-    assert DailyReport.all_tenants.filter(company=world.a.company).count() == 13
+    assert DailyReport.all_tenants.filter(company=world.a.company).count() == 14
     assert list_queries(client, url) == few
     # the htmx fragment (the table alone) costs no more
     assert list_queries(client, url, hx_request="true", hx_target="list-table") <= few
@@ -104,7 +104,7 @@ def test_api_list_query_count_is_fixed(client, world, django_assert_num_queries)
     more_sites(world, 12)
     reports_prefill(day=YESTERDAY)
     assert list_queries(client, "/api/v1/reports/daily") == few
-    assert len(client.get("/api/v1/reports/daily").json()["items"]) == 13
+    assert len(client.get("/api/v1/reports/daily").json()["items"]) == 14
 
 
 def test_detail_shows_every_figure_with_its_label_and_the_stock(client, world):
@@ -209,4 +209,4 @@ def test_missing_flag_in_the_api(client, world):
         reports_prefill(day=YESTERDAY - timedelta(days=1))
     login(client, world.a.users["company_admin"])
     items = client.get("/api/v1/reports/daily").json()["items"]
-    assert [item["missing"] for item in items] == [True]
+    assert [item["missing"] for item in items] == [True, True]  # a's two sites

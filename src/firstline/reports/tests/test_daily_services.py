@@ -71,7 +71,11 @@ def test_missing_is_a_draft_past_the_cutoff(world):
     missing = DailyReport.all_tenants.filter(missing_q(at(DAY + timedelta(days=1), 9)))
     assert not missing.exists()  # at the cut-off nothing is missing yet
     missing = DailyReport.all_tenants.filter(missing_q(at(DAY + timedelta(days=1), 9, 1)))
-    assert list(missing.values_list("site_id", flat=True)) == [world.a.site.pk]
+    assert set(missing.values_list("site_id", flat=True)) == {  # all but b's first site
+        world.a.site.pk,
+        world.a.sibling.site.pk,
+        world.b.sibling.site.pk,
+    }
 
 
 def test_resubmission_bumps_the_version_and_recomputes(world):
@@ -99,12 +103,12 @@ def test_resubmission_bumps_the_version_and_recomputes(world):
 
 def test_prefill_is_idempotent_and_refreshes_drafts(world):
     with freeze_time(at(DAY, 12)):
-        assert reports_prefill(day=DAY) == 2
+        assert reports_prefill(day=DAY) == 4  # the world's four sites
     ids = set(DailyReport.all_tenants.values_list("id", flat=True))
     staff(world.a)  # two more on duty
     with freeze_time(at(DAY, 13)):
-        assert reports_prefill(day=DAY) == 2
-        assert reports_prefill(day=DAY) == 2
+        assert reports_prefill(day=DAY) == 4
+        assert reports_prefill(day=DAY) == 4
     assert set(DailyReport.all_tenants.values_list("id", flat=True)) == ids
     report = report_of(world.a)
     assert report.staff_on_duty == 3
@@ -119,7 +123,7 @@ def test_prefill_never_touches_a_submitted_report(world):
     staff(world.a)
     staff(world.b)
     with freeze_time(at(DAY + timedelta(days=1), 10)):
-        assert reports_prefill(day=DAY) == 1  # only b's draft
+        assert reports_prefill(day=DAY) == 3  # the drafts: b's and both second sites
     again = report_of(world.a)
     assert again.staff_on_duty == submitted.staff_on_duty == 1
     assert again.prefilled_at == submitted.prefilled_at
@@ -155,8 +159,8 @@ def test_tick_prefills_yesterday_and_today(world, capsys):
         call_command("reports_tick")
     days = sorted(set(DailyReport.all_tenants.values_list("day", flat=True)))
     assert days == [DAY - timedelta(days=1), DAY]
-    assert DailyReport.all_tenants.count() == 4
-    assert "4 draft report(s) prefilled, 2 missing" in capsys.readouterr().out
+    assert DailyReport.all_tenants.count() == 8  # four sites, two days
+    assert "8 draft report(s) prefilled, 4 missing" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")

@@ -46,7 +46,7 @@ def test_every_figure_equals_the_direct_count(furnished):
 
 def test_the_stored_report_has_the_same_figures(furnished):
     world = furnished
-    assert reports_prefill(day=DAY, now=NOW) == 2
+    assert reports_prefill(day=DAY, now=NOW) == 4  # the world's four sites
     for tenant in (world.a, world.b):
         report = DailyReport.all_tenants.get(site=tenant.site, day=DAY)
         want = expected(tenant.site.pk, DAY, NOW)
@@ -77,7 +77,7 @@ def test_query_count_does_not_grow_with_sites(world, django_assert_num_queries):
         figures_compute(DAY, [world.a.site.pk, world.b.site.pk], now=NOW)
     _more_sites(world, 10)
     ids = list(Site.all_tenants.values_list("id", flat=True))
-    assert len(ids) == 12
+    assert len(ids) == 14  # the world's four and ten more
     with django_assert_num_queries(QUERIES_COMPUTE):
         figures_compute(DAY, ids, now=NOW)
 
@@ -88,10 +88,10 @@ def test_prefill_query_count_does_not_grow_with_sites(world, django_assert_num_q
     with django_assert_num_queries(QUERIES_COMPUTE + 2 + 1 + 2):
         reports_prefill(day=DAY, now=NOW)
     _more_sites(world, 10)
-    # now 2 existing (one update) and 10 new (one insert)
+    # now 4 existing (one update) and 10 new (one insert)
     with django_assert_num_queries(QUERIES_COMPUTE + 2 + 2 + 2):
         reports_prefill(day=DAY, now=NOW)
-    assert DailyReport.all_tenants.filter(day=DAY).count() == 12
+    assert DailyReport.all_tenants.filter(day=DAY).count() == 14
 
 
 # residents, households, staff, gate events, fevers, health (8), sanitation, stock

@@ -65,7 +65,8 @@ def division(code: str, name: str, parent: Division) -> Division:
 def land(world: World):
     """Company a: 2 sites in 友谊社区 (民族街道, 江汉区), 1 in a second street of 江汉区;
     company b: 1 in 临江社区 (武昌区) and 1 in 江汉区's second street. Reports of DAY:
-    a's three submitted (one late), b's 江汉区 site submitted, b's 武昌区 site only a draft."""
+    a's three submitted (one late), b's 江汉区 site submitted, b's 武昌区 site only a draft.
+    The world's second sites of a and b (户部巷社区, 武昌区) have no report."""
     d = world.divisions
     street2 = division("420103002", "花楼街道", d["420103"])
     community2 = division("420103002001", "水塔社区", street2)
@@ -111,11 +112,12 @@ def test_city_rollup_sums_equal_the_reports_per_district(world, land, city_viewe
     assert (jianghan.sites, jianghan.submitted, jianghan.on_time, jianghan.late) == (4, 4, 3, 1)
     assert jianghan.missing == 0
     wuchang = rows["420106"]
-    # The draft is not counted: the site is missing after the cut-off.
-    assert (wuchang.sites, wuchang.submitted, wuchang.missing) == (1, 0, 1)
+    # The draft is not counted: the site is missing after the cut-off (as are the world's
+    # second sites, with no report at all).
+    assert (wuchang.sites, wuchang.submitted, wuchang.missing) == (3, 0, 3)
     assert wuchang.figures == dict.fromkeys(FIGURES, 0)
     assert rollup.total.figures == jianghan.figures
-    assert (rollup.total.sites, rollup.total.submitted, rollup.total.missing) == (5, 4, 1)
+    assert (rollup.total.sites, rollup.total.submitted, rollup.total.missing) == (7, 4, 3)
     due = sum(r.sanitation_due for r in (land["a1"], land["a2"], land["a3"], land["b2"]))
     done = sum(r.sanitation_done for r in (land["a1"], land["a2"], land["a3"], land["b2"]))
     assert rollup.total.compliance_percent == round(done * 100 / due, 1)
@@ -151,7 +153,7 @@ def test_community_rollup_lists_its_sites_with_their_reports(world, land):
 def test_before_the_cutoff_unreported_sites_are_pending_not_missing(world, land, city_viewer):
     rollup = rollups.division_rollup(scope_of(city_viewer), code="4201", day=DAY, now=BEFORE)
     wuchang = next(row for row in rollup.rows if row.key == "420106")
-    assert (wuchang.missing, wuchang.pending) == (0, 1)
+    assert (wuchang.missing, wuchang.pending) == (0, 3)
     community = rollups.division_rollup(
         scope_of(city_viewer), code="420106001001", day=DAY, now=BEFORE
     )
@@ -176,10 +178,11 @@ def test_an_authority_sees_only_its_division(world, land):
 def test_a_company_admin_sees_only_its_company(world, land):
     scope = scope_of(world.a.users["company_admin"])
     rollup = rollups.company_rollup(scope, day=DAY, now=AFTER)
-    assert [(row.key, row.sites) for row in rollup.rows] == [(world.a.company.pk, 3)]
+    assert [(row.key, row.sites) for row in rollup.rows] == [(world.a.company.pk, 4)]
     assert rollup.rows[0].figures == expected([land["a1"], land["a2"], land["a3"]])
     sites = rollups.company_rollup(scope, day=DAY, company_id=world.a.company.pk, now=AFTER)
-    assert {row.name for row in sites.site_rows} == {"a花园", "a二期", "a水塔苑"}
+    second = world.a.sibling.site.name
+    assert {row.name for row in sites.site_rows} == {"a花园", "a二期", "a水塔苑", second}
     with pytest.raises(Http404):
         rollups.company_rollup(scope, day=DAY, company_id=world.b.company.pk)
     with pytest.raises(Http404):  # a company admin holds no division
@@ -320,7 +323,7 @@ def test_the_site_level_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(url, query)
     assert response.status_code == 200
-    assert response.context["rollup"].total.sites == 63
+    assert response.context["rollup"].total.sites == 64  # a's four and sixty more
 
 
 pytestmark = pytest.mark.skipif(

@@ -93,7 +93,7 @@ def test_compliance_list_query_count_is_fixed(
     login(client, world.a.users["company_admin"])
     with django_assert_num_queries(QUERIES["compliance"]):
         response = client.get(reverse("sanitation:compliance"))
-    assert len(response.context["rows"]) == 1 + extra
+    assert len(response.context["rows"]) == 2 + extra  # with the world's second site
 
 
 def test_compliance_list_is_paginated_by_site(client, world, furnished):
@@ -101,9 +101,9 @@ def test_compliance_list_is_paginated_by_site(client, world, furnished):
     login(client, world.a.users["company_admin"])
     response = client.get(reverse("sanitation:compliance"))
     assert len(response.context["rows"]) == 25
-    assert response.context["paginator"].count == 27
+    assert response.context["paginator"].count == 28  # a's two sites and 26 more
     second = client.get(reverse("sanitation:compliance"), {"page": 2})
-    assert len(second.context["rows"]) == 2
+    assert len(second.context["rows"]) == 3
 
 
 def test_filters_by_type_and_name_and_htmx_gets_the_table(client, world, furnished):
@@ -199,6 +199,7 @@ def test_csv_export_streams_the_fixed_layout_and_is_audited(client, world, furni
     assert "attachment" in response["Content-Disposition"]
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
+    days = (yesterday.isoformat(), TODAY.isoformat())
     assert rows[0] == [
         "项目",
         "项目类型",
@@ -225,6 +226,8 @@ def test_csv_export_streams_the_fixed_layout_and_is_audited(client, world, furni
             "50.0",
         ],
         [world.a.site.name, "住宅小区", TODAY.isoformat(), "5", "4", "3", "1", "1", "80.0", "60.0"],
+        # the world's second site of a: no tasks
+        *([world.a.sibling.site.name, "住宅小区", day, *"00000", "", ""] for day in days),
     ]
     audit = AuditEvent.objects.get(action=AuditAction.COMPLIANCE_EXPORT)
     assert audit.company_id == world.a.company.pk
@@ -269,12 +272,12 @@ def test_export_reads_sites_in_chunks(world, furnished, django_assert_num_querie
     scope = scope_for_user(world.a.users["company_admin"]).for_perm("sanitation.export_compliance")
     sites, tasks = Site.objects.for_scope(scope), Task.objects.for_scope(scope)
     whole = list(exporting.compliance_rows(sites, tasks, start=TODAY, end=TODAY))
-    with django_assert_num_queries(2 * 3 + 1):  # 3 chunks of 2 sites + the empty read
+    with django_assert_num_queries(2 * 4 + 1):  # 4 chunks of (up to) 2 sites + the empty read
         chunked = list(
             exporting.compliance_rows(sites, tasks, start=TODAY, end=TODAY, chunk_size=2)
         )
     assert whole == chunked
-    assert len(whole) == 6 and [row[0] for row in whole] == sorted(row[0] for row in whole)
+    assert len(whole) == 7 and [row[0] for row in whole] == sorted(row[0] for row in whole)
 
 
 # --- overdue tasks and alerts ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from firstline.core.views import (
+    ForgivingPaginationMixin,
     HistoryMixin,
     ObjectFormView,
     ScopedDetailView,
@@ -71,7 +72,7 @@ class GuideReaderMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class GuideList(GuideReaderMixin, generic.ListView):
+class GuideList(ForgivingPaginationMixin, GuideReaderMixin, generic.ListView):
     """Every site type's guide with its versions, the current one first."""
 
     model = Guide

@@ -75,7 +75,8 @@ def test_facts_fragment_for_the_company(client, world, stocked):
     response = client.get(
         reverse("supplies:needs_facts"), {"site": "", "company": world.a.company.pk}
     )
-    assert response.context["facts"] == {"place": "company", "staff": 1, "isolation": 1}
+    # staff of the company's two sites
+    assert response.context["facts"] == {"place": "company", "staff": 2, "isolation": 1}
     # another company's site shows nothing
     response = client.get(reverse("supplies:needs_facts"), {"site": world.b.site.pk})
     assert response.context["facts"] == {}
