@@ -3,11 +3,12 @@ column, so the write failed with a server error) and a lone UTF-16 surrogate (it
 no UTF-8 form: the database driver, the JSON writer and the hash of a token all fail
 on it). Both only come from a probe or a broken client, never from a person typing.
 
-Refused at the edge, naming the field, in two places: `core.middleware.TextInputMiddleware`
-(the URL path, query parameters and form fields of every page and API request) and
-`core.api.Schema` / `core.api.Text` (the text of every API body). Django's form
-CharField refuses NUL too (ProhibitNullCharactersValidator); this covers every other
-field and the surrogates.
+Refused at the edge with a 422 naming the field, in two places:
+`core.middleware.TextInputMiddleware` (the URL path, query parameters and form fields
+of every page and API request, before any form or view reads them: a search box,
+a choice or a field read straight from request.POST as much as a form's CharField)
+and `core.api.Schema` / `core.api.Text` (the text of every API body, field by field,
+so a batch item is refused alone).
 """
 
 from __future__ import annotations
@@ -15,27 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
-
 BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 # The API's message (its messages are English, like the schema's own); a page says it
 # in the user's language (templates/errors/422.html).
 BAD_TEXT_MESSAGE = "Text may not contain a NUL character or an unpaired surrogate"
 
 
-def has_bad_text(value: str) -> bool:
-    return BAD_TEXT.search(value) is not None
-
-
 def shown(name: str) -> str:
     """A name that may hold bad text, printable (a lone surrogate cannot be encoded)."""
     return BAD_TEXT.sub("\ufffd", name)
-
-
-def validate_text(value) -> None:
-    """A Django validator: refuses text holding NUL or a lone surrogate."""
-    if isinstance(value, str) and BAD_TEXT.search(value):
-        raise ValidationError(BAD_TEXT_MESSAGE, code="bad_text")
 
 
 def bad_text_path(data) -> tuple | None:

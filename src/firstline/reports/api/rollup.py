@@ -5,6 +5,7 @@ companies). `items` are the child divisions, the companies, or one page of sites
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -23,7 +24,31 @@ class RollupQuery(Schema):
     page: int = Field(1, ge=1, le=MAX_PAGE, description="Of the sites; past the end, the last.")
 
 
-@router.get("/rollup", operation_id="reports_rollup", summary="Roll-up of one day (scoped)")
+class RollupOut(Schema):
+    day: date
+    kind: str = Field(description="divisions, companies, company (its sites) or sites")
+    title: str
+    division: str | None
+    overdue: bool
+    figures: list[str] = Field(description="The names of the figures in each row's `figures`.")
+    items: list[dict[str, Any]] = Field(
+        description="Child divisions or companies (key, name, sites, submitted, on_time, late, "
+        "missing, pending, compliance_percent, figures), or one page of sites (site_id, name, "
+        "company_id, company_name, state, report_id, submitted_at, figures, compliance_percent, "
+        "notes, help_needed)."
+    )
+    total: dict[str, Any] | None
+    count: int
+    page: int
+    pages: int
+
+
+@router.get(
+    "/rollup",
+    response=RollupOut,
+    operation_id="reports_rollup",
+    summary="Roll-up of one day (scoped)",
+)
 def rollup(request, params: Query[RollupQuery]):
     scope = perm_scope(request, rollups.VIEW)
     day = params.day or timezone.localdate()

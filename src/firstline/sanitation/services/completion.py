@@ -42,6 +42,9 @@ DEVICE_LOOKAHEAD = timedelta(hours=2)
 RUN_MAX_MINUTES = 24 * 60
 # A device clock a little ahead of ours is normal; a run hours in the future is a typo.
 CLOCK_SKEW = timedelta(minutes=10)
+# A run older than this is a device's broken clock (year 1 once overflowed the task
+# window's arithmetic into a server error), not a run it still has to report.
+RUN_MAX_AGE = timedelta(days=366)
 
 
 # --- the cleaner's tap -----------------------------------------------------------------------
@@ -309,6 +312,8 @@ def _check(run: RunInput, areas: dict, own: list, now: datetime, seen: set) -> R
         return RunError("started_at", _("开始时间须带时区。"))
     if run.started_at > now + CLOCK_SKEW:
         return RunError("started_at", _("开始时间晚于当前时间。"))
+    if run.started_at < now - RUN_MAX_AGE:
+        return RunError("started_at", _("开始时间早于一年前。"))
     if not 1 <= run.minutes <= RUN_MAX_MINUTES:
         return RunError("minutes", _("时长应在 1–%(n)d 分钟之间。") % {"n": RUN_MAX_MINUTES})
     if run.area_id is not None:
