@@ -237,12 +237,15 @@ class TenancyCases:
 
     def test_page_other_site_404(self, client, world: World, route: Page):
         """A site-scoped user of a's first site: its object → 200, the same kind of
-        object at a's second site → 404 (and a write there changes nothing)."""
+        object at a's second site → 404, and a write there (an edit page's form posted)
+        is refused and changes nothing."""
         sibling = route.obj(world.a.sibling)
         before = _snapshot(sibling)
         _login(client, world.a.users[route.site_role])
         assert route.request(client, route.url(world.a)).status_code == route.ok  # control
         assert route.request(client, route.url(world.a.sibling)).status_code == 404
+        if route.write is not None and route.method == "get":
+            assert client.post(route.url(world.a.sibling), route.write).status_code in (403, 404)
         assert _snapshot(sibling) == before
 
     def test_page_list_only_own_site(self, client, world: World, route: Page):
