@@ -3,11 +3,15 @@ every operation the OpenAPI document lists: a number out of range is a 422 namin
 it, never a server error; a page past the end is an empty page (API) or the last
 page (HTML). Plus the named cases the outside probes found, each as its class."""
 
+import re
+from pathlib import Path
+
 import jsonschema_rs
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+import firstline
 from firstline.access.models import Checkpoint, Device
 from firstline.core.api import ROW_ID_MAX
 from firstline.orgs.services.accounts import api_token_create
@@ -140,6 +144,17 @@ def test_the_device_list_shows_devices_without_a_checkpoint(client, world):
     assert [(d["name"], d["checkpoint_id"]) for d in response.json()["items"]] == [("紫外灯", None)]
 
 
+def test_switching_off_a_device_without_a_checkpoint(client, world):
+    lamp = Device.all_tenants.create(
+        company=world.a.company, site=world.a.site, name="紫外灯", kind="uv_lamp", token_hash="u"
+    )
+    response = client.post(
+        f"/api/v1/access/devices/{lamp.pk}/deactivate", **bearer(world.a.users["company_admin"])
+    )
+    assert response.status_code == 200
+    assert (response.json()["active"], response.json()["checkpoint_id"]) == (False, None)
+
+
 @pytest.mark.parametrize("pk", ["abc", "1.5", str(BEYOND), "-1", "0"])
 def test_switching_a_device_off_with_a_wrong_id(client, world, pk):
     response = client.post(
@@ -263,3 +278,20 @@ def test_an_html_list_past_the_end_shows_the_last_page(client, world):
         response = client.get(url, {"page": page})
         assert response.status_code == 200, page
         assert response.context["page_obj"].number == 1  # one page of residents
+
+
+def test_every_api_list_pages_the_one_way():
+    """`core.api.ScopedPagination` is the API's one pagination (bounded, 422 naming
+    the field): no endpoint pages with another class or its own slicing of ninja's."""
+    root = Path(firstline.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if "tests" in path.parts or path == root / "core" / "api.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"@paginate\b(\((?P<arg>[^)]*)\))?", text):
+            if match["arg"] != "ScopedPagination":
+                found.append(f"{path.relative_to(root)}: {match[0]}")
+        if re.search(r"from ninja\.pagination import [^\n]*(Pagination|RouterPaginated)", text):
+            found.append(f"{path.relative_to(root)}: imports a ninja pagination class")
+    assert found == []

@@ -1,6 +1,7 @@
 """API of the estates app: scoped, paginated lists and details; residents masked."""
 
 from django.core.exceptions import PermissionDenied
+from ninja import Field
 from ninja.errors import HttpError
 
 from firstline.core.api import RowId, Schema, ScopedRouter, validation_errors_as_422
@@ -84,8 +85,8 @@ class SiteChildFilter(Schema):
 
 
 class RevealIn(Schema):
-    field: str
-    purpose: str
+    field: str = Field(max_length=32, description="id_number or phone")
+    purpose: str = Field(max_length=200)  # core.AccessLog.purpose
 
 
 class RevealOut(Schema):
