@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import models
 from django.db.models import Q
 from django.http import JsonResponse
@@ -27,12 +32,48 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from firstline.core import scheduler
+from firstline.core.api import ROW_ID_MAX
 from firstline.core.middleware import API_PREFIX
 from firstline.core.models import AccessLog, AuditEvent
 from firstline.core.tenancy import is_scoped
 
 SEALED_METHODS = ("get_queryset", "dispatch", "get_object")
 PAGE_SIZES = (25, 50, 100)
+
+
+NO_MATCH = object()
+
+
+def row_id(raw) -> int | None:
+    """A row id from a query string, or None when it is not one (not a number, or
+    beyond the range of a primary key)."""
+    value = str(raw or "").strip()
+    if not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 1 <= number <= ROW_ID_MAX else None
+
+
+def column_value(model, path: str, raw: str):
+    """`raw` (from a query string) as the value of the column `path` reaches
+    (`site`, `status`, `household__building`), or NO_MATCH when no row can hold it."""
+    field = None
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return raw  # an annotation (a computed status): compared as text
+        if field.is_relation:
+            model = field.related_model
+    target = field.target_field if field.is_relation else field
+    try:
+        value = target.to_python(raw)
+        target.run_validators(value)  # integer columns carry their range validators
+    except (ValidationError, TypeError, ValueError, OverflowError):
+        return NO_MATCH
+    if field.choices and value not in {key for key, _label in field.flatchoices}:
+        return NO_MATCH
+    return value
 
 
 class ScopedViewMixin(LoginRequiredMixin):
@@ -122,7 +163,12 @@ class ScopedListView(ForgivingPaginationMixin, ScopedViewMixin, generic.ListView
         for name in self.filters:
             value = self.request.GET.get(name)
             if value:
-                queryset = queryset.filter(**{name: value})
+                parsed = column_value(self.model, name, value)
+                # A value no row can hold (not a number, beyond the column's range, not
+                # one of its choices) matches nothing: an empty list, never a 500.
+                queryset = (
+                    queryset.none() if parsed is NO_MATCH else queryset.filter(**{name: parsed})
+                )
         term = self.request.GET.get("q", "").strip()
         if term and (condition := self.search_q(term)):
             queryset = queryset.filter(condition)

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from firstline.core.api import ROW_ID_MAX
 from firstline.reports.models import DailyReport
 from firstline.reports.services.daily import NOTES_MAX
 
@@ -29,7 +30,7 @@ class DailyFilterForm(forms.Form):
         label=_("状态"), choices=[("", _("全部状态")), *DailyReport.State.choices], required=False
     )
     flag = forms.ChoiceField(label=_("按时情况"), choices=FLAG_CHOICES, required=False)
-    site = forms.IntegerField(label=_("项目"), required=False, min_value=1)
+    site = forms.IntegerField(label=_("项目"), required=False, min_value=1, max_value=ROW_ID_MAX)
 
     def __init__(self, data=None, **kwargs):
         data = data.copy() if data is not None else {}

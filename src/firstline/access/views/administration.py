@@ -49,6 +49,7 @@ from firstline.core.views import (
     ScopedListView,
     ScopedUpdateView,
     apply_errors,
+    row_id,
 )
 from firstline.estates.models import Building, Resident, Site
 from firstline.estates.selectors import resident_search_q
@@ -188,10 +189,10 @@ class PolicyCreate(ScopedCreateView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        site_id = self.request.GET.get("site", "")
-        if site_id.isdigit() and Site.objects.for_scope(self.scope).filter(pk=site_id).exists():
-            kwargs["current"] = gate.policy_in_force(site_id=int(site_id), at=timezone.now())
-            kwargs["initial"] = {"site": int(site_id)}
+        site_id = row_id(self.request.GET.get("site"))
+        if site_id and Site.objects.for_scope(self.scope).filter(pk=site_id).exists():
+            kwargs["current"] = gate.policy_in_force(site_id=site_id, at=timezone.now())
+            kwargs["initial"] = {"site": site_id}
         return kwargs
 
     def act(self, form):
@@ -215,9 +216,8 @@ class PassList(AccessListView):
 
     def refine_list(self, qs):
         qs = administration_selectors.pass_list(qs, now=self.now)
-        building = self.request.GET.get("building", "")
-        if building.isdigit():
-            qs = qs.filter(household__building_id=int(building))
+        if (building := row_id(self.request.GET.get("building"))) is not None:
+            qs = qs.filter(household__building_id=building)
         return qs
 
     def search_q(self, term):
@@ -230,15 +230,14 @@ class PassList(AccessListView):
             .select_related("site")
             .order_by("site__name", "name")
         )
-        site = self.request.GET.get("site", "")
-        if site.isdigit():
-            buildings = buildings.filter(site_id=int(site))
+        if (site := row_id(self.request.GET.get("site"))) is not None:
+            buildings = buildings.filter(site_id=site)
         ctx.update(
             sites=self.site_choices(),
             buildings=buildings[:500],
             statuses=PassStatus.choices,
             kinds=Pass.Kind.choices,
-            building=self.request.GET.get("building", ""),
+            building=row_id(self.request.GET.get("building")) or "",
             can_print=self.request.scope.has_perm("access.issue_pass"),
         )
         return ctx

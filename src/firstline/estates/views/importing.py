@@ -14,7 +14,7 @@ from django.views import generic
 
 from firstline.core.models import TaskProgress
 from firstline.core.services import PURPOSE_MIN_LENGTH, REVEAL_PERMISSION
-from firstline.core.views import ScopedViewMixin
+from firstline.core.views import ScopedViewMixin, row_id
 from firstline.estates.forms import ResidentImportForm
 from firstline.estates.models import Resident, Site
 from firstline.estates.services.exporting import residents_export
@@ -89,9 +89,8 @@ class ResidentImport(ScopedViewMixin, generic.FormView):
         return {**super().get_form_kwargs(), "scope": self.scope}
 
     def get_initial(self):
-        site = self.request.GET.get("site", "")
-        if site.isdigit():
-            return {"site": site}
+        if (site := row_id(self.request.GET.get("site"))) is not None:
+            return {"site": str(site)}
         only = list(Site.objects.for_scope(self.scope).values_list("pk", flat=True)[:2])
         return {"site": only[0]} if len(only) == 1 else {}  # a site manager's one site
 

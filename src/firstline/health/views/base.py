@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 
+from firstline.core.views import row_id
 from firstline.estates.models import Resident
 from firstline.estates.selectors import resident_search_q
 
@@ -19,9 +20,10 @@ def id_param(request, name: str) -> int | None:
     value = request.GET.get(name) or request.POST.get(name)
     if not value:
         return None
-    if not str(value).isdigit():
+    number = row_id(value)
+    if number is None:
         raise Http404
-    return int(value)
+    return number
 
 
 def resident_matches(residents, term: str, limit: int = RESIDENT_MATCHES) -> list[Resident]:

@@ -31,6 +31,7 @@ from firstline.core.views import (
     ScopedListView,
     ScopedViewMixin,
     apply_errors,
+    row_id,
 )
 from firstline.estates.models import Resident, Site
 from firstline.estates.selectors import resident_search_q
@@ -178,11 +179,11 @@ class DeclarationCreate(ScopedViewMixin, generic.TemplateView):
         value = self.request.POST.get("resident") or self.request.GET.get("resident", "")
         if not value:
             return None
-        if not value.isdigit():
+        if (pk := row_id(value)) is None:
             raise Http404
         return get_object_or_404(
             self.get_queryset().select_related("household", "household__building", "site"),
-            pk=int(value),
+            pk=pk,
         )
 
     def get_context_data(self, **kwargs):

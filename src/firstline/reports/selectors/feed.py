@@ -39,6 +39,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from firstline.access.models import Alert
+from firstline.core.api import ROW_ID_MAX
 from firstline.core.models import AlertModel
 from firstline.core.roles import Target
 from firstline.core.scope import Scope
@@ -129,6 +130,10 @@ class FeedFilter:
                 site_id = int(raw)
             except (TypeError, ValueError):
                 errors["site"] = _("项目编号必须是数字。")
+            else:
+                if not 1 <= site_id <= ROW_ID_MAX:
+                    site_id = None
+                    errors["site"] = _("项目编号必须是数字。")
         district = (data.get("district") or "").strip()
         if district and (not district.isdigit() or len(district) > 12):
             errors["district"] = _("区划代码必须是数字。")

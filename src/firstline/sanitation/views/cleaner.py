@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
-from firstline.core.views import ScopedViewMixin
+from firstline.core.views import ScopedViewMixin, row_id
 from firstline.estates.models import Site
 from firstline.sanitation.models import Area, Task
 from firstline.sanitation.selectors.cleaner import TASK_FIELDS, day_by_area
@@ -76,7 +76,8 @@ class TodayPage(CleanerMixin, generic.TemplateView):
         sites = Site.objects.for_scope(self.scope).only("id", "name").order_by("name", "id")
         wanted = request.GET.get("site", "")
         if wanted:
-            site = sites.filter(pk=wanted).first() if wanted.isdigit() else None
+            pk = row_id(wanted)
+            site = sites.filter(pk=pk).first() if pk is not None else None
             if site is None:
                 raise Http404
             return self.page(request, self.template_name, site=site, several=True)

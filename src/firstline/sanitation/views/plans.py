@@ -26,6 +26,7 @@ from firstline.core.views import (
     ScopedListView,
     ScopedViewMixin,
     apply_errors,
+    row_id,
 )
 from firstline.estates.models import Site
 from firstline.estates.views.site_filter import SiteFilterMixin
@@ -305,8 +306,8 @@ class AreaFormView(ObjectFormView):
     form_class = AreaForm
 
     def get_initial(self):
-        site = self.request.GET.get("site", "")
-        return {"site": site} if site.isdigit() else {}
+        site = row_id(self.request.GET.get("site"))
+        return {"site": site} if site is not None else {}
 
     def act(self, form):
         data = dict(form.cleaned_data)

@@ -24,7 +24,13 @@ from django.views import generic
 
 from firstline.core.roles import Target
 from firstline.core.scope import Scope
-from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
+from firstline.core.views import (
+    ScopedDetailView,
+    ScopedListView,
+    ScopedViewMixin,
+    ServiceFormView,
+    row_id,
+)
 from firstline.estates.models import Site
 from firstline.orgs.models import Company
 from firstline.supplies.forms.allocation import LineQuantityForm, NeedRequestForm, ProposeForm
@@ -111,11 +117,11 @@ class NeedFacts(ScopedViewMixin, generic.View):
     permission = REQUEST
 
     def get(self, request):
-        site_id = request.GET.get("site") or None
+        site_id = row_id(request.GET.get("site"))
         facts = _facts(
             self.scope,
-            site_id=int(site_id) if site_id and site_id.isdigit() else None,
-            company_id=request.GET.get("company") if not site_id else None,
+            site_id=site_id,
+            company_id=row_id(request.GET.get("company")) if site_id is None else None,
         )
         return render(request, "supplies/needs_facts.html", {"facts": facts})
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from firstline.core.scope import Scope
-from firstline.core.views import ScopedDetailView, ScopedListView, ServiceFormView
+from firstline.core.views import ScopedDetailView, ScopedListView, ServiceFormView, row_id
 from firstline.estates.models import Site
 from firstline.geo.models import Division
 from firstline.orgs.models import Company
@@ -84,8 +84,8 @@ class ShipmentList(CoordinatorList):
         get = self.request.GET
         if (state := get.get("state", "")) in Shipment.State.values:
             qs = qs.filter(state=state)
-        if (company := get.get("company", "")).isdigit():
-            qs = qs.filter(company_id=int(company))
+        if (company := row_id(get.get("company"))) is not None:
+            qs = qs.filter(company_id=company)
         if (district := get.get("district", "")).isdigit():
             qs = qs.filter(to_location__division_code__startswith=district)
         return _shipments(qs)
