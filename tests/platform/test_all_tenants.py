@@ -48,6 +48,10 @@ ALLOWED = {
     "core/services.py": "alert_acknowledge: conditional update of an alert read in scope",
     "estates/services/importing.py": "resident import: bulk insert, duplicate checks (company)",
     "estates/services/records.py": "uniqueness checks within the company on resident writes",
+    "estates/services/rooms.py": "the rooms of the site an import writes to: index, bulk insert",
+    "estates/services/onboarding/members.py": "members import: site names of the companies "
+    "named, bulk insert of the sites",
+    "estates/services/onboarding/staff.py": "staff import: phones on the site's staff, insert",
     "health/services/alerts.py": "alerts_raise: insert ignoring an alert already raised",
     "health/services/declarations.py": "consent and submission: company config, row locks",
     "health/services/declarations_import.py": "import: residents of the site being imported to",

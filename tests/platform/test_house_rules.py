@@ -42,6 +42,7 @@ CORE_PRIMITIVES = {
     "roles.py",  # roles, their targets and permissions
     "personal",  # personal data: encryption, sealed fields, masking, access log
     "exporting.py",  # the CSV/XLSX writers every export shares
+    "importing.py",  # the workbook reader and template writer every import shares
     "progress.py",  # progress of background work, for the bar on the page
     "scheduler.py",  # the worker's scheduler of periodic jobs (firstline/schedule.py)
 }

@@ -165,6 +165,11 @@ class RevealForm(forms.Form):
 class ResidentImportForm(forms.Form):
     site = forms.ModelChoiceField(label=_("导入到项目"), queryset=Site.objects.none())
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+    add_rooms = forms.BooleanField(
+        label=_("登记名单中缺少的楼栋和房号"),
+        required=False,
+        help_text=_("不勾选时，未登记的房号算作错误；勾选后按名单新建楼栋和住户。"),
+    )
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,6 +178,7 @@ class ResidentImportForm(forms.Form):
         ).order_by("name")
         self.fields["site"].widget.attrs["class"] = "form-select"
         self.fields["file"].widget.attrs["class"] = "form-control"
+        self.fields["add_rooms"].widget.attrs["class"] = "form-check-input"
 
     def clean_file(self):
         f = self.cleaned_data["file"]

@@ -240,3 +240,6 @@ class AuditAction(BaseAuditAction):
     STAFF_UPDATE = "estates.staff_update", _("修改工作人员")
     RESIDENTS_IMPORT = "estates.residents_import", _("导入居民")
     RESIDENTS_EXPORT = "estates.residents_export", _("导出居民")
+    MEMBERS_IMPORT = "estates.members_import", _("导入会员企业和项目")
+    ROOMS_IMPORT = "estates.rooms_import", _("导入楼栋和房号")
+    STAFF_IMPORT = "estates.staff_import", _("导入工作人员")

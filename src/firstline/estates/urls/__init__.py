@@ -1,6 +1,6 @@
 from django.urls import path
 
-from firstline.estates.urls import importing
+from firstline.estates.urls import importing, onboarding
 from firstline.estates.views import records
 
 app_name = "estates"
@@ -58,4 +58,5 @@ urlpatterns = [
     ),
     path("residents/<int:pk>/reveal/", records.resident_reveal, name="resident_reveal"),
     *importing.urlpatterns,
+    *onboarding.urlpatterns,
 ]

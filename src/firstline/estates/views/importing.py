@@ -116,6 +116,7 @@ class ResidentImport(ScopedViewMixin, generic.FormView):
             actor=self.request.user,
             site=form.cleaned_data["site"],
             upload=form.cleaned_data["file"],
+            add_rooms=form.cleaned_data["add_rooms"],
         )
         progress.refresh_from_db()  # an immediate backend may have finished it already
         fresh = self.form_class(scope=self.scope, initial={"site": form.cleaned_data["site"].pk})

@@ -30,16 +30,11 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import PatternFill
 
 from firstline.core import exporting
+from firstline.core.importing import cell_text, xlsx_rows
 from firstline.core.personal.normalise import normalise_phone
 from firstline.core.services import audit_record
 from firstline.estates.models import Resident
-from firstline.estates.services.importing import (
-    _canon_building,
-    _canon_room,
-    _canon_unit,
-    cell_text,
-    xlsx_rows,
-)
+from firstline.estates.services.rooms import canon_building, canon_room, canon_unit
 from firstline.health.models import AuditAction, Consent, Declaration, Status, Symptom
 from firstline.health.services.declarations import (
     DeclarationInput,
@@ -215,9 +210,9 @@ class _People:
         for r in rows:
             h = r.household
             key = (
-                _canon_building(h.building.name),
-                _canon_unit(h.unit),
-                _canon_room(h.room),
+                canon_building(h.building.name),
+                canon_unit(h.unit),
+                canon_room(h.room),
                 r.name,
             )
             self.by_room[key].append(r)
@@ -230,9 +225,9 @@ class _People:
             return None, "name", _("姓名不能为空")
         if text.get("room"):
             key = (
-                _canon_building(text.get("building", "")),
-                _canon_unit(text.get("unit", "")),
-                _canon_room(text["room"]),
+                canon_building(text.get("building", "")),
+                canon_unit(text.get("unit", "")),
+                canon_room(text["room"]),
                 name,
             )
             found = self.by_room.get(key, [])
