@@ -14,6 +14,14 @@ from firstline.core.personal.normalise import (
     normalise_phone,
 )
 from firstline.estates.models import Household, Resident, Site
+from firstline.estates.services.rooms import (
+    BUILDING_SPELLINGS,
+    ROOM_SPELLINGS,
+    UNIT_SPELLINGS,
+    canon_room,
+    parse_room,
+    spellings,
+)
 
 
 def _count_of(rows, fk: str):
@@ -116,7 +124,7 @@ def resident_search_q(term: str) -> Q:
     """Name, pinyin initials, room, last four of the phone, or an exact full phone or
     ID number (matched through its keyed HMAC, so no plaintext is ever compared)."""
     term = term.strip()
-    q = Q(name__icontains=term) | Q(household__room=term)
+    q = Q(name__icontains=term)
     if re.fullmatch(r"[A-Za-z]{1,16}", term):
         q |= Q(name_initials__startswith=term.lower())
     last4 = normalise_digits(term)
@@ -128,9 +136,28 @@ def resident_search_q(term: str) -> Q:
     id_number = normalise_id_number(term)
     if re.fullmatch(r"[0-9]{17}[0-9X]", id_number):
         q |= Q(id_number_hmac=lookup_digest("id_number", id_number))
-    room = re.fullmatch(r"(?P<b>[^\s-]+)-(?:(?P<u>[^\s-]+)-)?(?P<r>[^\s-]+)", term)
-    if room:  # "3-1-502" or "3-502": building-unit-room
-        q |= Q(household__building__name=room["b"], household__room=room["r"])
+    return q | room_q(term, "household__")
+
+
+def room_q(term: str, prefix: str = "") -> Q:
+    """Households (or, with prefix "household__", rows that have one) in the room the
+    term names however it is written: "1栋1单元101", "3-1-1103", "1栋-1-101",
+    "１号楼101室", or a bare room number "301". Matches nothing for other terms."""
+    parts = parse_room(term)
+    if parts is None:
+        bare = canon_room(term)
+        if not re.fullmatch(r"[0-9A-Za-z]{1,16}", bare):
+            return Q(pk__in=[])
+        return Q(**{f"{prefix}room__in": spellings(bare, ROOM_SPELLINGS)})
+    building, unit, room = parts
+    q = Q(
+        **{
+            f"{prefix}building__name__in": spellings(building, BUILDING_SPELLINGS),
+            f"{prefix}room__in": spellings(room, ROOM_SPELLINGS),
+        }
+    )
+    if unit is not None:
+        q &= Q(**{f"{prefix}unit__in": spellings(unit, UNIT_SPELLINGS)})
     return q
 
 
@@ -148,7 +175,7 @@ def staff_search_q(term: str) -> Q:
 
 def household_search_q(term: str) -> Q:
     term = term.strip()
-    return Q(room=term) | Q(building__name=term)
+    return Q(building__name=term) | room_q(term)
 
 
 def building_search_q(term: str) -> Q:

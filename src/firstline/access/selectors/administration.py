@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from firstline.access.models import AccessPolicy, Device, Pass
 from firstline.core.personal.crypto import lookup_digest
 from firstline.core.personal.normalise import normalise_digits, normalise_phone, normalise_plate
+from firstline.estates.selectors import room_q
 
 
 class PassStatus:
@@ -148,12 +149,12 @@ def vehicle_list(qs: QuerySet) -> QuerySet:
 
 def pass_search_q(term: str) -> Q:
     term = term.strip()
-    return Q(holder_name__icontains=term) | Q(household__room=term)
+    return Q(holder_name__icontains=term) | room_q(term, "household__")
 
 
 def visitor_search_q(term: str) -> Q:
     term = term.strip()
-    q = Q(name__icontains=term) | Q(household__room=term)
+    q = Q(name__icontains=term) | room_q(term, "household__")
     last4 = normalise_digits(term)
     if re.fullmatch(r"[0-9]{4}", last4):
         q |= Q(phone_last4=last4)

@@ -23,6 +23,7 @@ from firstline.access.services import monitor as monitor_services
 from firstline.access.services.gate import policy_in_force
 from firstline.core.views import ScopedListView, ScopedViewMixin
 from firstline.estates.models import Household, Site
+from firstline.estates.selectors import room_q
 from firstline.estates.views.site_filter import SiteFilterMixin, scoped_sites
 
 EXPORT_PERMISSION = "access.export_event"
@@ -71,7 +72,7 @@ def log_search_q(term: str) -> Q:
     return (
         Q(resident__name__icontains=term)
         | Q(pass_ref__holder_name__icontains=term)
-        | Q(household__room=term)
+        | room_q(term, "household__")
         | Q(plate__icontains=term)
     )
 

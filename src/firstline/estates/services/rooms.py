@@ -41,6 +41,40 @@ def room_key(building: str, unit: str, room: str) -> tuple[str, str, str]:
     return canon_building(building), canon_unit(unit), canon_room(room)
 
 
+# "1栋1单元101", "1号楼2单元301室", "A座1001", "1栋101": building word, unit word optional
+WORDED = re.compile(
+    r"(?P<b>[0-9A-Z]+)(?:号楼|栋|幢|座|楼)(?:(?P<u>[0-9A-Z]+)单元)?-?(?P<r>[0-9A-Z]+)(?:室|号|房)?"
+)
+# "3-1-1103", "1栋-1-301", "3-502": building-unit-room or building-room
+HYPHENED = re.compile(r"(?P<b>[^-]+)-(?:(?P<u>[^-]+)-)?(?P<r>[^-]+)")
+
+
+def parse_room(term: str) -> tuple[str, str | None, str] | None:
+    """A room as staff type it into a search box, in canonical parts (building, unit
+    or None when not given, room); None when the term does not read as a room with
+    its building. Full-width digits, spaces and 栋/幢/号楼/单元/室 are all accepted."""
+    text = _plain(term).replace("—", "-").replace("－", "-")
+    match = WORDED.fullmatch(text) or HYPHENED.fullmatch(text)
+    if match is None:
+        return None
+    unit = match["u"]
+    return (
+        canon_building(match["b"]),
+        canon_unit(unit) if unit is not None else None,
+        canon_room(match["r"]),
+    )
+
+
+def spellings(canonical: str, suffixes: tuple[str, ...]) -> list[str]:
+    """The ways a canonical part may be stored: bare or with one of its suffixes."""
+    return [canonical, *(canonical + s for s in suffixes)]
+
+
+BUILDING_SPELLINGS = ("栋", "幢", "号楼", "座", "楼", "号")
+UNIT_SPELLINGS = ("单元",)
+ROOM_SPELLINGS = ("室", "号")
+
+
 class RoomIndex:
     """The site's households, loaded once: (building, unit, room) → household id.
 
