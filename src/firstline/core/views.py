@@ -197,6 +197,65 @@ class ScopedListView(ForgivingPaginationMixin, ScopedViewMixin, generic.ListView
         return ctx
 
 
+# Keys of audit rows that are not fields of the object (imports, exports, bulk actions).
+CHANGE_KEYS = {
+    "rows": _("行数"),
+    "file": _("文件"),
+    "rooms_added": _("新增房号"),
+    "buildings": _("新增楼栋"),
+    "households": _("新增住户"),
+    "existing": _("已登记"),
+    "sites": _("项目数"),
+    "reason": _("原因"),
+    "purpose": _("用途"),
+}
+
+
+def _shown(field, value) -> str:
+    """A recorded value as a reader expects it: choice labels, 是/否, "—" for none.
+    Personal values were recorded masked and stay so."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _field(model: type[models.Model], name: str):
+    """The model field an audit key names; a personal value's masked column for its
+    kind ("phone" → phone_masked, labelled 手机号)."""
+    for candidate in (name, f"{name}_masked"):
+        try:
+            return model._meta.get_field(candidate)
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def change_lines(model: type[models.Model], changes) -> list[dict]:
+    """An audit row's changes in words: [{label, old, new}] with field verbose names
+    and choice labels in the reader's language (old is None for a plain value)."""
+    if not isinstance(changes, dict):
+        return []
+    lines = []
+    for name, change in changes.items():
+        field = _field(model, name)
+        if field is None:
+            label = str(CHANGE_KEYS.get(name, name))
+        else:
+            label = str(getattr(field, "verbose_name", name))
+            field = None if field.name.endswith("_masked") else field
+        if isinstance(change, list) and len(change) == 2:
+            lines.append(
+                {"label": label, "old": _shown(field, change[0]), "new": _shown(field, change[1])}
+            )
+        else:
+            lines.append({"label": label, "old": None, "new": _shown(field, change)})
+    return lines
+
+
 class HistoryMixin:
     """Detail pages show the object's change history (its audit rows), newest first."""
 
@@ -208,11 +267,16 @@ class HistoryMixin:
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         obj = self.object
-        ctx["history"] = AuditEvent.objects.filter(
-            company_id=self.history_company_id(obj),
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-        ).select_related("actor")[: self.history_limit]
+        events = list(
+            AuditEvent.objects.filter(
+                company_id=self.history_company_id(obj),
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+            ).select_related("actor")[: self.history_limit]
+        )
+        for event in events:
+            event.lines = change_lines(type(obj), event.changes)
+        ctx["history"] = events
         ctx["can_edit"] = self.request.scope.has_perm(self.permission.replace("view_", "change_"))
         return ctx
 

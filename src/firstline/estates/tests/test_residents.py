@@ -123,3 +123,24 @@ def test_api_reveal_logs_and_lists_are_masked(client, world):
             "msg": "请说明查看用途（至少 4 个字）。",
         }
     ]
+
+
+def test_change_history_reads_in_words(admin_client, world):
+    """Field names become their labels, choices their labels, booleans 是/否, and a
+    phone stays masked: never "disabled: — → True"."""
+    resident = world.a.residents[0]
+    admin_client.post(
+        reverse("estates:resident_edit", args=[resident.pk]),
+        form_data(world, name="张伟", relation="tenant", disabled="on", phone="13912345678"),
+    )
+    page = admin_client.get(reverse("estates:resident_detail", args=[resident.pk]))
+    lines = {line["label"]: line for line in page.context["history"][0].lines}
+    assert (lines["关系"]["old"], lines["关系"]["new"]) == ("业主", "租户")
+    assert (lines["残障"]["old"], lines["残障"]["new"]) == ("否", "是")
+    assert "13912345678" not in page.content.decode()
+    assert "disabled" not in page.content.decode() and "relation:" not in page.content.decode()
+    english = admin_client.get(
+        reverse("estates:resident_detail", args=[resident.pk]), headers={"accept-language": "en"}
+    )
+    labels = {line["label"] for line in english.context["history"][0].lines}
+    assert "关系" not in labels and "phone" not in labels, labels

@@ -45,8 +45,7 @@ def test_room_key_makes_spellings_equal():
 def test_resident_search_finds_the_room_however_written(world, term):
     a = world.a
     found = set(
-        a.residents[0]
-        .__class__.all_tenants.filter(site=a.site)
+        Resident.all_tenants.filter(site=a.site)
         .filter(resident_search_q(term))
         .values_list("pk", flat=True)
     )
