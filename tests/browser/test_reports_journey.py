@@ -104,7 +104,26 @@ def manager_submits(page: Page, base: str, world) -> DailyReport:
     page.get_by_test_id("submit-link").click()
     page.get_by_label("情况说明").fill(NOTES)
     page.get_by_label("需协调解决的问题").fill(HELP)
-    page.get_by_role("button", name="保存").click()
+    # The no-script confirmation box is hidden: the dialog asks instead.
+    expect(page.locator("[data-confirm-check]")).to_be_hidden()
+    # 报送 asks first, naming what will happen; "cancel" sends nothing.
+    asked: list[str] = []
+
+    def answer(accept: bool):
+        def handle(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return handle
+
+    page.once("dialog", answer(False))
+    page.get_by_role("button", name="报送", exact=True).click()
+    expect(page.get_by_test_id("submit-report")).to_be_visible()
+    assert asked and f"报送后，{world.a.site.name} {day.isoformat()} 的日报" in asked[0]
+    assert "发送给主管部门" in asked[0]
+    assert DailyReport.all_tenants.get(site=world.a.site, day=day).state == "draft"
+    page.once("dialog", answer(True))
+    page.get_by_role("button", name="报送", exact=True).click()
 
     report = DailyReport.all_tenants.get(site=world.a.site, day=day)
     expect(page).to_have_url(

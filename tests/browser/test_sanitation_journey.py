@@ -1,5 +1,6 @@
 """The cleaner on a phone: opens what an area's QR code encodes, taps 完成 on a task,
-the task shows done; the site manager's compliance figure for the site changes."""
+the task shows done and the page's counter (and, on the day's page, the area's badge)
+follows without a reload; the site manager's compliance figure for the site changes."""
 
 from datetime import datetime, time, timedelta
 
@@ -27,7 +28,7 @@ def world(transactional_db):
 
 def due_tasks(tenant) -> list[Task]:
     """Two slots of a lift entry due in the first minutes of today: already due, so the
-    compliance figure counts both (0 % before the tap, 50 % after)."""
+    compliance figure counts both (0 % before the taps, 100 % after both)."""
     area = make_area(tenant)
     entry = make_entry(area, times=2)
     day = timezone.localdate()
@@ -73,9 +74,12 @@ def test_cleaner_scans_an_area_and_completes_a_task_the_manager_sees_it(
     expect(page.get_by_test_id("cleaner-site")).to_have_text(world.a.site.name)
     card = page.get_by_test_id(f"cleaner-task-{first.pk}")
     expect(card).to_have_attribute("data-state", "pending")
+    progress = page.get_by_test_id("cleaner-progress")
+    expect(progress).to_contain_text("已完成 0/2")
     card.get_by_test_id("task-done").tap()
 
     expect(card).to_have_attribute("data-state", "done")
+    expect(progress).to_contain_text("已完成 1/2")  # out of band, without a reload
     expect(card.get_by_test_id("task-state")).to_contain_text("已完成")
     expect(page.get_by_test_id(f"cleaner-task-{second.pk}")).to_have_attribute(
         "data-state", "pending"
@@ -88,9 +92,17 @@ def test_cleaner_scans_an_area_and_completes_a_task_the_manager_sees_it(
     )
     assert stored.client_uuid is not None  # the page's script gave the tap its UUID
 
+    # The day's page: the counter and the area's badge follow the next tap too.
+    page.get_by_role("link", name="今日全部任务").click()
+    badge = page.get_by_test_id(f"cleaner-area-badge-{area.pk}")
+    expect(badge).to_have_text("1/2")
+    page.get_by_test_id(f"cleaner-task-{second.pk}").get_by_test_id("task-done").tap()
+    expect(page.get_by_test_id("cleaner-progress")).to_contain_text("已完成 2/2")
+    expect(badge).to_have_text("2/2")
+
     after = compliance_figure(manager, base, world.a.site)
     assert after != before
-    assert after.startswith("50") and after.endswith("%")  # 1 of 2 due tasks done
+    assert after.startswith("100") and after.endswith("%")  # 2 of 2 due tasks done
     manager_context.close()
 
 

@@ -148,9 +148,12 @@ def test_site_requests_coordinator_ships_site_signs_short_public_traces(
     expect(plan_row).to_contain_text(f"第 {batch.number} 批")
     expect(plan_row.get_by_label("分配数量")).to_have_value(str(ASKED))
 
+    questions: list[str] = []
+    coordinator.once("dialog", lambda d: (questions.append(d.message), d.accept()))
     coordinator.get_by_role("button", name="批准并生成发货单").click()
     expect(coordinator.get_by_test_id("plan-state")).to_have_text("已批准")
     expect(coordinator.get_by_role("alert").filter(has_text="生成发货单 1 张")).to_be_visible()
+    assert questions and questions[0].startswith(f"批准后，方案 #{plan.pk} 将为每个收货方生成")
     shipment = Shipment.all_tenants.get(plan=plan)
     assert (shipment.company_id, shipment.site_id, shipment.state) == (
         world.a.company.pk,

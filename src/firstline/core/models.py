@@ -112,6 +112,7 @@ class AuditAction(BaseAuditAction):
     """Core's own actions."""
 
     ALERT_ACKNOWLEDGE = "core.alert_acknowledge", _("确认告警")
+    LIST_EXPORT = "core.list_export", _("导出列表")
 
 
 class AuditEvent(models.Model):

@@ -23,7 +23,7 @@ from django.core.exceptions import (
 )
 from django.db import models
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,13 +31,16 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
-from firstline.core import scheduler
+from firstline.core import exporting, scheduler
 from firstline.core.api import ROW_ID_MAX
 from firstline.core.middleware import API_PREFIX
 from firstline.core.models import AccessLog, AuditEvent
+from firstline.core.services import ExportColumn, list_export
 from firstline.core.tenancy import is_scoped
 
 SEALED_METHODS = ("get_queryset", "dispatch", "get_object")
+EXPORT_IGNORED = ("export", "page", "per_page")
+EXPORT_CHUNK = 2_000
 PAGE_SIZES = (25, 50, 100)
 
 
@@ -143,6 +146,36 @@ class ScopedListView(ForgivingPaginationMixin, ScopedViewMixin, generic.ListView
     paginate_by = 25
     title: str = ""
     create_url_name: str = ""
+    # Columns of the Excel export of what the list shows (?export=xlsx|csv, the same
+    # filters and search); none: the list has no export.
+    export_columns: tuple[ExportColumn, ...] = ()
+
+    def get(self, request, *args, **kwargs):
+        fmt = request.GET.get("export")
+        if fmt and self.export_columns:
+            return self.export(fmt)
+        return super().get(request, *args, **kwargs)
+
+    def export(self, fmt: str):
+        """Every row the list would show, on every page, as a workbook; audited."""
+        if fmt not in exporting.CONTENT_TYPES:
+            raise Http404
+        filters = {
+            k: v for k, v in self.request.GET.items() if k not in EXPORT_IGNORED and v.strip()
+        }
+        out, name = list_export(
+            actor=self.request.user,
+            rows=self.get_queryset().iterator(chunk_size=EXPORT_CHUNK),
+            columns=self.export_columns,
+            sheet=str(self.title or self.model._meta.verbose_name_plural),
+            fmt=fmt,
+            company_ids=self.scope.company_ids,
+            what=self.model._meta.label_lower,
+            filters=filters,
+        )
+        return FileResponse(
+            out, as_attachment=True, filename=name, content_type=exporting.CONTENT_TYPES[fmt]
+        )
 
     def get_paginate_by(self, queryset):
         try:
@@ -193,8 +226,16 @@ class ScopedListView(ForgivingPaginationMixin, ScopedViewMixin, generic.ListView
             can_create=bool(self.create_url_name)
             and self.request.scope.has_perm(self.permission.replace("view_", "change_")),
             create_url_name=self.create_url_name,
+            export_query=self._export_query() if self.export_columns else "",
         )
         return ctx
+
+    def _export_query(self) -> str:
+        query = self.request.GET.copy()
+        for name in EXPORT_IGNORED:
+            query.pop(name, None)
+        query["export"] = "xlsx"
+        return query.urlencode()
 
 
 # Keys of audit rows that are not fields of the object (imports, exports, bulk actions).

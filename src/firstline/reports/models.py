@@ -215,6 +215,7 @@ class AuditAction(BaseAuditAction):
     """What the reports app's services record in the audit trail."""
 
     DAILY_SUBMIT = "reports.daily_submit", _("提交日报")
+    DAILY_DRAFT_SAVE = "reports.daily_draft_save", _("保存日报草稿")
     ROLLUP_READ = "reports.rollup_read", _("查看汇总")
     ROLLUP_EXPORT = "reports.rollup_export", _("导出汇总")
     WEBHOOK_CREATE = "reports.webhook_create", _("新建推送")

@@ -63,6 +63,7 @@ from firstline.supplies.services import ledger
 from firstline.supplies.services.catalogue import catalogue_install
 from firstline.supplies.services.ledger import Move
 from firstline.supplies.services.locations import system_location, warehouse_location
+from firstline.supplies.services.waybills import waybill_numbers_issue
 
 DEMO_DONOR = "donor_1"
 POST_CHUNK = 400  # moves per ledger.post: keeps its balance lookup small on SQLite
@@ -682,11 +683,12 @@ class SuppliesBuilder:
         )
 
         shipments = []
-        for ship in ships:
-            self.shipment_counter += 1
+        # Waybill numbers as an approval issues them: the platform's counter of the day.
+        numbers = waybill_numbers_issue(count=len(ships), now=approved_at)
+        for ship, number in zip(ships, numbers, strict=True):
             ship.shipment = Shipment(
                 company_id=ship.dest.company_id,
-                number=f"FH{dispatched_at:%Y%m%d}{self.shipment_counter:05d}",
+                number=number,
                 plan=plans[ship.warehouse.pk],
                 site_id=ship.dest.site_id,
                 from_location=self.warehouse_locations[ship.warehouse.pk],
@@ -771,7 +773,6 @@ class SuppliesBuilder:
         self.post_chunks(moves, at=received_at)
 
     def ship_and_receive(self) -> None:
-        self.shipment_counter = 0
         shares = {
             plan: self.split(plan, plan.dests, int(plan.quantity * self.size.ship_share))
             for plan in self.lines

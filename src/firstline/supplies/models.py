@@ -738,6 +738,47 @@ class ShipmentLine(TenantModel):
         return f"{self.item_id} × {self.quantity}"
 
 
+# --- waybill numbers (shared, like the catalogue) --------------------------------------
+
+
+class ShipmentNumberDay(models.Model):
+    """The platform's waybill counter of one local day (settings.TIME_ZONE): issuing
+    numbers bumps `last` with an UPDATE that holds the row's lock until the issuing
+    transaction ends, so two approvals at once get consecutive, distinct ranges
+    (supplies/services/waybills.py)."""
+
+    day = models.DateField(_("日期"), unique=True)
+    last = models.PositiveIntegerField(_("已发号"), default=0)
+
+    class Meta:
+        verbose_name = _("运单号计数")
+        verbose_name_plural = _("运单号计数")
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.last}"
+
+
+class ShipmentNumber(models.Model):
+    """Every waybill number ever issued, platform-wide. Its unique constraint is what
+    makes a number one shipment's alone across companies: the shipment row itself is
+    the receiving company's (TenantModel), whose unique constraints start with the
+    company (DESIGN.md's tenancy rules), so it carries (company, number) only. Shared
+    reference data: no key to the tenant's shipment."""
+
+    number = models.CharField(_("运单号"), max_length=32)
+    day = models.DateField(_("日期"))
+
+    class Meta:
+        verbose_name = _("运单号")
+        verbose_name_plural = _("运单号")
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="supplies_shipment_number_global_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class AuditAction(BaseAuditAction):
     """What the supplies app's services record in the audit trail."""
 

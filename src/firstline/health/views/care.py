@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from firstline.core.roles import Target
+from firstline.core.services import ExportColumn, local_time, yes_no
 from firstline.core.views import (
     HistoryMixin,
     ObjectFormView,
@@ -31,7 +32,7 @@ from firstline.core.views import (
     apply_errors,
 )
 from firstline.estates.models import Household, Resident
-from firstline.estates.selectors import resident_search_q
+from firstline.estates.selectors import resident_search_q, room_q
 from firstline.estates.views.site_filter import SiteFilterMixin
 from firstline.health.forms.care import (
     AssignForm,
@@ -90,6 +91,18 @@ class IsolationList(SiteFilterMixin, ScopedListView):
     table_template = "health/_isolation_table.html"
     title = gettext_lazy("隔离观察")
     create_url_name = "health:isolation_create"
+    export_columns = (
+        ExportColumn(gettext_lazy("项目"), "site.name", 18),
+        ExportColumn(gettext_lazy("住户"), "household.label", 14),
+        ExportColumn(gettext_lazy("姓名"), "resident.name", 10),
+        ExportColumn(gettext_lazy("方式"), "get_kind_display", 10),
+        ExportColumn(gettext_lazy("隔离点"), lambda c: c.facility.name if c.facility else "", 16),
+        ExportColumn(gettext_lazy("全户"), lambda c: yes_no(c.whole_household), 6),
+        ExportColumn(gettext_lazy("状态"), "get_state_display", 8),
+        ExportColumn(gettext_lazy("开始"), "start_date", 11),
+        ExportColumn(gettext_lazy("计划结束"), "planned_end", 11),
+        ExportColumn(gettext_lazy("原因"), "reason", 24),
+    )
 
     def refine_list(self, qs):
         qs = isolation.case_list(qs)
@@ -106,7 +119,7 @@ class IsolationList(SiteFilterMixin, ScopedListView):
         )
         return (
             Q(resident__name__icontains=term)
-            | Q(household__room=term)
+            | room_q(term, "household__")
             | Q(reason__icontains=term)
             | (Q(whole_household=True) & Q(housemate))
         )
@@ -503,6 +516,19 @@ class SupportList(SiteFilterMixin, ScopedListView):
     table_template = "health/_support_table.html"
     title = gettext_lazy("帮扶需求")
     create_url_name = "health:support_create"
+    export_columns = (
+        ExportColumn(gettext_lazy("项目"), "site.name", 18),
+        ExportColumn(gettext_lazy("住户"), "household.label", 14),
+        ExportColumn(gettext_lazy("姓名"), lambda r: r.resident.name if r.resident else "", 10),
+        ExportColumn(gettext_lazy("类型"), "get_kind_display", 10),
+        ExportColumn(gettext_lazy("紧急程度"), "get_urgency_display", 8),
+        ExportColumn(gettext_lazy("状态"), "get_state_display", 8),
+        ExportColumn(
+            gettext_lazy("负责人"), lambda r: r.assigned_to.name if r.assigned_to else "", 10
+        ),
+        ExportColumn(gettext_lazy("提出时间"), lambda r: local_time(r.requested_at), 17),
+        ExportColumn(gettext_lazy("内容"), "details", 30),
+    )
 
     def refine_list(self, qs):
         qs = support.request_list(qs)
@@ -513,7 +539,9 @@ class SupportList(SiteFilterMixin, ScopedListView):
 
     def search_q(self, term):
         return (
-            Q(details__icontains=term) | Q(household__room=term) | Q(resident__name__icontains=term)
+            Q(details__icontains=term)
+            | room_q(term, "household__")
+            | Q(resident__name__icontains=term)
         )
 
     def period(self) -> tuple[date, date]:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from firstline.core.models import TaskProgress
+from firstline.core.services import ExportColumn, local_time
 from firstline.core.views import (
     ForgivingPaginationMixin,
     HistoryMixin,
@@ -92,6 +93,15 @@ class DeclarationList(SiteFilterMixin, ScopedListView):
     title = gettext_lazy("行程申报")
     filters = ("status",)
     create_url_name = "health:declaration_create"
+    export_columns = (
+        ExportColumn(gettext_lazy("项目"), "site.name", 18),
+        ExportColumn(gettext_lazy("住户"), "household.label", 14),
+        ExportColumn(gettext_lazy("姓名"), "resident.name", 10),
+        ExportColumn(gettext_lazy("手机号"), "resident.phone_masked", 14),
+        ExportColumn(gettext_lazy("结果"), "get_status_display", 8),
+        ExportColumn(gettext_lazy("渠道"), "get_channel_display", 10),
+        ExportColumn(gettext_lazy("申报时间"), lambda d: local_time(d.submitted_at), 17),
+    )
 
     def show_all(self) -> bool:
         return self.request.GET.get("history") == "1"
@@ -458,6 +468,16 @@ class WorkItemList(SiteFilterMixin, ScopedListView):
     table_template = "health/_workitem_table.html"
     title = gettext_lazy("筛查跟进")
     filters = ("level",)
+    export_columns = (
+        ExportColumn(gettext_lazy("项目"), "site.name", 18),
+        ExportColumn(gettext_lazy("住户"), "household.label", 14),
+        ExportColumn(gettext_lazy("姓名"), "resident.name", 10),
+        ExportColumn(gettext_lazy("手机号"), "resident.phone_masked", 14),
+        ExportColumn(gettext_lazy("等级"), "get_level_display", 8),
+        ExportColumn(gettext_lazy("状态"), "get_state_display", 8),
+        ExportColumn(gettext_lazy("转介至"), "referred_to", 16),
+        ExportColumn(gettext_lazy("发现时间"), lambda w: local_time(w.created_at), 17),
+    )
     STATES = ("active", "closed", "all")
 
     def state(self) -> str:

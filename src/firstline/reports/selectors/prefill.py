@@ -6,11 +6,16 @@ sanitation + one for stock), never a query per site. Many days are computed in o
 pass (the demo's 30 days, the tick's yesterday and today). A system computation across tenants (the prefill job and the
 submission both call it for sites already chosen), so it reads `all_tenants`.
 
-What each figure counts ("the day" is the local day, settings.TIME_ZONE):
+What each figure counts ("the day" is the local day, settings.TIME_ZONE: from its
+00:00 to the next day's 00:00 in Asia/Shanghai, never the UTC date; every bound is
+an aware datetime from `day_bounds`, and grouping is by TruncDate in that zone, never
+a `__date` lookup). A report refreshed or submitted the next morning counts the day
+as it ended, not what happened since:
 
 - residents, households: the site's Resident / Household rows now (current counts;
-  a report refreshed later shows the roll at that moment).
-- staff_on_duty: the site's Staff with on_duty=True now.
+  a report refreshed later shows the roll at that moment: the roll keeps no history
+  of who moved out when).
+- staff_on_duty: the site's Staff with on_duty=True now (no duty history either).
 - entries / exits: access.AccessEvent with decision ADMIT and direction in / out
   whose **device_time** is in the day. Device time is when the person passed the
   gate; a device that was offline uploads its batch later, and server time would
@@ -29,10 +34,13 @@ What each figure counts ("the day" is the local day, settings.TIME_ZONE):
   the same definitions as HealthDailyCount (declarations submitted in the day by
   status at submission; cases started that day, active at the day's end, released in
   the day; support requests made / done in the day).
-- sanitation_due / sanitation_done: `sanitation.compliance.by_site` for the day at
-  `now` (due = tasks not cancelled whose due time has passed or that are done;
-  done = those done, on time or late).
-- stock: `supplies.stock.site_stock` — units on hand at the site now, by item code.
+- sanitation_due / sanitation_done: `sanitation.compliance.by_site_day` for the
+  day at `now` (due = the day's tasks not cancelled whose due time has passed or
+  that are done; done = those done, on time or late, by the end of the day: a task
+  of the 6th done on the morning of the 7th is missed on the 6th's report).
+- stock: `supplies.stock.site_stock_days` — units on hand at the site at the end of
+  the day (now, for today), by item code: the balances less the ledger's moves of
+  later days, so a receipt on the 7th is not in the 6th's stock.
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ from firstline.health.services.daily import daily_counts_compute, start_of
 from firstline.reports.models import FIGURES
 from firstline.sanitation.models import Task
 from firstline.sanitation.selectors import compliance
-from firstline.supplies.selectors.stock import site_stock
+from firstline.supplies.selectors.stock import site_stock_days
 
 # health.daily's names → the report's.
 HEALTH_FIGURES = {
@@ -142,11 +150,10 @@ def figures_compute_days(
 
     tasks = Task.all_tenants.filter(site_id__in=ids)
     for (pk, day), figure in compliance.by_site_day(
-        tasks, start=days[0], end=days[-1], now=now
+        tasks, start=days[0], end=days[-1], now=now, done_within_day=True
     ).items():
         put(pk, day, {"sanitation_due": figure.due, "sanitation_done": figure.done})
 
-    for pk, stock in site_stock(ids).items():
-        for day in days:
-            put(pk, day, {"stock": dict(stock)})
+    for (pk, day), stock in site_stock_days(ids, days, now=now).items():
+        put(pk, day, {"stock": stock})
     return out

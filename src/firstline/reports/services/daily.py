@@ -7,6 +7,10 @@ demand, and the submission.
   the refresh is `UPDATE … WHERE state = 'draft'`, so a report submitted while the
   job runs keeps the figures it was sent with (the database re-checks the condition
   on the locked row). Running it twice writes the same figures.
+- `report_draft_save` keeps the manager's notes on a DRAFT without submitting it: a
+  draft stays editable, is refreshed by the prefill (figures only: the notes stay)
+  and is not counted as submitted anywhere (roll-ups count submitted reports).
+  A submitted report is corrected by submitting again, never turned back to a draft.
 - `report_submit` recomputes the figures at submission (what is sent is current),
   bumps the version under a row lock with an F() increment, so two submits at once
   give versions n+1 and n+2, never one lost, writes the audit row and queues the
@@ -129,6 +133,31 @@ def _clean_text(name: str, value) -> str:
             {name: _("最多 %(n)s 个字（现有 %(m)s 个）。") % {"n": NOTES_MAX, "m": len(value)}}
         )
     return value
+
+
+def report_draft_save(
+    *, actor, report: DailyReport, notes: str, help_needed: str, now: datetime | None = None
+) -> DailyReport:
+    """Keep the notes and the help asked for on the DRAFT report, without submitting it.
+    Conditional on the state, so a report submitted meanwhile is not changed."""
+    now = now or timezone.now()
+    notes = _clean_text("notes", notes)
+    help_needed = _clean_text("help_needed", help_needed)
+    with transaction.atomic():
+        done = DailyReport.all_tenants.filter(pk=report.pk, state=DailyReport.State.DRAFT).update(
+            notes=notes, help_needed=help_needed, updated_at=now
+        )
+        if not done:
+            raise ValidationError(_("该报告已报送，不能改回草稿；如需更正请再次报送。"))
+        report = DailyReport.all_tenants.select_related("site").get(pk=report.pk)
+        audit_record(
+            actor=actor,
+            company_id=report.company_id,
+            action=AuditAction.DAILY_DRAFT_SAVE,
+            obj=report,
+            changes={"notes": notes, "help_needed": help_needed},
+        )
+    return report
 
 
 def report_submit(

@@ -255,7 +255,7 @@ def expected(site_id: int, day: date, now: datetime) -> dict:
         "support_requested": support.filter(requested_at__gte=start, requested_at__lt=end).count(),
         "support_done": support.filter(done_at__gte=start, done_at__lt=end).count(),
         "sanitation_due": counted.count(),
-        "sanitation_done": counted.filter(state="done").count(),
+        "sanitation_done": counted.filter(state="done", done_at__lt=end).count(),
         "staff_on_duty": Staff.all_tenants.filter(site_id=site_id, on_duty=True).count(),
         "stock": {row["item__code"]: row["q"] for row in balances if row["q"]},
     }

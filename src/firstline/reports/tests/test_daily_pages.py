@@ -109,7 +109,8 @@ def test_api_list_query_count_is_fixed(client, world, django_assert_num_queries)
 
 def test_detail_shows_every_figure_with_its_label_and_the_stock(client, world):
     furnish(world, world.a, YESTERDAY, seed=3)
-    stock(world, world.a, {"N95-01": 40})
+    with freeze_time(at(YESTERDAY, 12)):  # the report counts what the site held at the day's end
+        stock(world, world.a, {"N95-01": 40})
     now = timezone.now()
     reports_prefill(day=YESTERDAY, now=now)
     report = report_of(world.a)
@@ -131,19 +132,58 @@ def test_submit_page_submits_and_corrects(client, world):
     url = reverse("reports:daily_submit", args=[report.pk])
     page = client.get(url).content.decode()
     assert 'data-testid="figures-table"' in page
-    response = client.post(url, {"notes": "一切正常", "help_needed": "缺消毒液"})
+    response = client.post(url, SUBMIT | {"notes": "一切正常", "help_needed": "缺消毒液"})
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:daily_detail", args=[report.pk])
     report = report_of(world.a)
     assert report.state == "submitted" and report.version == 1
     assert report.submitted_by_id == world.a.users["site_manager"].pk
     assert (report.notes, report.help_needed) == ("一切正常", "缺消毒液")
-    client.post(url, {"notes": "更正", "help_needed": ""})
+    page = client.get(url).content.decode()
+    assert 'data-testid="save-draft"' not in page and "再次报送（更正）" in page
+    client.post(url, SUBMIT | {"notes": "更正", "help_needed": ""})
     assert report_of(world.a).version == 2
     # too long: the field's error, nothing written
-    response = client.post(url, {"notes": "长" * 2001, "help_needed": ""})
+    response = client.post(url, SUBMIT | {"notes": "长" * 2001, "help_needed": ""})
     assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
     assert report_of(world.a).version == 2
+    # a submitted report is corrected by submitting again, never turned back to a draft
+    response = client.post(url, {"action": "draft", "notes": "草稿", "help_needed": ""})
+    assert response.status_code == 200 and "不能改回草稿" in response.content.decode()
+    assert report_of(world.a).state == "submitted" and report_of(world.a).notes == "更正"
+
+
+SUBMIT = {"action": "submit", "confirmed": "1"}
+
+
+def test_a_draft_is_saved_without_submitting_and_submit_asks_first(client, world):
+    """保存草稿 keeps the notes and leaves the report a draft (editable; roll-ups count
+    submitted reports only); 报送 names what will happen and, unconfirmed, sends nothing."""
+    reports_prefill(day=YESTERDAY)
+    report = report_of(world.a)
+    login(client, world.a.users["site_manager"])
+    url = reverse("reports:daily_submit", args=[report.pk])
+    page = client.get(url).content.decode()
+    assert 'data-testid="save-draft"' in page and "formnovalidate" in page
+    # The question names the site, the day and what happens; the no-script box says it too.
+    assert f"报送后，{world.a.site.name} {YESTERDAY:%Y-%m-%d} 的日报" in page
+    assert 'data-confirm="报送后' in page and 'name="confirmed"' in page
+
+    response = client.post(url, {"action": "draft", "notes": "先记一笔", "help_needed": "口罩"})
+    assert response.status_code == 302 and response["Location"] == url
+    report = report_of(world.a)
+    assert (report.state, report.version, report.submitted_at) == ("draft", 0, None)
+    assert (report.notes, report.help_needed) == ("先记一笔", "口罩")
+    assert "先记一笔" in client.get(url).content.decode()  # still editable, with the notes
+    reports_prefill(day=YESTERDAY)  # the prefill refreshes the figures, keeps the notes
+    assert report_of(world.a).notes == "先记一笔"
+
+    # 报送 without the confirmation (a script-less browser that skipped the box): refused.
+    response = client.post(url, {"action": "submit", "notes": "先记一笔", "help_needed": ""})
+    assert response.status_code == 200 and "报送前请勾选确认" in response.content.decode()
+    assert report_of(world.a).state == "draft"
+    response = client.post(url, SUBMIT | {"notes": "先记一笔", "help_needed": ""})
+    assert response.status_code == 302 and report_of(world.a).state == "submitted"
 
 
 def test_today_page_makes_the_managers_drafts(client, world):

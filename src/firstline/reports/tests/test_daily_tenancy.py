@@ -37,7 +37,7 @@ class TestDailyTenancy(TenancyCases):
             "reports:daily_submit",
             obj=report_of,
             viewer="site_manager",
-            write={"notes": "一切正常", "help_needed": ""},
+            write={"notes": "一切正常", "help_needed": "", "action": "submit", "confirmed": "1"},
             denied_writer="guard",
         ),
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -25,7 +26,11 @@ from firstline.reports.forms import DailyFilterForm, SubmitForm
 from firstline.reports.models import DailyReport
 from firstline.reports.selectors import daily as selectors
 from firstline.reports.services import reads
-from firstline.reports.services.daily import report_submit, reports_prefill
+from firstline.reports.services.daily import (
+    report_draft_save,
+    report_submit,
+    reports_prefill,
+)
 from firstline.supplies.models import Item
 
 VIEW = "reports.view_dailyreport"
@@ -156,8 +161,12 @@ def report_context(report: DailyReport) -> dict:
 
 
 class DailySubmit(ServiceFormView):
-    """The manual fields, with the current figures read-only; POST submits (or
-    re-submits a correction) through report_submit."""
+    """The manual fields, with the current figures read-only. Two buttons: 保存草稿
+    (action=draft: report_draft_save, the report stays a draft and editable) and
+    报送 (action=submit: report_submit, or re-submits a correction), which asks first
+    what will happen (data-confirm, and without script the required `confirmed` box
+    of core/_confirm.html; a submit without it is refused, nothing sent). A POST
+    naming no action saves a draft: nothing irreversible happens by default."""
 
     model = DailyReport
     permission = SUBMIT
@@ -183,12 +192,19 @@ class DailySubmit(ServiceFormView):
         return ctx
 
     def act(self, form):
-        report = report_submit(
-            actor=self.request.user,
-            report=self.object,
-            notes=form.cleaned_data["notes"],
-            help_needed=form.cleaned_data["help_needed"],
-        )
+        fields = {
+            "actor": self.request.user,
+            "report": self.object,
+            "notes": form.cleaned_data["notes"],
+            "help_needed": form.cleaned_data["help_needed"],
+        }
+        if self.request.POST.get("action") != "submit":
+            report = report_draft_save(**fields)
+            self.success_message = _("草稿已保存，尚未报送。")
+            return reverse("reports:daily_submit", args=[report.pk])
+        if self.request.POST.get("confirmed") != "1":
+            raise ValidationError(_("报送前请勾选确认：报送后报告将发送给主管部门。"))
+        report = report_submit(**fields)
         return reverse("reports:daily_detail", args=[report.pk])
 
 

@@ -1,10 +1,16 @@
 """Reads of the cleaner's phone page: one site's (or one area's) tasks of a day,
-grouped by area, in one query."""
+grouped by area, in one query, and the page's counters after a tap, in one more.
+
+Order: by due time. Within an area its tasks go by due time; the areas go by the
+due time of their next task still to do (the most pressing first), and areas with
+nothing left to do go last, in the same order by their first task."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+
+from django.db.models import Count, Q
 
 from firstline.core.scope import Scope
 from firstline.sanitation.models import Area, Task
@@ -53,6 +59,13 @@ class AreaDay:
     def total(self) -> int:
         return len(self.tasks)
 
+    def order_key(self):
+        """Next task to do first (its due time), areas with none left after them."""
+        pending = [t.due_at for t in self.tasks if t.state != Task.State.DONE]
+        if pending:
+            return (0, min(pending), self.area.pk)
+        return (1, min(t.due_at for t in self.tasks), self.area.pk)
+
 
 @dataclass
 class Day:
@@ -75,11 +88,7 @@ def tasks_query(scope: Scope, day: date, *, site_id: int | None = None, area_id:
         qs = qs.filter(site_id=site_id)
     if area_id is not None:
         qs = qs.filter(area_id=area_id)
-    return (
-        qs.select_related("area", "entry")
-        .only(*TASK_FIELDS)
-        .order_by("area__kind", "area__name", "area_id", "due_at", "id")
-    )
+    return qs.select_related("area", "entry").only(*TASK_FIELDS).order_by("due_at", "area_id", "id")
 
 
 def day_by_area(
@@ -94,4 +103,32 @@ def day_by_area(
         if group is None:
             group = groups[task.area_id] = AreaDay(task.area)
         group.tasks.append(task)
-    return Day(list(groups.values()), truncated)
+    return Day(sorted(groups.values(), key=AreaDay.order_key), truncated)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Done of total for the page's counter (site or area) and one area's badge."""
+
+    done: int
+    total: int
+    area_done: int
+    area_total: int
+
+
+def progress(tasks, day: date, *, site_id: int, area_id: int) -> Progress:
+    """The counters a tap changes, from the scoped `tasks`: the site's day and the
+    area's, cancelled tasks left out as on the page. One query."""
+    done = Q(state=Task.State.DONE)
+    in_area = Q(area_id=area_id)
+    row = (
+        tasks.filter(day=day, site_id=site_id)
+        .exclude(state=Task.State.CANCELLED)
+        .aggregate(
+            total=Count("id"),
+            done=Count("id", filter=done),
+            area_total=Count("id", filter=in_area),
+            area_done=Count("id", filter=in_area & done),
+        )
+    )
+    return Progress(row["done"], row["total"], row["area_done"], row["area_total"])

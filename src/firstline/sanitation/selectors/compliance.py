@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from firstline.sanitation.models import Task
@@ -66,27 +67,49 @@ def counted(now: datetime) -> Q:
     return ~Q(state=Task.State.CANCELLED) & (Q(due_at__lte=now) | Q(state=Task.State.DONE))
 
 
-def _aggregates() -> dict:
+def _aggregates(done_within_day: bool = False) -> dict:
+    done = Q(state=Task.State.DONE)
+    if done_within_day:  # done by the end of the task's own local day
+        done &= Q(done_day__lte=F("day"))
     return {
         "due": Count("id"),
-        "done": Count("id", filter=Q(state=Task.State.DONE)),
-        "late": Count("id", filter=Q(state=Task.State.DONE, done_at__gt=F("due_at"))),
+        "done": Count("id", filter=done),
+        "late": Count("id", filter=done & Q(done_at__gt=F("due_at"))),
     }
 
 
-def _grouped(tasks: QuerySet, keys: tuple[str, ...], *, now: datetime) -> dict[tuple, Figure]:
-    rows = tasks.filter(counted(now)).order_by().values(*keys).annotate(**_aggregates())
+def _grouped(
+    tasks: QuerySet, keys: tuple[str, ...], *, now: datetime, done_within_day: bool = False
+) -> dict[tuple, Figure]:
+    tasks = tasks.filter(counted(now))
+    if done_within_day:
+        tasks = tasks.annotate(
+            done_day=TruncDate("done_at", tzinfo=timezone.get_default_timezone())
+        )
+    rows = tasks.order_by().values(*keys).annotate(**_aggregates(done_within_day))
     return {
         tuple(row[k] for k in keys): Figure(row["due"], row["done"], row["late"]) for row in rows
     }
 
 
 def by_site_day(
-    tasks: QuerySet, *, start: date, end: date, now: datetime | None = None
+    tasks: QuerySet,
+    *,
+    start: date,
+    end: date,
+    now: datetime | None = None,
+    done_within_day: bool = False,
 ) -> dict[tuple[int, date], Figure]:
-    """{(site_id, day): Figure} for the days start..end inclusive: one query."""
+    """{(site_id, day): Figure} for the days start..end inclusive: one query. With
+    `done_within_day` (the daily report), a task counts as done only if it was done
+    by the end of its own local day: the day as it ended, not as it looks later."""
     now = now or timezone.now()
-    return _grouped(tasks.filter(day__range=(start, end)), ("site_id", "day"), now=now)
+    return _grouped(
+        tasks.filter(day__range=(start, end)),
+        ("site_id", "day"),
+        now=now,
+        done_within_day=done_within_day,
+    )
 
 
 def by_area_day(

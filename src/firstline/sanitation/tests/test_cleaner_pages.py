@@ -38,8 +38,53 @@ def test_today_shows_tasks_by_area(client, world, lift):
     assert "1栋1号电梯" in body and "北门垃圾点" in body
     assert body.count('data-testid="task-done"') == 4
     assert "b花园" not in body
-    assert [g.area.name for g in response.context["day"].areas] == ["北门垃圾点", "1栋1号电梯"]
+    # By due time: the lift's next task is due at 08:00, the garbage point's at 10:00.
+    assert [g.area.name for g in response.context["day"].areas] == ["1栋1号电梯", "北门垃圾点"]
     assert 'data-testid="cleaner-progress"' in body
+
+
+def test_today_orders_areas_by_their_next_task_and_tasks_by_due_time(client, world, lift):
+    garbage = make_entry(make_area(world.a, name="北门垃圾点", kind="garbage"), code="garbage")
+    make_task(garbage, slot=2, hour=18)
+    make_task(garbage, slot=1, hour=10)
+    login(client, world.a.users["cleaner"])
+    Task.all_tenants.filter(pk=lift["tasks"][0].pk).update(state="done", done_at=timezone.now())
+    day = client.get(reverse("sanitation:today")).context["day"]
+    # The lift's 08:00 is done, its next is 12:00: the garbage point's 10:00 comes first.
+    assert [g.area.name for g in day.areas] == ["北门垃圾点", "1栋1号电梯"]
+    for group in day.areas:
+        dues = [t.due_at for t in group.tasks]
+        assert dues == sorted(dues)
+    # An area with nothing left to do goes last.
+    Task.all_tenants.filter(entry=garbage).update(state="done", done_at=timezone.now())
+    day = client.get(reverse("sanitation:today")).context["day"]
+    assert [g.area.name for g in day.areas] == ["1栋1号电梯", "北门垃圾点"]
+
+
+def test_a_tap_sends_the_counter_and_the_area_badge_out_of_band(client, world, lift):
+    """The day's page: 已完成 0/4 → 1/4 and the lift's badge 0/3 → 1/3 come with the
+    card (hx-swap-oob), so nothing on the page stays stale until a reload."""
+    make_task(make_entry(make_area(world.a, name="北门垃圾点", kind="garbage"), code="garbage"))
+    task = lift["tasks"][0]
+    login(client, world.a.users["cleaner"])
+    page = client.get(reverse("sanitation:today")).content.decode()
+    assert "已完成 0/4" in page
+    assert f'id="cleaner-area-badge-{task.area_id}"' in page
+    url = reverse("sanitation:task_complete", args=[task.pk])
+    body = client.post(url, {"client_uuid": str(uuid.uuid4()), "progress": "site"}, **HTMX)
+    body = body.content.decode()
+    assert body.lstrip().startswith("<article")  # the card first: htmx swaps it in place
+    assert 'id="cleaner-progress"' in body and 'hx-swap-oob="true"' in body
+    assert "已完成 1/4" in body
+    badge = f'id="cleaner-area-badge-{task.area_id}"'
+    assert badge in body and ">1/3</span>" in body
+    # On the area's own page the counter is the area's, and there is no badge.
+    second = lift["tasks"][1]
+    url = reverse("sanitation:task_complete", args=[second.pk])
+    body = client.post(url, {"client_uuid": str(uuid.uuid4()), "progress": "area"}, **HTMX)
+    body = body.content.decode()
+    assert "已完成 2/3" in body and "cleaner-area-badge" not in body
+    assert 'name="progress" value="area"' not in body  # done: the card has no form left
 
 
 def test_today_query_count_is_fixed(client, world, lift, django_assert_num_queries):

@@ -1,7 +1,10 @@
 """The cleaner's phone pages: today's tasks of a site by area, one area's tasks (what
 its posted QR code opens), and the one-tap completion.
 
-A tap is an htmx POST that answers with the task's refreshed card. The page's script
+A tap is an htmx POST that answers with the task's refreshed card and, out of band
+(`hx-swap-oob`), the counters it changed: the page's "done of total" and, on the
+day's page, the area's badge; the form says which page it is on (`progress`). The
+page's script
 (static sanitation/cleaner.js) gives each tap a client UUID and keeps it in a queue in
 the browser until the server has answered, so a tap made on a bad connection is
 replayed later; the service stores a UUID once, so a replay changes nothing twice.
@@ -22,7 +25,7 @@ from django.views.generic.base import ContextMixin, TemplateResponseMixin
 from firstline.core.views import ScopedViewMixin, row_id
 from firstline.estates.models import Site
 from firstline.sanitation.models import Area, Task
-from firstline.sanitation.selectors.cleaner import TASK_FIELDS, day_by_area
+from firstline.sanitation.selectors.cleaner import TASK_FIELDS, day_by_area, progress
 from firstline.sanitation.services.completion import task_complete
 
 PERMISSION = "sanitation.do_task"
@@ -141,11 +144,14 @@ class TaskComplete(CleanerMixin, TemplateResponseMixin, ContextMixin, generic.Vi
             message, status = _form_text(form), 422
         shown = self._fresh(pk) if completion is not None else task
         if getattr(request, "htmx", False):
+            on_area_page = request.POST.get("progress") == "area"
             return self.response_class(
                 request=request,
-                template=["sanitation/_cleaner_task.html"],
+                template=["sanitation/_cleaner_tap.html"],
                 context={
                     "task": shown,
+                    "area": task.area if on_area_page else None,
+                    "counters": self._counters(task, on_area_page=on_area_page),
                     "message": message,
                     "error": status != 200,
                     "now": timezone.now(),
@@ -162,6 +168,22 @@ class TaskComplete(CleanerMixin, TemplateResponseMixin, ContextMixin, generic.Vi
             message_task=pk,
             error=status != 200,
         )
+
+    def _counters(self, task: Task, *, on_area_page: bool) -> dict:
+        """What the tap's answer sends out of band: the page's counter (the area's on
+        an area page, else the site's day) and, on the day's page, the area's badge."""
+        figures = progress(
+            self.get_queryset(), task.day, site_id=task.site_id, area_id=task.area_id
+        )
+        if on_area_page:
+            return {"done": figures.area_done, "total": figures.area_total}
+        return {
+            "done": figures.done,
+            "total": figures.total,
+            "area_id": task.area_id,
+            "area_done": figures.area_done,
+            "area_total": figures.area_total,
+        }
 
     def _fresh(self, pk: int) -> Task:
         return self.get_queryset().select_related("area", "entry").only(*TASK_FIELDS).get(pk=pk)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Min, Sum
+from django.db.models import F, Min, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +51,7 @@ from firstline.supplies.services.needs import (
     live_figures,
     needlines_refresh,
 )
+from firstline.supplies.services.waybills import waybill_numbers_issue
 
 LIVE_STATES = (NeedLine.State.OPEN, NeedLine.State.PARTLY)
 
@@ -377,7 +378,7 @@ def plan_approve(*, actor, plan: AllocationPlan) -> list[Shipment]:
     try:
         with transaction.atomic():
             return _approve(actor, plan, now)
-    except IntegrityError as exc:  # two approvals numbering the same company's shipments
+    except IntegrityError as exc:  # a waybill number issued twice: never, by the counter
         raise ValidationError(_("发货单编号冲突，请重试。")) from exc
 
 
@@ -386,8 +387,8 @@ def _approve(actor, plan: AllocationPlan, now) -> list[Shipment]:
         state=AllocationPlan.State.APPROVED, approved_by=actor, approved_at=now
     )
     # Approvals of one association queue on its chain tip, the lock every supplies
-    # writer takes first: two approvals from different warehouses cannot then number
-    # the same company's shipments alike.
+    # writer takes first; waybill numbers come from the platform's day counter
+    # (services/waybills.py), the last lock taken.
     lock_head(plan.association_id)
     if not done:
         raise ValidationError(_("方案已批准或已作废。"))
@@ -476,24 +477,18 @@ def _make_shipments(actor, plan, lines, from_location, now) -> list[Shipment]:
     sites = Site.all_tenants.select_related("community").in_bulk(
         sorted({s for _c, s in groups if s})
     )
-    prefix = f"SH{timezone.localdate(now):%Y%m%d}"
-    used = dict(
-        Shipment.all_tenants.filter(company_id__in=company_ids, number__startswith=prefix)
-        .values_list("company_id")
-        .order_by()
-        .annotate(n=Count("id"))
-    )
+    keys = sorted(groups, key=lambda k: (k[0], k[1] or 0))
+    numbers = waybill_numbers_issue(count=len(keys), now=now)
     shipments: list[Shipment] = []
     ship_lines: list[ShipmentLine] = []
-    for company_id, site_id in sorted(groups, key=lambda k: (k[0], k[1] or 0)):
-        used[company_id] = used.get(company_id, 0) + 1
+    for (company_id, site_id), number in zip(keys, numbers, strict=True):
         if site_id:
             to = site_location(sites[site_id], association_id=plan.association_id)
         else:
             to = company_location(companies[company_id], association_id=plan.association_id)
         shipment = Shipment.all_tenants.create(
             company_id=company_id,
-            number=f"{prefix}{used[company_id]:04d}",
+            number=number,
             plan=plan,
             site_id=site_id,
             from_location=from_location,

@@ -26,6 +26,7 @@ from firstline.supplies.models import (
 )
 from firstline.supplies.services import ledger
 from firstline.supplies.services.locations import donor_location, site_location, warehouse_location
+from firstline.supplies.services.waybills import waybill_numbers_issue
 
 _numbers = itertools.count(1)
 
@@ -120,7 +121,7 @@ def ready_shipment(
     site = type(tenant.site).all_tenants.select_related("community").get(pk=tenant.site.pk)
     shipment = Shipment.all_tenants.create(
         company=tenant.company,
-        number=f"FH{next(_numbers):06d}",
+        number=waybill_numbers_issue(count=1)[0],
         plan=plan,
         site=site,
         from_location=warehouse_location(warehouse(world)),

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 from firstline.core.models import AuditEvent
 from firstline.supplies.models import (
@@ -177,11 +178,13 @@ def test_approve_commits_needs_and_makes_ready_shipments_without_moving_stock(wo
         assert ship.state == "ready" and ship.site_id == tenant.site.pk
         assert ship.from_location_id == wh.pk
         assert ship.to_location_id == Location.all_tenants.get(site=tenant.site).pk
-        assert ship.number.startswith("SH") and ship.number.endswith("0001")
+        assert ship.number.startswith(f"SH{timezone.localdate():%Y%m%d}")
         line = ShipmentLine.all_tenants.get(shipment=ship)
         need_line = NeedLine.all_tenants.get(pk=line.need_line_id)
         assert (line.quantity, need_line.committed, need_line.state) == (200, 200, "partly")
         assert Need.all_tenants.get(pk=need_line.need_id).state == "partly"
+    # One waybill number each, across companies (each used to count from 0001).
+    assert sorted(s.number[-5:] for s in shipments) == ["00001", "00002"]
 
 
 def test_approving_twice_is_one_approval(world):

@@ -150,10 +150,18 @@ def test_plan_pages_propose_edit_approve(client, world, stocked):
     assert ok.status_code == 200 and 'value="300"' in ok.content.decode()
     assert queries(client, detail_url) == few
 
+    page = client.get(detail_url).content.decode()
+    assert 'data-confirm="批准后，方案' in page and 'name="confirmed"' in page
+    # Unconfirmed (no script, box not ticked): nothing happens.
     client.post(reverse("supplies:allocation_approve", args=[plan.pk]))
+    assert AllocationPlan.all_tenants.get(pk=plan.pk).state == "draft"
+    assert not Shipment.all_tenants.exists()
+    approve = {"confirmed": "1"}
+    client.post(reverse("supplies:allocation_approve", args=[plan.pk]), approve)
     assert AllocationPlan.all_tenants.get(pk=plan.pk).state == "approved"
     assert Shipment.all_tenants.count() == 2
-    client.post(reverse("supplies:allocation_approve", args=[plan.pk]))  # twice: one approval
+    # twice: one approval
+    client.post(reverse("supplies:allocation_approve", args=[plan.pk]), approve)
     assert Shipment.all_tenants.count() == 2
     assert sum(NeedLine.all_tenants.values_list("committed", flat=True)) == 800
     listing = client.get(reverse("supplies:allocation_list"))

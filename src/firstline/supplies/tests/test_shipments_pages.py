@@ -59,7 +59,13 @@ def test_plan_dispatch_sends_every_ready_shipment(client, world, stock):
     (line,) = shipping.need(world.a, [(n95, 500)])
     shipment = shipping.approved_shipment(world, world.a, line, n95, [(batch, 40)])
     login(client, world.users["association_admin"])
-    response = client.post(reverse("supplies:plan_dispatch", args=[shipment.plan_id]), follow=True)
+    page = client.get(reverse("supplies:shipment_detail", args=[shipment.pk])).content.decode()
+    assert 'data-confirm="全部发货后，方案' in page and 'name="confirmed"' in page
+    url = reverse("supplies:plan_dispatch", args=[shipment.plan_id])
+    response = client.post(url, follow=True)  # unconfirmed: nothing moves
+    assert "请先勾选确认" in response.content.decode()
+    assert Shipment.all_tenants.get(pk=shipment.pk).state == Shipment.State.READY
+    response = client.post(url, {"confirmed": "1"}, follow=True)
     assert response.status_code == 200
     assert "已发货 1 单" in response.content.decode()
     assert Shipment.all_tenants.get(pk=shipment.pk).state == Shipment.State.IN_TRANSIT

@@ -438,8 +438,13 @@ class _PlanAction(CoordinatorAction):
     def act(self, plan):
         raise NotImplementedError
 
+    confirm = False  # an irreversible action: refused without the `confirmed` box
+
     def post(self, request, pk: int):
         plan = get_object_or_404(self.get_queryset(), pk=pk)
+        if self.confirm and request.POST.get("confirmed") != "1":
+            messages.error(request, _("请先勾选确认，再执行此操作。"))
+            return redirect("supplies:allocation_detail", pk=pk)
         try:
             message = self.act(plan)
         except ValidationError as exc:
@@ -450,6 +455,11 @@ class _PlanAction(CoordinatorAction):
 
 
 class PlanApprove(_PlanAction):
+    """POST: approve (shipments made, stock and needs committed); asks first, see
+    supplies/allocation_detail.html and core/_confirm.html."""
+
+    confirm = True
+
     def act(self, plan):
         shipments = allocation.plan_approve(actor=self.request.user, plan=plan)
         return _("方案已批准，生成发货单 %(n)d 张。") % {"n": len(shipments)}

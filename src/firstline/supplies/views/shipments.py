@@ -151,12 +151,16 @@ class ShipmentDispatch(CoordinatorAction):
 
 
 class PlanDispatch(CoordinatorAction):
-    """POST: dispatch every READY shipment of one approved plan."""
+    """POST: dispatch every READY shipment of one approved plan; refused without the
+    `confirmed` box (the page asks first)."""
 
     model = AllocationPlan
 
     def post(self, request, pk):
         plan = get_object_or_404(self.get_queryset().only("id", "state"), pk=pk)
+        if request.POST.get("confirmed") != "1":  # asked first: supplies/_plan_dispatch_form.html
+            messages.error(request, _("请先勾选确认，再执行此操作。"))
+            return redirect("supplies:allocation_detail", pk=pk)
         if plan.state != AllocationPlan.State.APPROVED:
             messages.error(request, _("只有已批准的分配方案可以发货。"))
         else:

@@ -6,7 +6,13 @@
  *    Pages with charts load vendor/echarts/echarts.min.js in their scripts block.
  *    data-chart-height="N" sets its height to N rem (the CSP refuses style attributes).
  *  - <a data-action="back" href="…">: go back in history, or to href if there is none.
- *  - <form data-confirm="…">: ask before submitting.
+ *  - <form data-confirm="…"> or <button type="submit" data-confirm="…">: ask before
+ *    submitting (the button's question first: a form can save a draft without asking
+ *    and submit with it). The question says what will happen. Without script the
+ *    same words stand beside a required checkbox `confirmed` ({% include
+ *    "core/_confirm.html" %}, a [data-confirm-check] box) that the browser will not
+ *    submit unticked and the server checks; with script the box is hidden, and ticked
+ *    when the person answers the dialog with OK.
  *  - Formsets: a box <… data-formset="PREFIX"> holding the management form, the rows
  *    ([data-formset-rows]), a <template data-formset-empty> (the formset's empty_form:
  *    __prefix__ for the index, __num__ for the row's number) and a hidden
@@ -67,7 +73,15 @@
     });
   }
 
+  function initConfirmChecks(root) {
+    root.querySelectorAll("[data-confirm-check]").forEach(function (box) {
+      box.hidden = true;
+      box.querySelectorAll("input[type=checkbox]").forEach(function (input) { input.required = false; });
+    });
+  }
+
   function init(root) {
+    initConfirmChecks(root);
     initTooltips(root);
     initCharts(root);
     initFormsets(root);
@@ -101,11 +115,17 @@
   });
 
   document.addEventListener("submit", function (event) {
-    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
+    var form = event.target;
+    if (!form.getAttribute) return;
+    var button = event.submitter;
+    var message = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (!message) return;
+    if (!window.confirm(message)) {
       event.preventDefault();
       event.stopImmediatePropagation();
+      return;
     }
+    form.querySelectorAll("[data-confirm-check] input[type=checkbox]").forEach(function (input) { input.checked = true; });
   }, true);
 
   // Charts in content htmx is about to remove must release their resources.

@@ -37,6 +37,17 @@
     if (scope.matches && scope.matches("#list-table table, table.fl-cards")) label(scope);
   }
 
+  // The export link follows the filters: htmx has pushed the list's new URL by now.
+  function exportLinks() {
+    document.querySelectorAll("a[data-fl-export]").forEach(function (link) {
+      var query = new URLSearchParams(window.location.search);
+      ["page", "per_page"].forEach(function (name) { query.delete(name); });
+      query.set("export", link.getAttribute("data-fl-export"));
+      link.setAttribute("href", "?" + query.toString());
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () { labelAll(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { labelAll(event.target); });
+  document.addEventListener("htmx:afterSettle", function (event) { labelAll(event.target); exportLinks(); });
+  document.addEventListener("htmx:pushedIntoHistory", exportLinks);
 })();

@@ -1,6 +1,7 @@
 /* Firstline — the cleaner's phone page (sanitation/cleaner_today.html, cleaner_area.html).
  *
- * A tap on 完成 is an htmx POST that swaps in the task's refreshed card. This script
+ * A tap on 完成 is an htmx POST that swaps in the task's refreshed card and, out of band,
+ * the counters (已完成 n/m, the area's badge). This script
  * makes it survive a bad connection, as the gate page does (access/gate.js):
  *   - at the tap, before htmx sends, the form gets a client UUID and the completion
  *     (task URL, batch, photo) is written to a queue in the browser (IndexedDB;
@@ -84,6 +85,12 @@
     holder.innerHTML = html.trim();
     var fresh = holder.firstElementChild;
     if (!fresh) return;
+    // The counters the answer carries out of band (hx-swap-oob), as htmx would swap them.
+    holder.querySelectorAll("[hx-swap-oob][id]").forEach(function (extra) {
+      var old = document.getElementById(extra.id);
+      extra.removeAttribute("hx-swap-oob");
+      if (old) old.replaceWith(extra);
+    });
     node.replaceWith(fresh);
     if (window.htmx) window.htmx.process(fresh);
     fillBatch(fresh);
@@ -175,6 +182,7 @@
     var body = new FormData();
     body.append("client_uuid", entry.client_uuid);
     body.append("batch", entry.batch || "");
+    body.append("progress", root.dataset.progress || "site"); // this page's counter, wherever the tap was made
     if (entry.photo) body.append("photo", entry.photo, "photo.jpg");
     return Offline.timed(SEND_TIMEOUT_MS, function (signal) {
       return window.fetch(entry.url, {
