@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "firstline.access",
     "firstline.health",
     "firstline.sanitation",
+    "firstline.notices",
     "firstline.reports",
     "firstline.supplies",
     "firstline.scenario",

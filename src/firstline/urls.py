@@ -15,6 +15,7 @@ urlpatterns = [
     path("sanitation/", include("firstline.sanitation.urls")),
     path("reports/", include("firstline.reports.urls")),
     path("supplies/", include("firstline.supplies.urls")),
+    path("notices/", include("firstline.notices.urls")),
     path("ledger/", include("firstline.supplies.urls.public")),
 ]
 

@@ -37,6 +37,7 @@ ALLOWED = {
     "reports/selectors/prefill.py": "the prefill's figures for sites the tick or submission chose",
     "reports/tasks.py": "the reports tick: counts missing reports of every site",
     "supplies/tasks.py": "the ledger's daily self-check of every association's chain",
+    "notices/services/urgent.py": "an urgent notice's text messages: phones at reached sites",
     "supplies/selectors/stock.py": "site_stock: the prefill's stock figures (reports/prefill)",
     # --- the gate's device path: a device has no user scope, it acts for its site -----
     "access/services/devices.py": "device registry and token authentication (no user scope)",
@@ -69,6 +70,8 @@ ALLOWED = {
     "supplies/services/locations.py": "ledger locations made on first use (get_or_create)",
     "supplies/services/needs.py": "needs: the live figures of a place, line state updates",
     "supplies/services/shipments.py": "dispatch, receipt, use: locks and conditional updates",
+    "notices/services/notices.py": "drafts' locks; the sites a notice reaches (sender-bounded)",
+    "notices/services/reading.py": "a read receipt inserted once, for a notice read in scope",
     # --- reads across tenants by design (DESIGN.md), in functions that say so ----------
     "supplies/selectors/public.py": "the public donation ledger at /ledger/: no login",
     "supplies/selectors/opendata.py": "the public ledger's open-data files: no login",
@@ -78,6 +81,8 @@ ALLOWED = {
     "reports/selectors/charts.py": "authority and association 30-day charts (counts only)",
     "reports/selectors/feed.py": "the authority's alert feed by division (messages masked)",
     "estates/selectors.py": "members registry site counts; duplicate ID within a company",
+    "notices/selectors/targets.py": "target_sites_across_companies: association/authority sites",
+    "notices/selectors/figures.py": "a notice's audience and receipts where it reached (counts)",
 }
 
 

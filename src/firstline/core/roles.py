@@ -137,6 +137,11 @@ _SUPPLIES_SITE = {
     "supplies.record_consumption",
 }
 
+# Notices (issue #15). Senders write and publish notices and see their read receipts;
+# recipients (residents, and staff at the sites a notice reaches) read their own.
+NOTICES_READ = "notices.read_notice"
+_NOTICES_SEND = {"notices.view_notice", "notices.publish_notice", "notices.view_receipts"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_ADMIN: frozenset(
         {
@@ -150,6 +155,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
         | _REPORTS_ASSOCIATION
         | _SUPPLIES_COORDINATE
+        | _NOTICES_SEND
     ),
     Role.ASSOCIATION_STAFF: frozenset(
         {
@@ -160,6 +166,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "reports.view_overview",
         }
         | _SUPPLIES_COORDINATE
+        | _NOTICES_SEND
     ),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES
@@ -177,7 +184,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "core.view_accesslog",
             "orgs.view_company",
             "orgs.change_company",
+            NOTICES_READ,
         }
+        | _NOTICES_SEND
     ),
     Role.SITE_MANAGER: frozenset(
         _VIEW_ESTATES
@@ -188,7 +197,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _SANITATION_ADMIN
         | _REPORTS_SITE
         | _SUPPLIES_SITE
-        | {"people.reveal", "core.view_accesslog"}
+        | _NOTICES_SEND
+        | {"people.reveal", "core.view_accesslog", NOTICES_READ}
     ),
     Role.HEALTH_OFFICER: frozenset(
         _VIEW_ESTATES
@@ -202,11 +212,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
         | _HEALTH_WORK
         | {"reports.view_command", "reports.act_alert"}
+        # Reads the notices of its site or company and their receipts; does not send.
+        | {"notices.view_notice", "notices.view_receipts", NOTICES_READ}
     ),
-    Role.GUARD: frozenset(_VIEW_ESTATES | _GATE | {"estates.view_resident"}),
-    Role.CLEANER: frozenset({"estates.view_site", "estates.view_building"} | _SANITATION_DO),
-    # Flagged cases of its own division, masked, every read logged.
-    Role.AUTHORITY_VIEWER: frozenset({"health.view_flagged"} | _REPORTS_AUTHORITY),
+    Role.GUARD: frozenset(_VIEW_ESTATES | _GATE | {"estates.view_resident", NOTICES_READ}),
+    Role.CLEANER: frozenset(
+        {"estates.view_site", "estates.view_building", NOTICES_READ} | _SANITATION_DO
+    ),
+    # Flagged cases of its own division, masked, every read logged; notices to the
+    # residents and staff of the sites in its division.
+    Role.AUTHORITY_VIEWER: frozenset({"health.view_flagged"} | _REPORTS_AUTHORITY | _NOTICES_SEND),
     Role.RESIDENT: frozenset(
         {
             "estates.view_household",
@@ -217,6 +232,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "health.declare_own",
             "health.record_own_check",
             "health.request_support",
+            NOTICES_READ,
         }
     ),
     Role.DONOR: frozenset({"supplies.view_own_donations"}),

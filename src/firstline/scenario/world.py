@@ -313,6 +313,8 @@ class WorldBuilder:
         if self.report.scale == "demo":
             with self.step("reports") as step:
                 self.build_reports(step)
+            with self.step("notices") as step:
+                self.build_notices(step)
         return self.report
 
     def ordered_sites(self) -> list[Site]:
@@ -334,6 +336,14 @@ class WorldBuilder:
             scale=self.report.scale,
         )
         step.rows = report.figures()
+
+    def build_notices(self, step: Step) -> None:
+        """The association's, the authority's and the first site's notices, one urgent
+        (sent also by text message), with some receipts (issue #15). No randomness."""
+        from firstline.scenario.notices import build_notices
+
+        sites = list(Site.all_tenants.select_related("community").filter(pk=self.plans[0].pk))
+        step.rows = build_notices(now=timezone.now(), sites=sites).figures()
 
     def build_reports(self, step: Step) -> None:
         """30 days of daily reports, prefilled from the records the steps before

@@ -36,7 +36,8 @@ QUERIES = {
     "cleaner": 3 + 1 + 1,  # site names, today's tasks
     "authority_viewer": 3 + 2 + 2 + 2 + 1,  # division names, sites by district and type,
     # flagged, + issue #6 charts and command centre
-    "resident": 3 + 2 + 1,  # household, members (with statuses), open isolation checks
+    "resident": 3 + 2 + 1 + 2,  # household, members (with statuses), open isolation checks,
+    # + issue #15: the unread and urgent notices, the unread count
     "donor": 3,
     "no_role": 3,
 }

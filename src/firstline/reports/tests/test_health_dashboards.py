@@ -44,7 +44,7 @@ QUERIES = {
     "site_manager": 3 + 4 + HEALTH + SANITATION + CHARTS + COMMAND,
     "health_officer": 3 + 4 + HEALTH + COMMAND,
     "authority_viewer": 3 + 2 + 2 + CHARTS + COMMAND,  # + flagged declarations, open isolation
-    "resident": 3 + 2 + 1,  # + open isolation cases with today's checks
+    "resident": 3 + 2 + 1 + 2,  # + open isolation cases with today's checks, + notices (2)
 }
 
 

@@ -40,6 +40,7 @@ from firstline.health.models import (
 )
 from firstline.health.services.isolation import OPEN_STATES
 from firstline.health.services.vulnerable import DUE_AFTER_DAYS
+from firstline.notices.selectors import inbox as notice_inbox
 from firstline.orgs.models import Association, Company, Membership
 from firstline.reports.selectors import charts as report_charts
 from firstline.reports.selectors import feed as command_feed
@@ -619,6 +620,8 @@ def _resident(request):
             for h in households
         ],
         "can_declare": scope.has_perm("health.declare_own"),
+        # Unread and urgent notices first of all (notices' own selector, two queries).
+        "notices": notice_inbox.dashboard_notices(scope, request.user.pk),
     }
 
 

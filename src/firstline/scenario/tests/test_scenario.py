@@ -77,6 +77,7 @@ def test_tiny_world_has_the_requested_size(tiny_world):
         "sanitation",
         "supplies",
         "reports",
+        "notices",
     ]
     assert tiny_world.steps[3].rows["residents"] == 400
     from firstline.access.models import Pass
