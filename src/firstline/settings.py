@@ -62,6 +62,18 @@ INSTALLED_APPS = [
     "firstline.reports",
     "firstline.supplies",
     "firstline.scenario",
+    "firstline.publishing",
+    # Wagtail, for the association's public site (publishing/): pages, revisions,
+    # moderation, scheduled publishing, images and documents.
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail",
+    "modelcluster",
+    "taggit",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The Wagtail editor (/cms/) needs inline styles; every other page keeps the strict CSP.
+    "firstline.publishing.middleware.EditorCSPMiddleware",
     # Last: refuses NUL and lone surrogates in the path, query and form fields (422).
     "firstline.core.middleware.TextInputMiddleware",
 ]
@@ -222,6 +236,19 @@ FIRSTLINE_HMAC_KEY = os.environ.get("FIRSTLINE_HMAC_KEY", "")
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# --- The public site (Wagtail) ---------------------------------------------------
+WAGTAIL_SITE_NAME = "第一防线 · 协会知识库"
+WAGTAILADMIN_BASE_URL = os.environ.get("FIRSTLINE_BASE_URL", "http://127.0.0.1:8000")
+WAGTAIL_I18N_ENABLED = False
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+WAGTAILDOCS_SERVE_METHOD = "serve_view"  # downloads go through a view, so they are counted
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx"]
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # nothing fetched at run time
+WAGTAIL_ALLOW_UNICODE_SLUGS = True
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAIL_WORKFLOW_ENABLED = True
+FIRSTLINE_READING_FLUSH_SECONDS = float(os.environ.get("FIRSTLINE_READING_FLUSH_SECONDS", "2"))
+
 FORMAT_MODULE_PATH = ["firstline.formats"]  # zh-hans numbers grouped 1,234,567
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -267,6 +294,16 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+
+# The Wagtail editor's pages (publishing/middleware.py): its own scripts and styles
+# need inline styles; scripts stay same-origin.
+EDITOR_CSP = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.NONCE, CSP.UNSAFE_EVAL],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "frame-ancestors": [CSP.SELF],  # the editor's live preview is an iframe of itself
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("FIRSTLINE_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -1,4 +1,7 @@
 from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
 
 from firstline.api import api
 
@@ -17,6 +20,12 @@ urlpatterns = [
     path("supplies/", include("firstline.supplies.urls")),
     path("notices/", include("firstline.notices.urls")),
     path("ledger/", include("firstline.supplies.urls.public")),
+    # The association's public site (publishing/, Wagtail): the editor, documents,
+    # the site's own views, then Wagtail serving every page under /site/.
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("site/", include("firstline.publishing.urls")),
+    path("site/", include(wagtail_urls)),
 ]
 
 handler403 = "firstline.core.views.error_403"

@@ -21,6 +21,7 @@ class Role(models.TextChoices):
     AUTHORITY_VIEWER = "authority_viewer", _("街道/社区查看员")
     RESIDENT = "resident", _("居民")
     DONOR = "donor", _("捐赠方")
+    CONTENT_EDITOR = "content_editor", _("协会内容编辑")
 
 
 class Target(models.TextChoices):
@@ -43,6 +44,7 @@ ROLE_TARGETS: dict[str, frozenset[str]] = {
     Role.AUTHORITY_VIEWER: frozenset({Target.DIVISION}),
     Role.RESIDENT: frozenset({Target.HOUSEHOLD}),
     Role.DONOR: frozenset({Target.ASSOCIATION}),
+    Role.CONTENT_EDITOR: frozenset({Target.ASSOCIATION}),
 }
 
 _VIEW_ESTATES = {"estates.view_site", "estates.view_building", "estates.view_household"}
@@ -152,6 +154,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "health.change_risklist",
             "sanitation.change_guide",
             "core.view_jobs",  # the periodic jobs' runs (platform operations)
+            "publishing.view_reading",  # the public site's reading figures
         }
         | _REPORTS_ASSOCIATION
         | _SUPPLIES_COORDINATE
@@ -185,6 +188,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "orgs.view_company",
             "orgs.change_company",
             NOTICES_READ,
+            "publishing.view_edition",  # the company's own editions of the guides
+            "publishing.change_edition",
         }
         | _NOTICES_SEND
     ),
@@ -236,6 +241,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.DONOR: frozenset({"supplies.view_own_donations"}),
+    # Writes the association's public pages in the Wagtail editor (publishing/); what
+    # it may do there is Wagtail's "Editors" group (publishing/services/editors.py).
+    Role.CONTENT_EDITOR: frozenset({"publishing.view_reading"}),
 }
 
 # Roles whose accounts hold other people's data: they must use 2FA when required.

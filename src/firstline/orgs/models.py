@@ -262,7 +262,7 @@ class RoleAssignment(models.Model):
 class ApiToken(models.Model):
     """A personal API token for a device or integration; only its hash is stored."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="personal_tokens")
     name = models.CharField(_("名称"), max_length=64)
     prefix = models.CharField(max_length=8, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PublishingConfig(AppConfig):
+    name = "firstline.publishing"
+    label = "publishing"
+    verbose_name = _("协会知识库")
+
+    def ready(self):
+        # Firstline's roles decide who edits (services/editors.py).
+        from django.db.models.signals import post_migrate
+
+        from firstline.publishing.services import editors, site
+
+        editors.connect()
+        post_migrate.connect(site.on_post_migrate, sender=self, dispatch_uid="publishing-site")
