@@ -17,6 +17,7 @@ from firstline.estates.api import router as estates_router  # noqa: E402
 from firstline.health.api import router as health_router  # noqa: E402
 from firstline.notices.api import router as notices_router  # noqa: E402
 from firstline.orgs.api import router as orgs_router  # noqa: E402
+from firstline.publishing.api import router as publishing_router  # noqa: E402
 from firstline.reports.api import router as reports_router  # noqa: E402
 from firstline.sanitation.api import router as sanitation_router  # noqa: E402
 from firstline.supplies.api import router as supplies_router  # noqa: E402
@@ -29,3 +30,4 @@ api.add_router("/sanitation", sanitation_router)
 api.add_router("/reports", reports_router)
 api.add_router("/supplies", supplies_router)
 api.add_router("/notices", notices_router)
+api.add_router("/site", publishing_router)

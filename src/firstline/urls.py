@@ -25,6 +25,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("site/", include("firstline.publishing.urls")),
+    path("publishing/", include("firstline.publishing.urls.members")),
     path("site/", include(wagtail_urls)),
 ]
 

@@ -1,0 +1,5 @@
+"""Search of the public site over the API."""
+
+from ninja import Router
+
+router = Router(tags=["publishing"])

@@ -1,0 +1,3 @@
+"""Search of the public site (services/search.py)."""
+
+urlpatterns: list = []
