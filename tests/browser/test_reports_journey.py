@@ -155,6 +155,17 @@ def test_site_manager_submits_and_the_street_viewer_sees_and_exports_it(
     base = live_server.url
     day = yesterday()
     report = manager_submits(page, base, world)
+    # The printable sheet: no navigation, the bar not printed, and 打印 opens the
+    # browser's print dialog (bound by print.js: the CSP allows no inline handler).
+    page.get_by_test_id("print-link").click()
+    expect(page.get_by_test_id("print-figure-entries")).to_have_text(str(report.entries))
+    expect(page.get_by_role("navigation", name="主导航")).to_have_count(0)
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.get_by_test_id("print-button").click()
+    assert page.evaluate("window.printed") == 1
+    page.emulate_media(media="print")
+    expect(page.get_by_test_id("print-bar")).to_be_hidden()
+    expect(page.get_by_test_id("print-signatures")).to_be_visible()
     b_report = DailyReport.all_tenants.get(site=world.b.site, day=day)
     assert b_report.state == DailyReport.State.SUBMITTED
 

@@ -267,3 +267,17 @@ def test_figures_are_grouped_in_thousands_in_both_languages(language):
         assert intcomma(999) == "999"
         page = Template("{% load humanize %}{{ n|intcomma }}").render(Context({"n": 52000}))
         assert page == "52,000"
+
+
+@pytest.mark.parametrize(("language", "blank"), [("zh-hans", "请选择"), ("en", "Select…")])
+def test_the_blank_choice_of_a_select_speaks_the_page_language(language, blank):
+    """Django 6.1's "- Select an option -" has no Chinese; ours replaces it."""
+    from django import forms
+
+    from firstline.estates.models import Site
+
+    class Form(forms.Form):
+        site = forms.ModelChoiceField(queryset=Site.all_tenants.none())
+
+    with translation.override(language):
+        assert f'<option value="" selected>{blank}</option>' in str(Form()["site"])

@@ -14,6 +14,7 @@ and message, the same as a schema error (`validation_errors_as_422`, `unprocessa
 """
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -197,8 +198,25 @@ class ScopedPagination(PageNumberPagination):
         super().__init__(page_size=self.page_size, max_page_size=self.max_page_size, **kwargs)
 
 
+def english_noun(model, *, plural: bool) -> str:
+    """What the API docs call a model's rows: the docs are for integrators and in
+    English, while verbose names are Chinese. From the class name ("DailyReport" →
+    "daily reports", "InboundBatch" → "inbound batches"); an endpoint may name it
+    better (`noun=`)."""
+    words = re.findall(r"[A-Z][a-z0-9]*", model.__name__) or [model.__name__]
+    noun = " ".join(word.lower() for word in words)
+    if not plural:
+        return noun
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return f"{noun}es"
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return f"{noun[:-1]}ies"
+    return f"{noun}s"
+
+
 class ScopedRouter(Router):
-    """A Router whose list and detail endpoints are declared, and scoped by construction."""
+    """A Router whose list and detail endpoints are declared, and scoped by construction.
+    Their summaries are English (`noun`, or the model's class name in words)."""
 
     def scoped_list(
         self,
@@ -211,14 +229,16 @@ class ScopedRouter(Router):
         search: Callable[[str], Q] | None = None,
         filters: type[Schema] | None = None,
         name: str = "",
+        noun: str = "",
     ):
         filter_schema = filters or SearchQuery
+        noun = noun or english_noun(model, plural=True)
 
         @self.get(
             path,
             response=list[schema],
             operation_id=name or f"list_{model._meta.model_name}",
-            summary=f"List {model._meta.verbose_name_plural} (scoped, paginated)",
+            summary=f"List {noun} (scoped, paginated)",
         )
         @paginate(ScopedPagination)
         def endpoint(request, params: Query[filter_schema]):  # type: ignore[valid-type]
@@ -245,12 +265,15 @@ class ScopedRouter(Router):
         *,
         refine: Callable | None = None,
         name: str = "",
+        noun: str = "",
     ):
+        noun = noun or english_noun(model, plural=False)
+
         @self.get(
             path,
             response=schema,
             operation_id=name or f"get_{model._meta.model_name}",
-            summary=f"One {model._meta.verbose_name} (404 outside your scope)",
+            summary=f"One {noun} (404 outside your scope)",
         )
         def endpoint(request, pk: RowId):
             return scoped_object(request, model, permission, pk, refine)

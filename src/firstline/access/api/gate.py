@@ -392,6 +392,7 @@ router.scoped_list(
     EventRow,
     filters=EventFilter,
     name="list_access_events",
+    noun="gate events",
 )
 
 
@@ -626,6 +627,7 @@ router.scoped_list(
     DeviceOut,
     filters=DeviceFilter,
     name="list_access_devices",
+    noun="gate devices",
 )
 
 

@@ -28,7 +28,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,7 @@ from firstline.access.models import (
     Mode,
     Pass,
     SiteKey,
+    VisitorRule,
 )
 from firstline.access.services import fastpath, passes
 from firstline.access.services.decision import (
@@ -114,6 +115,23 @@ def policy_in_force(*, site_id: int, at: datetime) -> AccessPolicy | None:
         AccessPolicy.all_tenants.filter(site_id=site_id, effective_from__lte=at)
         .order_by("-effective_from", "-version")
         .first()
+    )
+
+
+def sites_refusing_visitors(*, site_ids, at: datetime) -> set[int]:
+    """Of `site_ids` (read by the caller in its scope), those whose policy in force at
+    `at` turns visitors away (谢绝来访): one query. A site with no policy admits them."""
+    latest = (
+        AccessPolicy.all_tenants.filter(site_id=OuterRef("site_id"), effective_from__lte=at)
+        .order_by("-effective_from", "-version")
+        .values("pk")[:1]
+    )
+    return set(
+        AccessPolicy.all_tenants.filter(
+            site_id__in=list(site_ids),
+            pk=Subquery(latest),
+            visitor_rule=VisitorRule.FORBIDDEN,
+        ).values_list("site_id", flat=True)
     )
 
 

@@ -395,6 +395,64 @@ def test_a_policy_that_turns_visitors_away_refuses_residents_but_not_the_gate(cl
     assert list(Visitor.all_tenants.values_list("name", flat=True)) == ["医生"]
 
 
+def refuse_visitors(site, *, hours_ago=1):
+    return gate.policy_publish(
+        actor=None,
+        site=site,
+        data={
+            "visitor_rule": "forbidden",
+            "effective_from": timezone.now() - timedelta(hours=hours_ago),
+        },
+    )
+
+
+def test_the_visitor_form_says_up_front_that_the_site_refuses_visitors_today(client, world):
+    url = reverse("access:visitor_create")
+    login(client, world.a.users["guard"])
+    before = client.get(url).content.decode()
+    assert 'data-testid="visitors-refused"' not in before and 'name="room"' in before
+    refuse_visitors(world.a.site)
+    page = client.get(url).content.decode()
+    assert 'data-testid="visitors-refused"' in page
+    assert f"{world.a.site.name} 今日谢绝来访" in page
+    assert 'name="room"' not in page and 'name="name"' not in page  # no form to fill
+    assert 'data-testid="visitor-escorted"' in page
+    # Staff may still register an escorted visit: the form, under the same warning.
+    escorted = client.get(url, {"escorted": "1"}).content.decode()
+    assert 'name="room"' in escorted and 'data-testid="visitors-refused"' in escorted
+    client.logout()
+    login(client, world.a.users["resident"])
+    resident = client.get(url).content.decode()
+    assert f"{world.a.site.name} 今日谢绝来访" in resident
+    assert 'name="name"' not in resident and 'data-testid="visitor-escorted"' not in resident
+    assert 'name="name"' not in client.get(url, {"escorted": "1"}).content.decode()
+
+
+def test_the_refusal_follows_the_policy_in_force_and_the_users_sites(client, world):
+    url = reverse("access:visitor_create")
+    refuse_visitors(world.b.site)  # another company's site: not a's business
+    gate.policy_publish(  # a's second site: refuses from tomorrow only
+        actor=None,
+        site=world.a.sibling.site,
+        data={"visitor_rule": "forbidden", "effective_from": timezone.now() + timedelta(days=1)},
+    )
+    login(client, world.a.users["company_admin"])
+    page = client.get(url).content.decode()
+    assert 'data-testid="visitors-refused"' not in page and 'name="room"' in page
+    refuse_visitors(world.a.site)
+    page = client.get(url).content.decode()
+    # One of the admin's two sites refuses: said at the top, the form stays.
+    message = page.split('data-testid="visitors-refused"', 1)[1].split("</div>", 1)[0]
+    assert message.endswith(f">{world.a.site.name} 今日谢绝来访。")
+    assert world.b.site.name not in page and 'name="room"' in page
+    gate.policy_publish(
+        actor=None,
+        site=world.a.site,
+        data={"visitor_rule": "escorted", "effective_from": timezone.now() - timedelta(minutes=1)},
+    )
+    assert 'data-testid="visitors-refused"' not in client.get(url).content.decode()
+
+
 def test_the_guard_registers_a_visitor_at_the_gate_by_room(client, world):
     login(client, world.a.users["guard"])
     data = {

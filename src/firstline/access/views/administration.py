@@ -51,7 +51,7 @@ from firstline.core.views import (
     apply_errors,
     row_id,
 )
-from firstline.estates.models import Building, Resident, Site
+from firstline.estates.models import Building, Household, Resident, Site
 from firstline.estates.selectors import resident_search_q
 
 SHOWS_QR = (PassStatus.VALID, PassStatus.PENDING)
@@ -602,12 +602,45 @@ class VisitorDetail(HistoryMixin, ScopedDetailView):
 
 
 class VisitorCreate(ScopedCreateView):
+    """Register a visitor. Before anything is filled in, the page says which of the
+    user's sites turn visitors away today (the policy in force, 谢绝来访). When every
+    one does, the message replaces the form: a resident's registration would be
+    refused; staff may still register one at the gate (an escorted doctor, a repair:
+    the service lets them) after choosing to, through `?escorted=1`."""
+
     model = Visitor
     permission = "access.register_visitor"
     form_class = VisitorForm
+    template_name = "access/visitor_form.html"
     title = gettext_lazy("登记访客")
     cancel_url_name = "access:visitor_list"
     success_message = gettext_lazy("已登记，一次性通行证已生成，请发送给访客。")
+
+    def refusals(self) -> tuple[list[str], bool]:
+        """(names of the scope's sites refusing visitors now, whether all of them do)."""
+        sites = dict(Site.objects.for_scope(self.scope).values_list("id", "name"))
+        if not sites:  # a resident: the sites of their own households
+            sites = dict(
+                Household.objects.for_scope(self.scope).values_list("site_id", "site__name")
+            )
+        refusing = gate.sites_refusing_visitors(site_ids=sites, at=timezone.now())
+        names = sorted(sites[pk] for pk in refusing)
+        return names, bool(sites) and len(refusing) == len(sites)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        names, everywhere = self.refusals()
+        staff = not ctx["form"].for_own_household
+        escorted = staff and self.request.GET.get("escorted") == "1"
+        ctx.update(
+            refusing_sites=names,
+            # Replaced by the message, unless staff chose to register one anyway (or
+            # posted the form: its errors must show).
+            visitors_refused=everywhere and not escorted and self.request.method == "GET",
+            can_escort=staff,
+            escorted=escorted,
+        )
+        return ctx
 
     def act(self, form):
         data = form.cleaned_data

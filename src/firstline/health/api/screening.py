@@ -164,6 +164,7 @@ router.scoped_list(
     refine=_with_people,
     filters=DeclarationFilter,
     name="list_health_declarations",
+    noun="travel and health declarations",
 )
 
 

@@ -67,7 +67,12 @@ def _require(request, perm: str):
         raise HttpError(403, "permission denied")
 
 
-@router.get("/alerts", response=FeedOut, operation_id="reports_alert_feed")
+@router.get(
+    "/alerts",
+    response=FeedOut,
+    operation_id="reports_alert_feed",
+    summary="The command centre's alert feed (scoped, newest first)",
+)
 def alert_feed(request, params: Query[FeedQuery]):
     """Alerts of the caller's scope, newest first, 50 a page: open only (default) or
     all, by kind ("health:missed_check"…), site, district code; `since` for polling."""
@@ -83,7 +88,12 @@ def alert_feed(request, params: Query[FeedQuery]):
     }
 
 
-@router.post("/alerts/{source}/{int:pk}/ack", response=ActOut, operation_id="reports_alert_ack")
+@router.post(
+    "/alerts/{source}/{int:pk}/ack",
+    response=ActOut,
+    operation_id="reports_alert_ack",
+    summary="Acknowledge an alert (a repeat changes nothing)",
+)
 def alert_ack(request, source: str, pk: RowId):
     _require(request, feed.ACT_PERM)
     changed = command.alert_ack(actor=request.user, scope=request.scope, source=source, alert_id=pk)
@@ -91,7 +101,10 @@ def alert_ack(request, source: str, pk: RowId):
 
 
 @router.post(
-    "/alerts/{source}/{int:pk}/assign", response=ActOut, operation_id="reports_alert_assign"
+    "/alerts/{source}/{int:pk}/assign",
+    response=ActOut,
+    operation_id="reports_alert_assign",
+    summary="Assign an alert to a staff member of its site or company",
 )
 def alert_assign(request, source: str, pk: RowId, payload: AssignIn):
     _require(request, feed.ACT_PERM)

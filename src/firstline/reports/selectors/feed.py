@@ -44,6 +44,7 @@ from firstline.core.models import AlertModel
 from firstline.core.roles import Target
 from firstline.core.scope import Scope
 from firstline.estates.models import Site
+from firstline.geo.models import Division
 from firstline.health.models import HealthAlert
 from firstline.orgs.models import User
 from firstline.sanitation.models import OverdueAlert
@@ -344,3 +345,42 @@ def open_counts(scope: Scope) -> list[dict]:
         for key, label in KINDS.items()
         if key.split(":", 1)[0] in visible_sources
     ]
+
+
+def filter_choices(scope: Scope) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """What the page's site and division pickers offer: the sites the scope watches
+    (a company user's through `for_scope`, an authority's those under its division
+    codes) as (id, name), and the districts and streets they lie in (an authority's
+    own divisions too, and nothing above them) as (code, label). Two queries, three
+    for a user with both kinds of grant; the query parameters stay `site` and
+    `district`, so links and the API read them as before."""
+    rows: dict[int, tuple[str, str]] = {}
+    command = scope.for_perm(COMMAND_PERM)
+    if any(g.company_id is not None for g in command.grants):
+        for pk, name, code in (
+            Site.objects.for_scope(command).order_by().values_list("id", "name", "community__code")
+        ):
+            rows[pk] = (name, code)
+    codes = authority_codes(scope)
+    if codes:
+        # An authority watches its divisions' sites across companies (as the feed does).
+        for pk, name, code in (
+            Site.all_tenants.filter(division_q(codes, "community__code"))
+            .order_by()
+            .values_list("id", "name", "community__code")
+        ):
+            rows[pk] = (name, code)
+    sites = sorted(((pk, name) for pk, (name, _code) in rows.items()), key=lambda s: (s[1], s[0]))
+    wanted = {code[:length] for _name, code in rows.values() for length in (6, 9) if code}
+    wanted |= set(codes)
+    if codes and not any(g.company_id is not None for g in command.grants):
+        wanted = {code for code in wanted if any(code.startswith(own) for own in codes)}
+    if not wanted:
+        return sites, []
+    names = dict(Division.objects.filter(code__in=wanted).values_list("code", "name"))
+    divisions = []
+    for code in sorted(names):
+        parent = names.get(code[:6]) if len(code) > 6 else None
+        label = f"{parent} · {names[code]}" if parent else names[code]
+        divisions.append((code, label))
+    return sites, divisions

@@ -101,8 +101,9 @@ def test_page_query_count_is_fixed(client, world, per_source, django_assert_num_
     for i in range(per_source):
         one_of_each(world.a, start=start + timedelta(minutes=5 * i))
     client.force_login(world.a.users["site_manager"])
-    # session, user, scope; the feed, its site names, assignable users; the counts
-    with django_assert_num_queries(3 + 3 + 1):
+    # session, user, scope; the feed, its site names, assignable users; the pickers'
+    # sites and divisions; the counts
+    with django_assert_num_queries(3 + 3 + 2 + 1):
         response = client.get(reverse("reports:command"))
     assert len(response.context["rows"]) == 3 * per_source
 
@@ -158,3 +159,49 @@ def test_api_authority_gets_no_messages(client, world):
     assert {i["company_id"] for i in items} == {world.a.company.pk}
     alert = Alert.all_tenants.get(company=world.a.company)
     assert client.post(f"/api/v1/reports/alerts/access/{alert.pk}/ack").status_code == 403
+
+
+def test_filters_pick_from_the_callers_sites_and_divisions(client, world):
+    one_of_each(world.a)
+    one_of_each(world.b)
+    client.force_login(world.a.users["company_admin"])
+    response = client.get(reverse("reports:command"))
+    html = response.content.decode()
+    assert response.context["site_choices"] == sorted(
+        [
+            (world.a.site.pk, world.a.site.name),
+            (world.a.sibling.site.pk, world.a.sibling.site.name),
+        ],
+        key=lambda s: (s[1], s[0]),
+    )
+    assert world.b.site.name not in html
+    codes = [code for code, _label in response.context["division_choices"]]
+    # a's sites lie in 江汉区 (民族街道) and 武昌区 (中华路街道); b's street is not offered.
+    assert codes == ["420103", "420103001", "420106", "420106002"]
+    assert "江汉区 · 民族街道" in html
+    assert 'name="site" type="number"' not in html and 'data-testid="command-site"' in html
+    # The query parameters are the same: a picked site filters the feed as before.
+    picked = client.get(reverse("reports:command"), {"site": world.a.site.pk})
+    assert len(picked.context["rows"]) == 3
+    assert f'<option value="{world.a.site.pk}" selected>' in picked.content.decode()
+
+
+def test_another_companys_site_in_the_url_shows_nothing_of_it(client, world):
+    one_of_each(world.a)
+    b_alerts = one_of_each(world.b)
+    client.force_login(world.a.users["site_manager"])
+    response = client.get(reverse("reports:command"), {"site": world.b.site.pk})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert response.context["rows"] == []
+    assert response.context["site_choices"] == [(world.a.site.pk, world.a.site.name)]
+    assert world.b.site.name not in html and b_alerts[0].message not in html
+    feed = client.get(reverse("reports:command_feed"), {"site": world.b.site.pk})
+    assert world.b.site.name not in feed.content.decode()
+
+
+def test_an_authority_picks_among_its_divisions_sites_only(client, world):
+    client.force_login(world.users["authority_viewer"])  # 江汉区: a's first site only
+    response = client.get(reverse("reports:command"))
+    assert response.context["site_choices"] == [(world.a.site.pk, world.a.site.name)]
+    assert [c for c, _l in response.context["division_choices"]] == ["420103", "420103001"]

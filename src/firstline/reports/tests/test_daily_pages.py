@@ -250,3 +250,38 @@ def test_missing_flag_in_the_api(client, world):
     login(client, world.a.users["company_admin"])
     items = client.get("/api/v1/reports/daily").json()["items"]
     assert [item["missing"] for item in items] == [True, True]  # a's two sites
+
+
+def test_print_page_is_one_clean_sheet_with_every_figure_and_signature_lines(client, world):
+    furnish(world, world.a, YESTERDAY, seed=3)
+    with freeze_time(at(YESTERDAY, 12)):
+        stock(world, world.a, {"N95-01": 40})
+    now = timezone.now()
+    reports_prefill(day=YESTERDAY, now=now)
+    report = report_of(world.a)
+    report_submit(
+        actor=world.a.users["site_manager"], report=report, notes="门岗正常", help_needed=""
+    )
+    login(client, world.a.users["site_manager"])
+    detail = client.get(reverse("reports:daily_detail", args=[report.pk])).content.decode()
+    url = reverse("reports:daily_print", args=[report.pk])
+    assert f'href="{url}"' in detail
+    page = client.get(url).content.decode()
+    want = expected(world.a.site.pk, YESTERDAY, now)
+    for name in FIGURES:
+        assert f'data-testid="print-figure-{name}">{want[name]}<' in page, name
+    assert world.a.site.name in page and YESTERDAY.strftime("%Y-%m-%d") in page
+    assert "物资N95-01" in page and "门岗正常" in page
+    assert 'data-testid="print-signatures"' in page and "填报人（签字）" in page
+    # No navigation; the print style and the button's script are static files (CSP).
+    assert "fl-sidebar" not in page and "fl-nav" not in page
+    assert '<link rel="stylesheet" href="/static/firstline/print.css">' in page
+    assert '<script src="/static/firstline/print.js"></script>' in page
+    assert "data-fl-print" in page and "onclick" not in page and "<style" not in page
+
+
+def test_print_page_of_another_company_is_404(client, world):
+    reports_prefill(day=YESTERDAY)
+    login(client, world.b.users["company_admin"])
+    url = reverse("reports:daily_print", args=[report_of(world.a).pk])
+    assert client.get(url).status_code == 404

@@ -33,6 +33,7 @@ class TestDailyTenancy(TenancyCases):
         Page("reports:daily_list", viewer="site_manager"),
         Page("reports:daily_today", viewer="site_manager", rows="rows", site_field="0.site_id"),
         Page("reports:daily_detail", obj=report_of),
+        Page("reports:daily_print", obj=report_of, viewer="site_manager"),
         Page(
             "reports:daily_submit",
             obj=report_of,

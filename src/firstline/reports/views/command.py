@@ -65,7 +65,16 @@ class CommandCentre(CommandMixin, generic.View):
     def get(self, request):
         flt, errors = self.parsed_filter(request.GET)
         ctx = self.feed_context(flt)
+        sites, divisions = feed.filter_choices(request.scope)
         ctx.update(
+            site_choices=sites,
+            division_choices=divisions,
+            # A value in the URL that the pickers do not offer (another company's site:
+            # the feed shows nothing of it; a city's code prefix: still a filter).
+            other_site=flt.site_id if flt.site_id not in {pk for pk, _n in sites} else None,
+            other_district=flt.district
+            if flt.district not in {code for code, _l in divisions}
+            else "",
             counts=feed.open_counts(request.scope),
             kinds=list(feed.KINDS.items()),
             filter_errors=errors,

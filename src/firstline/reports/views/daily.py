@@ -135,6 +135,34 @@ class DailyDetail(ScopedDetailView):
         return ctx
 
 
+class DailyPrint(ScopedDetailView):
+    """The report on one A4 sheet (core/print.html): site, day, every figure, the
+    stock, the notes and lines to sign. Read like the detail page (an authority's
+    read is logged the same way)."""
+
+    model = DailyReport
+    permission = VIEW
+    template_name = "reports/daily_print.html"
+
+    def refine(self, qs):
+        return selectors.report_detail(qs).select_related("company", "site__community")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        report = self.object
+        reads.reports_read(
+            self.request, self.scope, [(report.company_id, report.site_id, report.pk)]
+        )
+        ctx.update(report_context(report))
+        half = (len(ctx["figures"]) + 1) // 2  # two tables side by side: one sheet
+        ctx.update(
+            figure_columns=[ctx["figures"][:half], ctx["figures"][half:]],
+            back_url=reverse("reports:daily_detail", args=[report.pk]),
+            printed_at=timezone.now(),
+        )
+        return ctx
+
+
 def report_context(report: DailyReport) -> dict:
     """What the detail and the submit pages show of a report: the figures with their
     labels and the stock with the items' names (one query)."""

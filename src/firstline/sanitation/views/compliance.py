@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
-from firstline.core.services import alert_acknowledge
+from firstline.core.services import ExportColumn, alert_acknowledge, local_time
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin
 from firstline.estates.models import Site
 from firstline.estates.views.site_filter import SiteFilterMixin
@@ -295,9 +295,26 @@ class OverdueList(SiteFilterMixin, ScopedListView):
     table_template = "sanitation/_alert_overdue_table.html"
     title = _("超时未完成的消杀任务")
     search_fields = ("area__name__icontains", "entry__title__icontains")
+    export_columns = (
+        ExportColumn(_("应完成时间"), lambda t: local_time(t.due_at), 17),
+        ExportColumn(_("项目"), "site.name", 18),
+        ExportColumn(_("区域"), "area.name", 18),
+        ExportColumn(_("消杀项目"), "entry.title", 24),
+        ExportColumn(
+            _("消毒剂"),
+            lambda t: " ".join(filter(None, (t.entry.disinfectant, t.entry.concentration))),
+            18,
+        ),
+        ExportColumn(_("已超时（小时）"), lambda t: overdue_hours(t.due_at), 12),
+    )
 
     def refine_list(self, qs):
         return self.site_filter(compliance.overdue(qs))
+
+
+def overdue_hours(due_at) -> float:
+    """How long a task is past due, in hours to one decimal (the export's column)."""
+    return round(max((timezone.now() - due_at).total_seconds(), 0) / 3600, 1)
 
 
 class AlertList(SiteFilterMixin, ScopedListView):

@@ -93,7 +93,15 @@ def _needs(qs):
     ).order_by("-requested_at", "-id")
 
 
-router.scoped_list("/needs", Need, REQUEST, NeedOut, refine=_needs, name="list_supply_needs")
+router.scoped_list(
+    "/needs",
+    Need,
+    REQUEST,
+    NeedOut,
+    refine=_needs,
+    name="list_supply_needs",
+    noun="supply needs",
+)
 
 
 class NeedLineIn(Schema):
@@ -110,7 +118,12 @@ class NeedIn(Schema):
     isolation_cases: NonNegativeInt | None = None
 
 
-@router.post("/needs", response=NeedOut, operation_id="create_supply_need")
+@router.post(
+    "/needs",
+    response=NeedOut,
+    operation_id="create_supply_need",
+    summary="Request supplies for a site or the company's store",
+)
 def create_need(request, payload: NeedIn):
     scope = perm_scope(request, REQUEST)
     site = None
@@ -216,13 +229,21 @@ router.scoped_list(
 )
 
 
-@router.get("/plans/{int:pk}", response=PlanDetailOut, operation_id="get_allocation_plan")
+@router.get(
+    "/plans/{int:pk}",
+    response=PlanDetailOut,
+    operation_id="get_allocation_plan",
+    summary="One allocation plan with its totals (404 outside your association)",
+)
 def get_plan(request, pk: RowId):
     return _detail(perm_scope(request, VIEW_ALL), _plan(request, pk).pk)
 
 
 @router.get(
-    "/plans/{int:pk}/lines", response=list[PlanLineOut], operation_id="list_allocation_lines"
+    "/plans/{int:pk}/lines",
+    response=list[PlanLineOut],
+    operation_id="list_allocation_lines",
+    summary="List an allocation plan's lines (paginated)",
 )
 @paginate(ScopedPagination)
 def list_plan_lines(request, pk: int = Path(..., ge=1, le=ROW_ID_MAX)):
@@ -241,7 +262,12 @@ class ProposeIn(Schema):
     note: str = Field(default="", max_length=200)
 
 
-@router.post("/plans", response=PlanDetailOut, operation_id="propose_allocation_plan")
+@router.post(
+    "/plans",
+    response=PlanDetailOut,
+    operation_id="propose_allocation_plan",
+    summary="Propose an allocation plan from a warehouse's stock (a draft)",
+)
 def propose_plan(request, payload: ProposeIn):
     warehouse = scoped_object(
         request,
@@ -269,6 +295,7 @@ class LineIn(Schema):
     "/plans/{int:pk}/lines/{int:line_id}",
     response=PlanDetailOut,
     operation_id="set_allocation_line",
+    summary="Change one line's quantity in a draft plan",
 )
 def set_plan_line(request, pk: RowId, line_id: RowId, payload: LineIn):
     plan = _plan(request, pk, COORDINATE)
@@ -295,7 +322,12 @@ class ApproveOut(Schema):
     shipments: list[ShipmentRef]
 
 
-@router.post("/plans/{int:pk}/approve", response=ApproveOut, operation_id="approve_allocation_plan")
+@router.post(
+    "/plans/{int:pk}/approve",
+    response=ApproveOut,
+    operation_id="approve_allocation_plan",
+    summary="Approve a draft plan: commits the need lines and creates READY shipments",
+)
 def approve_plan(request, pk: RowId):
     plan = _plan(request, pk, COORDINATE)
     with validation_errors_as_422():
@@ -304,7 +336,10 @@ def approve_plan(request, pk: RowId):
 
 
 @router.post(
-    "/plans/{int:pk}/discard", response=PlanDetailOut, operation_id="discard_allocation_plan"
+    "/plans/{int:pk}/discard",
+    response=PlanDetailOut,
+    operation_id="discard_allocation_plan",
+    summary="Discard a draft plan",
 )
 def discard_plan(request, pk: RowId):
     plan = _plan(request, pk, COORDINATE)

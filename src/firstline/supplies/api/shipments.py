@@ -111,7 +111,7 @@ def _detail(scope: Scope, pk: int) -> Shipment:
     auth=AUTH,
     response=list[ShipmentOut],
     operation_id="list_supplies_shipments",
-    summary="Shipments (scoped, paginated)",
+    summary="List shipments (scoped, paginated)",
 )
 @paginate(ScopedPagination)
 def shipment_list(request, params: Query[ShipmentFilter]):

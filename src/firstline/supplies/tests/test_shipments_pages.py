@@ -212,3 +212,31 @@ def test_api_receive_and_consumption(client, world, stock):
     assert unknown.status_code == 422
     listing = client.get("/api/v1/supplies/shipments").json()
     assert [item["number"] for item in listing["items"]] == [shipment.number]
+
+
+def test_the_receipt_prints_the_lines_with_blanks_to_fill_and_then_what_arrived(
+    client, world, stock
+):
+    (shipment,) = make(world, world.a, stock)
+    shipment_dispatch(actor=world.users["association_admin"], shipment=shipment)
+    (line,) = ShipmentLine.all_tenants.filter(shipment=shipment)
+    login(client, world.a.users["site_manager"])
+    url = reverse("supplies:incoming_receipt", args=[shipment.pk])
+    detail = client.get(reverse("supplies:incoming_detail", args=[shipment.pk])).content.decode()
+    assert f'href="{url}"' in detail
+    page = client.get(url).content.decode()
+    assert shipment.number in page and world.a.site.name in page
+    assert page.count('data-testid="print-line"') == 1
+    assert '<td class="fl-num fl-blank"></td>' in page  # received: to write in by hand
+    assert "收货人（签字）" in page and "送货人（签字）" in page
+    assert "fl-sidebar" not in page and "/static/firstline/print.js" in page
+    client.post(
+        reverse("supplies:incoming_receive", args=[shipment.pk]),
+        {f"qty_{line.pk}": "95", f"reason_{line.pk}": "5只破损"},
+    )
+    page = client.get(url).content.decode()
+    assert '<td class="fl-num fl-blank">95</td>' in page and "5只破损" in page
+    # Another company's user: 404, like the detail page.
+    client.logout()
+    login(client, world.b.users["company_admin"])
+    assert client.get(url).status_code == 404

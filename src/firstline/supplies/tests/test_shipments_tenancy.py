@@ -45,6 +45,7 @@ class TestShipmentTenancy(TenancyCases):
     routes = [
         Page("supplies:incoming_list", viewer="site_manager"),
         Page("supplies:incoming_detail", obj=moving),
+        Page("supplies:incoming_receipt", obj=moving, viewer="site_manager"),
         Page("supplies:incoming_receive", obj=moving, viewer="site_manager", write={}),
         Page("supplies:site_stock_list", viewer="site_manager", site_field="pk"),
         Page("supplies:site_stock", obj=lambda t: t.site),

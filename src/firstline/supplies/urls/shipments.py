@@ -15,6 +15,7 @@ urlpatterns = [
     path("plans/<int:pk>/dispatch/", views.PlanDispatch.as_view(), name="plan_dispatch"),
     path("incoming/", views.IncomingList.as_view(), name="incoming_list"),
     path("incoming/<int:pk>/", views.IncomingDetail.as_view(), name="incoming_detail"),
+    path("incoming/<int:pk>/receipt/", views.IncomingReceipt.as_view(), name="incoming_receipt"),
     path("incoming/<int:pk>/receive/", views.IncomingReceive.as_view(), name="incoming_receive"),
     path("site-stock/", views.SiteStockList.as_view(), name="site_stock_list"),
     path("site-stock/<int:pk>/", views.SiteStock.as_view(), name="site_stock"),

@@ -24,6 +24,7 @@ from django.views import generic
 
 from firstline.core.roles import Target
 from firstline.core.scope import Scope
+from firstline.core.services import ExportColumn, local_time
 from firstline.core.views import (
     ScopedDetailView,
     ScopedListView,
@@ -149,6 +150,17 @@ def _with_lines(qs):
     )
 
 
+def _need_place(row) -> str:
+    return row.site.name if row.site_id else str(_("公司仓库"))
+
+
+def _need_lines(need) -> str:
+    """A need's lines as the list shows them: "N95口罩 20/100只；…"."""
+    return "；".join(
+        f"{li.item.name} {li.fulfilled}/{li.quantity}{li.item.unit}" for li in need.lines.all()
+    )
+
+
 class NeedList(ScopedListView):
     model = Need
     permission = REQUEST
@@ -158,6 +170,13 @@ class NeedList(ScopedListView):
     filters = ("state",)
     search_fields = ("justification__icontains", "site__name__icontains")
     create_url_name = ""
+    export_columns = (
+        ExportColumn(_("申请时间"), lambda n: local_time(n.requested_at), 17),
+        ExportColumn(_("项目"), _need_place, 18),
+        ExportColumn(_("物资（已到/需求）"), _need_lines, 40),
+        ExportColumn(_("状态"), "get_state_display", 8),
+        ExportColumn(_("需求说明"), "justification", 30),
+    )
 
     def refine_list(self, qs):
         return _with_lines(qs.select_related("site")).order_by("-requested_at", "-id")
@@ -233,6 +252,16 @@ class OpenNeeds(CoordinatorList):
     table_template = "supplies/needs_open_table.html"
     filters = ("item_id", "company_id")
     paginate_by = 50
+    export_columns = (
+        ExportColumn(_("物资"), "item.name", 16),
+        ExportColumn(_("企业"), "company.name", 20),
+        ExportColumn(_("项目"), _need_place, 18),
+        ExportColumn(_("需求"), "quantity", 8),
+        ExportColumn(_("尚缺"), "remaining", 8),
+        ExportColumn(_("单位"), "item.unit", 6),
+        ExportColumn(_("申请时间"), lambda li: local_time(li.need.requested_at), 17),
+        ExportColumn(_("需求说明"), "need.justification", 30),
+    )
 
     def refine_list(self, qs):
         qs = (

@@ -18,11 +18,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from firstline.core.scope import Scope
+from firstline.core.services import ExportColumn, local_time
 from firstline.core.views import ScopedDetailView, ScopedListView, ServiceFormView, row_id
 from firstline.estates.models import Site
 from firstline.geo.models import Division
@@ -65,6 +67,16 @@ def line_rows(scope: Scope, shipment_id: int):
     )
 
 
+# The columns both lists show, in the export (?export=xlsx|csv) as on the page.
+SHIPMENT_NUMBER = ExportColumn(gettext_lazy("运单号"), "number", 18)
+SHIPMENT_TAIL = (
+    ExportColumn(gettext_lazy("收货地点"), "to_location.public_name", 24),
+    ExportColumn(gettext_lazy("状态"), "get_state_display", 8),
+    ExportColumn(gettext_lazy("发货时间"), lambda s: local_time(s.dispatched_at), 17),
+    ExportColumn(gettext_lazy("签收时间"), lambda s: local_time(s.received_at), 17),
+)
+
+
 def _shipments(qs):
     return qs.select_related("company", "site", "to_location", "plan").order_by(
         "-created_at", "-id"
@@ -79,6 +91,13 @@ class ShipmentList(CoordinatorList):
     template_name = "supplies/shipments_list.html"
     table_template = "supplies/shipments_table.html"
     title = gettext_lazy("发货单")
+    export_columns = (
+        SHIPMENT_NUMBER,
+        ExportColumn(gettext_lazy("收货企业"), "company.name", 20),
+        SHIPMENT_TAIL[0],
+        ExportColumn(gettext_lazy("分配方案"), lambda s: f"#{s.plan_id}" if s.plan_id else "", 10),
+        *SHIPMENT_TAIL[1:],
+    )
 
     def refine_list(self, qs):
         get = self.request.GET
@@ -189,6 +208,7 @@ class IncomingList(ScopedListView):
     title = gettext_lazy("到货签收")
     filters = ("state",)
     search_fields = ("number__icontains",)
+    export_columns = (SHIPMENT_NUMBER, *SHIPMENT_TAIL)
 
     def refine_list(self, qs):
         return _shipments(qs)
@@ -213,6 +233,30 @@ class IncomingDetail(ScopedDetailView):
             lines=list(line_rows(self.scope, self.object.pk)),
             can_receive=self.object.state == Shipment.State.IN_TRANSIT
             and self.request.scope.has_perm(RECEIVE),
+        )
+        return ctx
+
+
+class IncomingReceipt(ScopedDetailView):
+    """The receipt the receiving site signs, on one A4 sheet (core/print.html): the
+    waybill, where from and to, each line sent with the quantity received (blank to
+    write in while the shipment is in transit) and the lines to sign."""
+
+    model = Shipment
+    permission = VIEW_STOCK
+    template_name = "supplies/shipments_receipt.html"
+
+    def refine(self, qs):
+        return qs.select_related(
+            "company", "site", "from_location", "to_location", "dispatched_by", "received_by"
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            lines=list(line_rows(self.scope, self.object.pk)),
+            back_url=reverse("supplies:incoming_detail", args=[self.object.pk]),
+            printed_at=timezone.now(),
         )
         return ctx
 
