@@ -30,7 +30,8 @@ QUERIES = {
     + 2
     + 2
     + 1,
-    "site_manager": 3 + 4 + 6 + 2 + 2 + 1,  # site rows, site count, households, residents
+    "site_manager": 3 + 4 + 6 + 2 + 2 + 1 + 2,  # site rows, site count, households, residents
+    # + 2 of the morning's duties: reports to submit, shipments to sign for (issue #17)
     "health_officer": 3 + 4 + 6 + 1,
     "guard": 3 + 1,  # site names
     "cleaner": 3 + 1 + 1,  # site names, today's tasks
@@ -523,3 +524,30 @@ def test_server_error_page_needs_no_request_and_no_database(django_assert_num_qu
 
     assert "服务器出错了" in html
     assert "/static/firstline/app.css" in html
+
+
+def test_the_managers_morning_leads_with_todays_duties(client, company, site):
+    """Today's report to submit, yesterday's missed, and the one open-alert figure the
+    command card shows too (issue #17: it showed 2, 4 and 6)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from firstline.reports.models import DailyReport
+
+    today = timezone.localdate()
+    for day, due in (
+        (today, timezone.now() + timedelta(hours=6)),
+        (today - timedelta(days=1), timezone.now() - timedelta(hours=1)),
+    ):
+        DailyReport.all_tenants.create(
+            company=company, site=site, day=day, division_code=site.community.code, due_at=due
+        )
+    user = make_user("morning", "site_manager", company=company, site=site)
+    response = dashboard(client, user)
+    duties = response.context["duties"]
+    assert (duties["due_today"], duties["missed_yesterday"], duties["incoming"]) == (1, 1, 0)
+    assert duties["open_alerts"] == response.context["command"]["total"]
+    html = response.content.decode()
+    assert html.index('data-testid="duties"') < html.index('data-testid="command-card"')
+    assert 'data-testid="duty-missed"' in html

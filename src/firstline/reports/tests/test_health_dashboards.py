@@ -41,7 +41,7 @@ CHARTS = 2
 COMMAND = 1
 QUERIES = {
     "company_admin": 3 + 7 + HEALTH + SANITATION + CHARTS + COMMAND,
-    "site_manager": 3 + 4 + HEALTH + SANITATION + CHARTS + COMMAND,
+    "site_manager": 3 + 4 + HEALTH + SANITATION + CHARTS + COMMAND + 2,  # + the morning duties
     "health_officer": 3 + 4 + HEALTH + COMMAND,
     "authority_viewer": 3 + 2 + 2 + CHARTS + COMMAND,  # + flagged declarations, open isolation
     "resident": 3 + 2 + 1 + 2,  # + open isolation cases with today's checks, + notices (2)

@@ -46,7 +46,9 @@ from firstline.reports.selectors import charts as report_charts
 from firstline.reports.selectors import feed as command_feed
 from firstline.reports.selectors import rollups
 from firstline.reports.selectors.rollups import FOCUS_CITY_CODE
+from firstline.reports.models import DailyReport
 from firstline.sanitation.models import Task
+from firstline.supplies.models import Shipment
 from firstline.sanitation.selectors import compliance
 
 # Highest first: a user with several roles lands on the first one they hold.
@@ -480,21 +482,58 @@ def _type_chart(type_rows: list[dict]) -> dict:
     }
 
 
+def _duties(scope: Scope, sanitation: dict | None, command: dict | None) -> dict:
+    """The site manager's morning, first on the page: today's reports still to submit
+    (and yesterday's missed), shipments on their way to sign for, tasks overdue, and
+    the open alerts: the command centre's one count, the same figure the command card
+    shows. Two queries beside the figures the page reads anyway."""
+    today = timezone.localdate()
+    reports = {"due_today": 0, "missed_yesterday": 0}
+    if scope.has_perm("reports.submit_report"):
+        reports = DailyReport.objects.for_scope(scope.for_perm("reports.submit_report")).aggregate(
+            due_today=Count("id", filter=Q(day=today, state=DailyReport.State.DRAFT)),
+            missed_yesterday=Count(
+                "id",
+                filter=Q(
+                    day=today - timedelta(days=1),
+                    state=DailyReport.State.DRAFT,
+                    due_at__lt=timezone.now(),
+                ),
+            ),
+        )
+    incoming = None
+    if scope.has_perm("supplies.receive_shipment"):
+        incoming = (
+            Shipment.objects.for_scope(scope.for_perm("supplies.receive_shipment"))
+            .filter(state=Shipment.State.IN_TRANSIT)
+            .count()
+        )
+    return {
+        **reports,
+        "incoming": incoming,
+        "overdue_tasks": sanitation["overdue"] if sanitation else None,
+        "open_alerts": command["total"] if command else None,
+    }
+
+
 def _site_manager(request):
     scope = request.scope
     site_rows = _site_rows(scope)
     site_total = Site.objects.for_scope(scope.for_perm("estates.view_site")).count()
     household_count = Household.objects.for_scope(scope.for_perm("estates.view_household")).count()
     residents = _resident_totals(scope)
+    sanitation = _sanitation(scope)
+    reports = _reports(scope)
     return "site", {
+        "duties": _duties(scope, sanitation, reports["command"]),
         "site_rows": site_rows,
         "site_total": site_total,
         "household_count": household_count,
         "resident_count": residents["total"],
         "vulnerable_count": residents["vulnerable"],
         "health": _health(scope),
-        "sanitation": _sanitation(scope),
-        **_reports(scope),
+        "sanitation": sanitation,
+        **reports,
     }
 
 
