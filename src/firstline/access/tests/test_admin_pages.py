@@ -743,3 +743,22 @@ def test_my_passes_query_count_is_pinned(client, world):
     for resident in more:
         gate.pass_issue(actor=None, resident=resident)
     assert count(client, reverse("access:my_passes")) == 5
+
+
+def test_a_guards_menu_offers_what_a_guard_uses(client, world):
+    """The gate, passes, visitors, deliveries and the log; not policies or devices,
+    which the guard may not change (issue #17)."""
+    from django.urls import reverse
+
+    from firstline.testing.world import PASSWORD
+
+    client.login(username=world.a.users["guard"].username, password=PASSWORD)
+    html = client.get(reverse("dashboard")).content.decode()
+    for name in ("access:gate", "access:visitor_list", "access:delivery_list", "access:log"):
+        assert f'href="{reverse(name)}"' in html, name
+    for name in ("access:policy_list", "access:checkpoint_list"):
+        assert f'href="{reverse(name)}"' not in html, name
+    client.logout()
+    client.login(username=world.a.users["site_manager"].username, password=PASSWORD)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert f'href="{reverse("access:policy_list")}"' in html
