@@ -22,7 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 
-from firstline.core.views import PAGE_SIZES, ScopedViewMixin, apply_errors
+from firstline.core.views import (
+    PAGE_SIZES,
+    ForgivingPaginationMixin,
+    ScopedViewMixin,
+    apply_errors,
+)
 from firstline.supplies.forms.donations import (
     AdjustForm,
     BatchForm,
@@ -457,7 +462,7 @@ def stock_scope(request):
     return scope
 
 
-class StockMine(ScopedViewMixin, generic.ListView):
+class StockMine(ForgivingPaginationMixin, ScopedViewMixin, generic.ListView):
     """A company's or site's stock on hand, batch by batch."""
 
     model = Balance
