@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from firstline.core.scheduler import Daily, Every, Job
 from firstline.core.tasks import purge_job_runs, purge_task_progress
 from firstline.health.tasks import health_tick
+from firstline.publishing.tasks import publishing_reading_fold, publishing_scheduled
 from firstline.reports.tasks import reports_deliver, reports_tick
 from firstline.sanitation.tasks import sanitation_tick
 from firstline.supplies.tasks import supplies_verify
@@ -47,6 +48,18 @@ JOBS = [
         reports_deliver,
         Every(minutes=1),
         _("推送到期的日报 Webhook（失败按退避重试）"),
+    ),
+    Job(
+        "publishing_scheduled",
+        publishing_scheduled,
+        Every(minutes=1),
+        _("发布到期的定时发布页面，下线过期页面（Wagtail publish_scheduled）"),
+    ),
+    Job(
+        "publishing_reading_fold",
+        publishing_reading_fold,
+        Daily(time(0, 30)),
+        _("知识库阅读统计：前一天的读者标记计入日统计后删除"),
     ),
     Job(
         "purge_health_data",

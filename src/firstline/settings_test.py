@@ -22,6 +22,10 @@ PASSWORD_HASHERS = ["firstline.testing.hashers.FastArgon2PasswordHasher", *PASSW
 PRODUCTION_TASKS = TASKS
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
+# Reading figures are written as each view is recorded, not by the flusher thread
+# (publishing/services/reading.py), so a test sees them at once.
+FIRSTLINE_READING_FLUSH_SECONDS = 0
+
 # The console SMS backend shows its codes on the page, as in the demo.
 FIRSTLINE_SMS_SHOW_CODES = True
 

@@ -61,6 +61,9 @@ EXEMPT: dict[str, str] = {
     "ledger:verify_script": "public ledger: the verification script, a static file",
     "GET /api/v1/supplies/public/summary": "public ledger API, public by design",
     "GET /api/v1/supplies/public/batches/{number}": "public ledger API, public by design",
+    # the public site's search: published public pages only, no login by design
+    "GET /api/v1/site/search": "search of the public site's published pages (no tenant rows): "
+    "publishing/tests/test_search.py",
 }
 
 # Whole URL trees that hold no tenant data, by the route's leading path.

@@ -34,6 +34,7 @@ FURNITURE = {
     "backends.py",  # orgs: the authentication backend with lockout
     "validators.py",  # orgs: organisation identifiers, used by models and forms
     "context_processors.py",  # core: what every page's shell needs
+    "wagtail_hooks.py",  # publishing: Wagtail finds its hooks by this module name
 }
 # The ground floor holds the primitives every app builds on.
 CORE_PRIMITIVES = {

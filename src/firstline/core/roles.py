@@ -175,6 +175,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _VIEW_ESTATES
         | _VIEW_PEOPLE
         | _EDIT_ESTATES
+            "publishing.view_reading",  # the public site's reading figures
         | _GATE_ADMIN
         | _HEALTH_ADMIN
         | _SANITATION_ADMIN

@@ -11,7 +11,8 @@ class PublishingConfig(AppConfig):
         # Firstline's roles decide who edits (services/editors.py).
         from django.db.models.signals import post_migrate
 
-        from firstline.publishing.services import editors, site
+        from firstline.publishing.services import editors, search, site
 
         editors.connect()
+        search.connect()  # publishing and unpublishing keep the search index in step
         post_migrate.connect(site.on_post_migrate, sender=self, dispatch_uid="publishing-site")

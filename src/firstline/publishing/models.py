@@ -21,6 +21,7 @@ public once live, and only the association's content roles edit them
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -113,6 +114,14 @@ class GuidePage(PublicPage):
     poster_points = models.TextField(
         _("海报要点"), blank=True, help_text=_("每行一条，印在大堂海报上")
     )
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("全文下载（PDF）"),
+    )
 
     content_panels = [
         *PublicPage.content_panels,
@@ -121,6 +130,7 @@ class GuidePage(PublicPage):
             heading=_("版本"),
         ),
         FieldPanel("poster_points"),
+        FieldPanel("document"),
     ]
     parent_page_types = ["publishing.KnowledgeHome"]
     subpage_types = ["publishing.GuideChapterPage"]
@@ -130,8 +140,11 @@ class GuidePage(PublicPage):
         verbose_name_plural = _("操作指引")
 
     def get_context(self, request, *args, **kwargs):
+        from firstline.publishing.selectors.guides import guide_versions
+
         context = super().get_context(request, *args, **kwargs)
         context["chapters"] = GuideChapterPage.objects.child_of(self).live().order_by("path")
+        context["versions"] = guide_versions(self)
         return context
 
 
@@ -377,6 +390,9 @@ class GuideEdition(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("publishing_members:edition_detail", args=[self.pk])
 
 
 class SearchEntry(models.Model):

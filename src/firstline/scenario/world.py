@@ -315,6 +315,9 @@ class WorldBuilder:
                 self.build_reports(step)
             with self.step("notices") as step:
                 self.build_notices(step)
+        # The public site at both scales: its reading figures are the article's.
+        with self.step("publishing") as step:
+            self.build_publishing(step)
         return self.report
 
     def ordered_sites(self) -> list[Site]:
@@ -344,6 +347,13 @@ class WorldBuilder:
 
         sites = list(Site.all_tenants.select_related("community").filter(pk=self.plans[0].pk))
         step.rows = build_notices(now=timezone.now(), sites=sites).figures()
+
+    def build_publishing(self, step: Step) -> None:
+        """The association's public site: seven guides with versions, news, topics,
+        policies, FAQ, and their reading history (issue #18). Its own stream."""
+        from firstline.scenario.publishing import build_publishing
+
+        step.rows = build_publishing(rng=random.Random(self.report.seed + 6)).figures()
 
     def build_reports(self, step: Step) -> None:
         """30 days of daily reports, prefilled from the records the steps before
@@ -890,6 +900,8 @@ class WorldBuilder:
                 occupant,
             ),
             ("donor_1", Role.DONOR, national, None),
+            # Writes the public site's pages in the Wagtail editor; assoc_admin approves.
+            ("editor", Role.CONTENT_EDITOR, national, None),
         ]
 
 

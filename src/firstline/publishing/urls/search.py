@@ -1,3 +1,7 @@
 """Search of the public site (services/search.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from firstline.publishing.views import search
+
+urlpatterns = [path("search/", search.search, name="search")]

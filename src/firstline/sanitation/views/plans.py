@@ -30,6 +30,7 @@ from firstline.core.views import (
 )
 from firstline.estates.models import Site
 from firstline.estates.views.site_filter import SiteFilterMixin
+from firstline.publishing.selectors.guides import public_guide_urls
 from firstline.sanitation.forms import (
     PLAN_PERMISSION,
     AreaForm,
@@ -95,6 +96,9 @@ class GuideList(ForgivingPaginationMixin, GuideReaderMixin, generic.ListView):
             site_type=self.request.GET.get("site_type", ""),
             can_revise=self.request.scope.has_perm(GUIDE_PERMISSION),
         )
+        public = public_guide_urls()  # the association's full guide of each site type
+        for guide in ctx["object_list"]:
+            guide.public_guide = public.get(guide.site_type)
         return ctx
 
 
@@ -115,6 +119,7 @@ class GuideDetail(GuideReaderMixin, generic.DetailView):
             ],
             type_label=dict(Site.Type.choices).get(self.object.site_type, ""),
             can_revise=self.object.current and self.request.scope.has_perm(GUIDE_PERMISSION),
+            public_guide=public_guide_urls().get(self.object.site_type),
         )
         return ctx
 

@@ -1,0 +1,556 @@
+# ruff: noqa: S608 - the table names are constants; every value, the query's words included, is a parameter
+"""Chinese full-text search of the public site, built beside Wagtail's own search.
+
+Why not Wagtail's search backend: it hands text to the database as it is, and
+neither SQLite's FTS5 tokenizers nor PostgreSQL's text-search parsers know where
+one Chinese word ends and the next begins (a run of Han characters is one token, so
+"电梯" never matches "电梯轿厢每日消毒"). Wagtail also indexes a page as one document,
+while a guide chapter's sections are what a reader wants to land on. So each
+searchable piece becomes a `SearchEntry` whose `words` are segmented by jieba
+(rjieba), and the database's own full-text index works over those words:
+
+- SQLite: an FTS5 table `publishing_search_fts(title, words)` whose rowid is the
+  entry's id (migration 0002); it is kept in step here, in the same transaction as
+  the entries (DESIGN.md: no database triggers). Ranked by bm25, the title column
+  weighing `TITLE_WEIGHT` times the body. (bm25 written out in the query, not FTS5's
+  configured `rank` column, which measured twice as slow.)
+- PostgreSQL: a stored generated column `search_vector` on the entry's table, a
+  tsvector of `words` under the 'simple' configuration (the words are already
+  segmented, nothing to stem), the title's words at weight A, with a GIN index.
+  Ranked by ts_rank_cd, where weight A counts ten times weight D.
+
+`words` holds the segmented title, a newline, then the segmented body: both
+databases split it there, so the title can weigh more without another column.
+
+Pieces: each section (StreamField block) of a guide chapter, anchored "s1", "s2"…
+as the chapter's template numbers them; each policy, news item, appeal (倡议书) and
+topic; each question of the FAQ page, anchored "q<pk>". A page is indexed when it
+is published and forgotten when unpublished or deleted (`connect`); pages behind a
+view restriction and aliases are not indexed. `search_rebuild` (and `manage
+publishing_reindex`) redoes the whole index from the live pages.
+
+A query is segmented the same way and all its words must match; when that finds
+nothing, any word may. Words are quoted (FTS5) or passed as parameters
+(PostgreSQL), so no input is ever read as query syntax.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import rjieba
+from django.db import connection, transaction
+from django.db.models.signals import pre_delete
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page, PageViewRestriction
+from wagtail.rich_text import get_text_for_indexing
+from wagtail.signals import page_published, page_unpublished
+
+from firstline.publishing.models import (
+    CallToActionPage,
+    FaqItem,
+    FaqPage,
+    GuideChapterPage,
+    GuidePage,
+    NewsPage,
+    PolicyPage,
+    SearchEntry,
+    TopicPage,
+)
+
+FTS_TABLE = "publishing_search_fts"
+TITLE_WEIGHT = 4.0  # bm25's weight of the title column on SQLite
+MAX_QUERY_LENGTH = 100
+MAX_QUERY_WORDS = 16
+MAX_RESULTS = 1000  # what a result list counts and pages through at most
+SNIPPET_LENGTH = 120
+BATCH = 2000
+
+KINDS = {
+    "guide": _("操作指引"),
+    "policy": _("政策法规"),
+    "news": _("新闻"),
+    "appeal": _("倡议书"),
+    "topic": _("专题"),
+    "faq": _("常见问题"),
+}
+
+# Words that carry no meaning of their own: left out of the index and the query, so
+# "电梯的消毒" asks for 电梯 and 消毒 and not for a section that also says 的.
+STOP_WORDS = frozenset(
+    [
+        "的",
+        "了",
+        "和",
+        "与",
+        "及",
+        "或",
+        "在",
+        "是",
+        "对",
+        "等",
+        "把",
+        "被",
+        "将",
+        "之",
+        "也",
+        "就",
+        "都",
+        "而",
+        "并",
+        "其",
+        "于",
+        "以",
+        "为",
+        "由",
+        "向",
+    ]
+)
+WORD = re.compile(r"[^\W_]+")
+
+
+# --- segmentation -------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Full-width letters and digits as ASCII (ｎ９５ → n95), before jieba sees them."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def _normal(words: Iterable[str]) -> Iterator[str]:
+    """jieba's pieces as index words: lower case, only letters and digits (punctuation and spaces dropped, "covid-19" is
+    covid and 19), stop words left out."""
+    for piece in words:
+        for word in WORD.findall(piece.lower()):
+            if word not in STOP_WORDS:
+                yield word
+
+
+def segment_for_index(text: str) -> list[str]:
+    """The words a text is found by: jieba's search mode, which adds the shorter
+    words inside a long one (中华人民共和国 is found by 人民 and by 共和国)."""
+    return list(_normal(rjieba.cut_for_search(_fold(text)))) if text else []
+
+
+def segment_query(q: str) -> list[str]:
+    """The words of a query (jieba's precise mode), each once, in order."""
+    seen: dict[str, None] = {}
+    for word in _normal(rjieba.cut(_fold(q[:MAX_QUERY_LENGTH]))):
+        seen.setdefault(word, None)
+    return list(seen)[:MAX_QUERY_WORDS]
+
+
+def words_of(title: str, text: str, extra: str = "") -> str:
+    """`SearchEntry.words`: the title's words, a newline, then the body's (the text
+    and `extra`, words a piece is found by that its snippet does not show)."""
+    body = segment_for_index(text) + segment_for_index(extra)
+    return " ".join(segment_for_index(title)) + "\n" + " ".join(body)
+
+
+def _plain(value) -> str:
+    """Rich text (a RichText value or its HTML source) as plain text, one line."""
+    source = getattr(value, "source", value) or ""
+    return " ".join(get_text_for_indexing(str(source)).split())
+
+
+def _join(*parts: str) -> str:
+    return " ".join(part.strip() for part in parts if part and part.strip())
+
+
+# --- what a page contributes ----------------------------------------------------------------
+
+
+class SearchRow(NamedTuple):
+    """One entry to write. `words` is computed from title, text and extra when None."""
+
+    page_id: int
+    anchor: str
+    kind: str
+    title: str
+    text: str
+    extra: str = ""
+    words: str | None = None
+
+
+INDEXED = (GuideChapterPage, PolicyPage, NewsPage, CallToActionPage, TopicPage, FaqPage)
+
+
+def rows_of(page: Page) -> list[SearchRow]:
+    """The searchable pieces of one (specific) page; none for other page types."""
+    if isinstance(page, GuideChapterPage):
+        guide = page.get_parent()
+        context = _join(guide.title if guide else "", page.title)
+        return [
+            SearchRow(
+                page.pk,
+                f"s{number}",
+                "guide",
+                str(block.value["heading"]),
+                _plain(block.value["body"]),
+                context,
+            )
+            for number, block in enumerate(page.sections, start=1)
+            if block.block_type == "section"
+        ]
+    if isinstance(page, FaqPage):
+        return [
+            SearchRow(page.pk, f"q{item.pk}", "faq", item.question, _plain(item.answer))
+            for item in FaqItem.objects.filter(page=page).order_by("sort_order", "pk")
+        ]
+    if isinstance(page, PolicyPage):
+        text = _join(page.summary, _plain(page.body))
+        return [
+            SearchRow(
+                page.pk, "", "policy", page.title, text, _join(page.issuer, page.document_number)
+            )
+        ]
+    if isinstance(page, NewsPage):
+        return [SearchRow(page.pk, "", "news", page.title, _join(page.summary, _plain(page.body)))]
+    if isinstance(page, CallToActionPage):
+        text = _join(page.summary, _plain(page.body))
+        return [SearchRow(page.pk, "", "appeal", page.title, text, page.signatories)]
+    if isinstance(page, TopicPage):
+        return [SearchRow(page.pk, "", "topic", page.title, _join(page.summary, _plain(page.body)))]
+    return []
+
+
+def _searchable(page: Page) -> bool:
+    """Live, not an alias (its original is found instead), and readable by everyone
+    (no password, login or group restriction on it or above it)."""
+    if not page.live or page.alias_of_id is not None:
+        return False
+    return not PageViewRestriction.objects.filter(
+        page__in=page.get_ancestors(inclusive=True)
+    ).exists()
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def _fts_delete_ids(cursor, ids: list[int]) -> None:
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        cursor.execute(
+            f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk
+        )
+
+
+def search_entries_bulk(rows: Iterable[SearchRow], *, batch_size: int = BATCH) -> int:
+    """Writes many entries and their full-text rows, `batch_size` at a time
+    (bulk_create, then one executemany into FTS5 on SQLite; PostgreSQL computes the
+    tsvector itself). Each (page_id, anchor) must be new. Returns how many."""
+    written = 0
+    with transaction.atomic():
+        batch: list[SearchEntry] = []
+        for row in rows:
+            words = row.words if row.words is not None else words_of(row.title, row.text, row.extra)
+            batch.append(
+                SearchEntry(
+                    page_id=row.page_id,
+                    anchor=row.anchor,
+                    kind=row.kind,
+                    title=row.title[:300],
+                    text=row.text,
+                    words=words,
+                )
+            )
+            if len(batch) >= batch_size:
+                written += _write(batch)
+                batch = []
+        if batch:
+            written += _write(batch)
+    return written
+
+
+def _write(entries: list[SearchEntry]) -> int:
+    created = SearchEntry.objects.bulk_create(entries)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            ids = [entry.pk for entry in created]
+            _fts_delete_ids(cursor, ids)  # a row left by a flushed table must not linger
+            cursor.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, title, words) VALUES (%s, %s, %s)",
+                [(entry.pk, *entry.words.split("\n", 1)) for entry in created],
+            )
+    return len(created)
+
+
+def search_remove(*, page_ids: Iterable[int]) -> int:
+    """Forgets every entry of these pages. Returns how many went."""
+    page_ids = list(page_ids)
+    if not page_ids:
+        return 0
+    with transaction.atomic():
+        entries = SearchEntry.objects.filter(page_id__in=page_ids)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                _fts_delete_ids(cursor, list(entries.values_list("pk", flat=True)))
+        removed, _by_model = entries.delete()
+    return removed
+
+
+def search_index_page(*, page: Page) -> int:
+    """(Re)writes one page's entries from its live content, or removes them when it
+    is no longer searchable. A guide's chapters carry its title among their words,
+    so publishing a guide reindexes its live chapters. Returns entries written."""
+    page = page.specific
+    if isinstance(page, GuidePage):
+        return sum(
+            search_index_page(page=chapter)
+            for chapter in GuideChapterPage.objects.child_of(page).live()
+        )
+    with transaction.atomic():
+        search_remove(page_ids=[page.pk])
+        if not isinstance(page, INDEXED) or not _searchable(page):
+            return 0
+        return search_entries_bulk(rows_of(page))
+
+
+def search_rebuild() -> int:
+    """The whole index anew from every live, public page. Returns entries written."""
+    with transaction.atomic():
+        SearchEntry.objects.all().delete()
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {FTS_TABLE}")
+        restricted = list(PageViewRestriction.objects.values_list("page__path", flat=True))
+
+        def rows() -> Iterator[SearchRow]:
+            for model in INDEXED:
+                for page in model.objects.live().filter(alias_of__isnull=True).order_by("path"):
+                    if not any(page.path.startswith(path) for path in restricted):
+                        yield from rows_of(page)
+
+        return search_entries_bulk(rows())
+
+
+# --- signals (Wagtail's; the service does the work) ----------------------------------------
+
+
+def _on_published(sender, instance, alias: bool = False, **kwargs) -> None:
+    if not alias:
+        search_index_page(page=instance)
+
+
+def _on_unpublished(sender, instance, **kwargs) -> None:
+    search_remove(page_ids=[instance.pk])
+
+
+def _on_delete(sender, instance, **kwargs) -> None:
+    # Before the delete, not after: the cascade takes the entries with the page, and
+    # their FTS5 rows are found through them.
+    search_remove(page_ids=[instance.pk])
+
+
+def connect() -> None:
+    page_published.connect(_on_published, dispatch_uid="publishing-search-published")
+    page_unpublished.connect(_on_unpublished, dispatch_uid="publishing-search-unpublished")
+    for model in INDEXED:
+        pre_delete.connect(
+            _on_delete, sender=model, dispatch_uid=f"publishing-search-delete-{model.__name__}"
+        )
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    """One ranked entry: `score` is higher for a better match (the negated bm25 on
+    SQLite, ts_rank_cd on PostgreSQL, so not comparable between them)."""
+
+    id: int
+    page_id: int
+    anchor: str
+    kind: str
+    title: str
+    text: str
+    score: float
+
+
+def _fts_match(words: list[str], operator: str) -> str:
+    return f" {operator} ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def _pg_query(words: list[str], operator: str) -> tuple[str, list[str]]:
+    joiner = " && " if operator == "AND" else " || "
+    return joiner.join(["plainto_tsquery('simple', %s)"] * len(words)), list(words)
+
+
+COLUMNS = "e.id, e.page_id, e.anchor, e.kind, e.title, e.text"
+
+
+def _ranked(words: list[str], operator: str, limit: int, offset: int) -> list[SearchHit]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"SELECT {COLUMNS}, -m.rank FROM ("
+                f" SELECT rowid, bm25({FTS_TABLE}, %s, 1.0) AS rank FROM {FTS_TABLE}"
+                f" WHERE {FTS_TABLE} MATCH %s ORDER BY rank LIMIT %s OFFSET %s"
+                ") AS m JOIN publishing_searchentry e ON e.id = m.rowid ORDER BY m.rank, e.id",
+                [TITLE_WEIGHT, _fts_match(words, operator), limit, offset],
+            )
+        else:
+            query, params = _pg_query(words, operator)
+            cursor.execute(
+                f"SELECT {COLUMNS}, ts_rank_cd(e.search_vector, q.query, 1) AS score"
+                f" FROM publishing_searchentry e, (SELECT {query} AS query) AS q"
+                " WHERE e.search_vector @@ q.query"
+                " ORDER BY score DESC, e.id LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+        return [SearchHit(*row) for row in cursor.fetchall()]
+
+
+def _count(words: list[str], operator: str, cap: int) -> int:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE}"
+                f" WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
+                [_fts_match(words, operator), cap],
+            )
+        else:
+            query, params = _pg_query(words, operator)
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM publishing_searchentry e,"
+                f" (SELECT {query} AS query) AS q WHERE e.search_vector @@ q.query LIMIT %s) AS m",
+                [*params, cap],
+            )
+        return cursor.fetchone()[0]
+
+
+def search_query(q: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+    """The best `limit` entries for `q` from `offset`: all of its words, or when no
+    entry has them all, any of them. Any text is a valid query (none of it is query
+    syntax); one with no words finds nothing."""
+    words = segment_query(q)
+    if not words or limit <= 0:
+        return []
+    hits = _ranked(words, "AND", limit, offset)
+    if not hits and len(words) > 1 and (offset == 0 or not _count(words, "AND", 1)):
+        hits = _ranked(words, "OR", limit, offset)
+    return hits
+
+
+@dataclass
+class SearchResult:
+    """A hit as a page or the API shows it."""
+
+    title: str
+    kind: str
+    kind_label: str
+    url: str
+    context: str
+    snippet: SafeString
+    score: float
+
+
+@dataclass
+class SearchPage:
+    q: str
+    words: list[str]
+    results: list[SearchResult]
+    count: int  # how many match, counted up to MAX_RESULTS
+    number: int
+    per_page: int
+    any_word: bool  # no entry had every word; these have some
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def search_page(q: str, *, number: int = 1, per_page: int = 20, request=None) -> SearchPage:
+    """One page of results for `q` with their links and snippets: a fixed number of
+    queries (count, rank, the pages, their parents) whatever the page size. A page
+    past the end is empty."""
+    words = segment_query(q)
+    page = SearchPage(q, words, [], 0, number, per_page, False)
+    if not words:
+        return page
+    page.count = _count(words, "AND", MAX_RESULTS)
+    if not page.count and len(words) > 1:
+        page.count, page.any_word = _count(words, "OR", MAX_RESULTS), True
+    offset = (number - 1) * per_page
+    if not page.count or offset >= page.count:
+        return page
+    hits = _ranked(
+        words, "OR" if page.any_word else "AND", min(per_page, page.count - offset), offset
+    )
+    page.results = _results(hits, words, request)
+    return page
+
+
+def _results(hits: list[SearchHit], words: list[str], request) -> list[SearchResult]:
+    pages = {p.pk: p for p in Page.objects.filter(pk__in={hit.page_id for hit in hits})}
+    parent_paths = {p.path[: -Page.steplen] for p in pages.values() if p.depth > 1}
+    parents = {p.path: p for p in Page.objects.filter(path__in=parent_paths)}
+    results = []
+    for hit in hits:
+        page = pages.get(hit.page_id)
+        if page is None:
+            continue
+        url = page.get_url(request=request) or ""
+        context = page.title
+        if hit.kind == "guide":
+            guide = parents.get(page.path[: -Page.steplen])
+            context = _join(guide.title if guide else "", "›", page.title)
+        elif hit.kind != "faq":
+            context = ""
+        results.append(
+            SearchResult(
+                title=hit.title,
+                kind=hit.kind,
+                kind_label=str(KINDS.get(hit.kind, hit.kind)),
+                url=f"{url}#{hit.anchor}" if hit.anchor else url,
+                context=context,
+                snippet=snippet(hit.text, words),
+                score=round(float(hit.score), 6),
+            )
+        )
+    return results
+
+
+# --- snippets -------------------------------------------------------------------------------
+
+
+def snippet(text: str, words: list[str], length: int = SNIPPET_LENGTH) -> SafeString:
+    """An excerpt of `text` around the first of `words` it holds, every one of them in
+    <mark>, everything else escaped."""
+    if not text:
+        return mark_safe("")
+    found = (
+        re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.I)
+        if words
+        else None
+    )
+    first = found.search(text) if found else None
+    start = 0 if first is None else max(0, first.start() - length // 4)
+    end = min(len(text), start + length)
+    start = max(0, min(start, end - length))
+    piece = text[start:end]
+    out = ["…" if start else ""]
+    at = 0
+    for match in found.finditer(piece) if found else ():
+        out.append(escape(piece[at : match.start()]))
+        out.append(f"<mark>{escape(match.group())}</mark>")
+        at = match.end()
+    out.append(escape(piece[at:]))
+    out.append("…" if end < len(text) else "")
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text went through escape()

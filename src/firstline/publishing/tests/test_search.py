@@ -1,0 +1,426 @@
+# ruff: noqa: S608 - the FTS5 table's name is a constant
+"""Chinese search of the public site (services/search.py): jieba-segmented words in
+the database's own full-text index (FTS5 on SQLite, tsvector + GIN on PostgreSQL),
+ranked, with highlighted snippets; kept in step by publishing, unpublishing and
+deleting; any query text is safe; the page and the API."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wagtail.models import PageViewRestriction
+from wagtail.rich_text import RichText
+
+from firstline.publishing.models import (
+    FaqItem,
+    FaqPage,
+    GuideChapterPage,
+    GuidePage,
+    PolicyIndexPage,
+    PolicyPage,
+    SearchEntry,
+)
+from firstline.publishing.services.search import (
+    FTS_TABLE,
+    search_page,
+    search_query,
+    search_rebuild,
+    segment_query,
+    snippet,
+)
+from firstline.publishing.services.site import site_ensure
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/site/search"
+HOSTILE = [
+    '" * : ( ) NEAR AND OR -',
+    '"',
+    '消毒" OR "电梯',
+    "NEAR(消毒 电梯, 2)",
+    "title:消毒",
+    "-电梯 +消毒 ^",
+    "消毒*",
+    "'; DROP TABLE publishing_searchentry; --",
+    "\\ % _ & | ! <-> :*",
+    "AND OR NOT",
+    "<script>alert(1)</script>",
+    "（）【】“”——",
+]
+
+
+def section(heading: str, body: str):
+    return ("section", {"heading": heading, "body": RichText(f"<p>{body}</p>")})
+
+
+def publish(page):
+    page.save_revision().publish()
+    return page.specific_class.objects.get(pk=page.pk)
+
+
+@pytest.fixture
+def home():
+    return site_ensure()
+
+
+@pytest.fixture
+def guide(home):
+    """A small residential guide: the lift's section names both words in its heading;
+    other sections say 消毒 alone, 电梯 alone, or both once in passing."""
+    guide = publish(
+        home.add_child(
+            instance=GuidePage(
+                title="住宅小区防控操作指引", slug="residential", site_type="residential"
+            )
+        )
+    )
+    disinfection = guide.add_child(
+        instance=GuideChapterPage(
+            title="公共区域消毒",
+            slug="disinfection",
+            sections=[
+                section("楼道消毒", "楼道扶手、门把手每日消毒两次，并在电梯口放置消毒液。"),
+                section("电梯消毒", "电梯轿厢、按钮每天至少消毒四次，消毒后做好记录并公示。"),
+                section("垃圾站消毒", "垃圾站、垃圾桶每日清运后喷洒消毒，做好通风。"),
+            ],
+        )
+    )
+    entrance = guide.add_child(
+        instance=GuideChapterPage(
+            title="出入管理",
+            slug="entrance",
+            sections=[
+                section("测温登记", "所有人员进入小区须测量体温、登记，并对手部消毒。"),
+                section("电梯限载", "电梯每次限乘四人，乘梯时佩戴口罩，不交谈。"),
+            ],
+        )
+    )
+    return publish(guide), publish(disinfection), publish(entrance)
+
+
+def urls(page_of_results) -> list[str]:
+    return [result.url for result in page_of_results.results]
+
+
+# --- the check of issue #18: 消毒 电梯 ------------------------------------------------------
+
+
+def test_lift_disinfection_comes_first_with_both_words_marked(guide, client):
+    _guide, disinfection, _entrance = guide
+
+    found = search_page("消毒 电梯")
+
+    assert found.words == ["消毒", "电梯"] and not found.any_word
+    first = found.results[0]
+    assert (first.title, first.url) == ("电梯消毒", f"{disinfection.url}#s2")
+    assert first.kind == "guide" and first.context == "住宅小区防控操作指引 › 公共区域消毒"
+    assert "<mark>消毒</mark>" in first.snippet and "<mark>电梯</mark>" in first.snippet
+    # all words must match: the sections that say only one of them are not listed
+    assert urls(found) == [f"{disinfection.url}#s2", f"{disinfection.url}#s1"]
+    assert [hit.anchor for hit in search_query("消毒 电梯")] == ["s2", "s1"]
+
+    page = client.get("/site/search/", {"q": "消毒 电梯"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.index(f'href="{disinfection.url}#s2"') < html.index(f'href="{disinfection.url}#s1"')
+    assert "<mark>电梯</mark>" in html
+
+
+def test_one_word_finds_every_section_that_has_it(guide):
+    _guide, disinfection, entrance = guide
+    assert sorted(urls(search_page("消毒"))) == sorted(
+        [
+            f"{disinfection.url}#s1",
+            f"{disinfection.url}#s2",
+            f"{disinfection.url}#s3",
+            f"{entrance.url}#s1",
+        ]
+    )
+    # a word the sections hold inside a longer one (消毒液 is also found by 消毒)
+    assert urls(search_page("消毒液")) == [f"{disinfection.url}#s1"]
+    # the guide's and the chapter's titles find their sections too
+    assert len(search_page("住宅小区 限乘").results) == 1
+
+
+def test_without_every_word_any_word_is_enough(guide):
+    found = search_page("电梯 口罩 疫苗接种")
+    assert found.any_word
+    assert found.results[0].title == "电梯限载"  # 电梯 and 口罩
+    assert search_page("疫苗接种").results == []
+
+
+def test_an_unspaced_query_is_segmented():
+    assert segment_query("电梯消毒的记录") == ["电梯", "消毒", "记录"]
+    assert segment_query("ＮＩＯＳＨ N95口罩, COVID-19!") == ["niosh", "n95", "口罩", "covid", "19"]
+    assert segment_query('" * : ( ) NEAR AND OR -') == ["near", "and", "or"]
+
+
+# --- kept in step ---------------------------------------------------------------------------
+
+
+def test_unpublishing_and_deleting_remove_results(guide):
+    _guide, disinfection, entrance = guide
+    assert SearchEntry.objects.filter(page=disinfection).count() == 3
+
+    disinfection.unpublish()
+    found = search_page("消毒 电梯")  # only the other chapter's, which has one word or the other
+    assert found.any_word and not [url for url in urls(found) if url.startswith(disinfection.url)]
+    assert not SearchEntry.objects.filter(page=disinfection).exists()
+
+    publish(disinfection)
+    assert len(search_page("消毒 电梯").results) == 2
+
+    entrance.delete()
+    assert search_page("限乘").results == []
+    assert_fts_in_step()
+
+
+def test_republishing_replaces_the_pages_entries(guide):
+    _guide, disinfection, _entrance = guide
+    disinfection.sections = [section("电梯消毒", "改为每天六次。")]
+    publish(disinfection)
+    assert list(SearchEntry.objects.filter(page=disinfection).values_list("anchor", flat=True)) == [
+        "s1"
+    ]
+    assert search_page("楼道").results == []
+    assert search_page("六次").results[0].url == f"{disinfection.url}#s1"
+    assert_fts_in_step()
+
+
+def test_a_restricted_page_is_not_indexed(guide):
+    _guide, disinfection, _entrance = guide
+    PageViewRestriction.objects.create(page=disinfection, restriction_type="login")
+    publish(disinfection)
+    assert search_page("楼道").results == []
+    assert search_rebuild() == 2  # the entrance chapter's two sections
+
+
+def test_rebuild_and_the_command_write_the_same_index(guide):
+    before = sorted(SearchEntry.objects.values_list("page_id", "anchor", "words"))
+    SearchEntry.objects.all().delete()
+    assert search_page("消毒").results == []
+
+    call_command("publishing_reindex", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert sorted(SearchEntry.objects.values_list("page_id", "anchor", "words")) == before
+    assert search_page("消毒 电梯").results[0].title == "电梯消毒"
+    assert_fts_in_step()
+
+
+def assert_fts_in_step():
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {FTS_TABLE} ORDER BY rowid")
+        fts = [row[0] for row in cursor.fetchall()]
+    assert fts == list(SearchEntry.objects.order_by("pk").values_list("pk", flat=True))
+
+
+# --- FAQ and policies ---------------------------------------------------------------------
+
+
+def test_faq_items_and_policies_are_found(home):
+    faq = FaqPage.objects.get()
+    faq.items = [
+        FaqItem(
+            question="复工后员工需要隔离吗？",
+            answer="<p>来自低风险地区的员工无需隔离，每日测温。</p>",
+        ),
+        FaqItem(question="租金可以减免吗？", answer="<p>符合条件的中小企业可申请减免。</p>"),
+    ]
+    faq = publish(faq)
+    library = PolicyIndexPage.objects.get()
+    policy = publish(
+        library.add_child(
+            instance=PolicyPage(
+                title="关于支持中小企业复工复产的若干措施",
+                slug="smb",
+                category="support",
+                issuer="武汉市人民政府",
+                document_number="武政规〔2020〕5号",
+                issued_on=datetime.date(2020, 3, 1),
+                body="<p>对承租国有资产类经营用房的中小企业，免收三个月租金。</p>",
+            )
+        )
+    )
+    rent = FaqItem.objects.get(question="租金可以减免吗？")
+
+    found = search_page("租金")
+    assert {result.url for result in found.results} == {f"{faq.url}#q{rent.pk}", policy.url}
+    assert [r.url for r in search_page("租金 减免").results] == [f"{faq.url}#q{rent.pk}"]
+    faq_hit = next(r for r in found.results if r.kind == "faq")
+    assert (faq_hit.title, faq_hit.context) == ("租金可以减免吗？", "常见问题")
+    assert search_page("复工 隔离").results[0].kind == "faq"
+    assert [r.url for r in search_page("武汉市人民政府").results] == [policy.url]  # the issuer
+    assert search_page("复工复产").results[0].kind == "policy"
+
+
+# --- hostile input and escaping -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", HOSTILE)
+def test_no_query_breaks_the_search(guide, client, q):
+    assert isinstance(search_query(q), list)
+    assert client.get("/site/search/", {"q": q}).status_code == 200
+    response = client.get(API, {"q": q})
+    assert response.status_code == 200, response.content
+    assert SearchEntry.objects.count() == 5  # and nothing was written
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(q=st.text(min_size=1, max_size=100))
+def test_any_text_answers_200_or_422_never_500(guide, client, q):
+    response = client.get(API, {"q": q})
+    assert response.status_code in (200, 422), (q, response.content[:200])
+    assert isinstance(search_query(q), list)
+
+
+def test_snippets_escape_the_text_and_mark_only_the_words(home):
+    library = PolicyIndexPage.objects.get()
+    publish(
+        library.add_child(
+            instance=PolicyPage(
+                title="示例",
+                slug="xss",
+                category="notice",
+                issuer="某单位",
+                issued_on=datetime.date(2020, 2, 1),
+                body="<p>&lt;script&gt;alert(1)&lt;/script&gt; 电梯 &amp; 消毒 &lt;b&gt;</p>",
+            )
+        )
+    )
+    result = search_page("电梯 消毒").results[0]
+    assert result.snippet == (
+        "&lt;script&gt;alert(1)&lt;/script&gt; <mark>电梯</mark> &amp; <mark>消毒</mark> &lt;b&gt;"
+    )
+    assert snippet('<i onclick="x">消毒</i>', ["消毒", '"x"']) == (
+        "&lt;i onclick=<mark>&quot;x&quot;</mark>&gt;<mark>消毒</mark>&lt;/i&gt;"
+    )
+
+
+def test_a_long_text_is_cut_around_the_first_match():
+    text = "前言。" * 60 + "电梯按钮每天消毒四次。" + "附录。" * 60
+    excerpt = snippet(text, ["电梯", "消毒"])
+    plain = re.sub(r"</?mark>", "", excerpt)
+    assert plain.startswith("…") and plain.endswith("…")
+    assert len(plain) == 122 and "电梯按钮每天消毒四次" in plain
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def test_the_page_is_public_paginated_and_in_the_site_nav(guide, client):
+    page = client.get("/site/search/")
+    assert page.status_code == 200 and 'action="/site/search/"' in page.content.decode()
+    assert 'action="/site/search/"' in client.get(guide[1].url).content.decode()
+    assert client.get("/site/search/", {"q": "消毒", "page": "x"}).status_code == 200
+    last = client.get("/site/search/", {"q": "消毒", "page": 99})  # past the end: the last page
+    assert last.status_code == 200 and "<mark>消毒</mark>" in last.content.decode()
+
+
+def test_result_pages_run_a_fixed_number_of_queries(guide):
+    with CaptureQueriesContext(connection) as one:
+        assert len(search_page("电梯限载").results) == 1
+    with CaptureQueriesContext(connection) as four:
+        assert len(search_page("消毒").results) == 4
+    assert len(one) == len(four) == 4  # count, rank, pages, their parents
+
+
+def test_twenty_results_a_page(home):
+    faq = FaqPage.objects.get()
+    faq.items = [FaqItem(question=f"问题{n}", answer="<p>物业消毒</p>") for n in range(25)]
+    publish(faq)
+    first, second = search_page("物业", number=1), search_page("物业", number=2)
+    assert (first.count, first.pages, len(first.results), len(second.results)) == (25, 2, 20, 5)
+    assert not {r.url for r in first.results} & {r.url for r in second.results}
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_the_api_answers_without_login(guide, client):
+    _guide, disinfection, _entrance = guide
+    response = client.get(API, {"q": "消毒 电梯"})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["count"], body["any_word"]) == (2, False)
+    first = body["items"][0]
+    assert (first["title"], first["kind"], first["url"]) == (
+        "电梯消毒",
+        "guide",
+        f"{disinfection.url}#s2",
+    )
+    assert "<mark>消毒</mark>" in first["snippet"] and "<mark>电梯</mark>" in first["snippet"]
+    assert first["score"] > body["items"][1]["score"]
+    assert client.get(API, {"q": "消毒 电梯", "page": 2}).json() == {
+        "count": 2,
+        "any_word": False,
+        "items": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "loc"),
+    [
+        ({}, ["query", "q"]),
+        ({"q": ""}, ["query", "q"]),
+        ({"q": "   "}, ["query", "q"]),
+        ({"q": "消" * 101}, ["query", "q"]),
+        ({"q": "消毒\x00"}, ["query", "q"]),
+        ({"q": "消毒", "page": 0}, ["query", "page"]),
+        ({"q": "消毒", "page": 2**40}, ["query", "page"]),
+    ],
+)
+def test_the_api_refuses_an_empty_or_long_query(client, params, loc):
+    response = client.get(API, params)
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [loc]
+
+
+# --- the databases' own indexes -----------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 table of SQLite")
+def test_sqlite_ranks_with_fts5_bm25(guide):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT title, words FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY rank",
+            ['"消毒" AND "电梯"'],
+        )
+        assert cursor.fetchall()[0] == (
+            "电梯 消毒",
+            "电梯 轿厢 按钮 每天 至少 消毒 四次 消毒 后 做好 记录 公示 住宅 小区 住宅小区 防控 操作 指引 公共 区域 消毒",
+        )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the tsvector and GIN index")
+def test_postgresql_matches_a_gin_indexed_tsvector(guide):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'publishing_searchentry_vector_gin'"
+        )
+        assert "USING gin (search_vector)" in cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT search_vector::text FROM publishing_searchentry WHERE anchor = 's2'"
+            " AND title = '电梯消毒'"
+        )
+        vector = cursor.fetchone()[0]
+        assert "'电梯':1A" in vector and "'消毒':2A" in vector
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM publishing_searchentry"
+            " WHERE search_vector @@ (plainto_tsquery('simple', %s) && plainto_tsquery('simple', %s))",
+            ["消毒", "电梯"],
+        )
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "publishing_searchentry_vector_gin" in plan
+    assert search_page("消毒 电梯").results[0].title == "电梯消毒"

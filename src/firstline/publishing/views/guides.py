@@ -1,0 +1,187 @@
+"""Guides: the public print layout and lobby poster of a live guide, and a company's
+editions of the national guides (signed in, the company's own rows)."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django.views import generic
+
+from firstline.core.views import (
+    ObjectFormView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedViewMixin,
+    ServiceFormView,
+)
+from firstline.publishing.forms import EditionCreateForm, EditionForm
+from firstline.publishing.models import GuideEdition
+from firstline.publishing.selectors.guides import (
+    guide_changes_since,
+    guide_chapters,
+    live_guide,
+)
+from firstline.publishing.services import guides, pdf
+
+VIEW = "publishing.view_edition"
+CHANGE = "publishing.change_edition"
+
+
+# --- public: print and poster ---------------------------------------------------------------
+
+
+def _guide_or_404(pk: int):
+    guide = live_guide(pk)
+    if guide is None:
+        raise Http404
+    return guide
+
+
+def guide_print(request, pk: int):
+    """The whole guide, chapters and sections, on A4 (print.css); no site navigation."""
+    guide = _guide_or_404(pk)
+    return render(
+        request,
+        "publishing/guide_print.html",
+        {
+            "guide": guide,
+            "chapters": guide_chapters(guide),
+            "printed_at": timezone.now(),
+            "back_url": guide.url,
+        },
+    )
+
+
+def guide_poster(request, pk: int):
+    """An A4 poster for lobbies: title, site type, the poster points, a QR code to the
+    guide's public page (?src=poster), version and date."""
+    guide = _guide_or_404(pk)
+    url = request.build_absolute_uri(guide.url) + "?src=poster"
+    data = pdf.guide_poster_pdf(guide=guide, url=url)
+    return FileResponse(
+        io.BytesIO(data),
+        content_type="application/pdf",
+        filename=f"guide-{guide.pk}-poster.pdf",
+    )
+
+
+# --- signed in: a company's editions --------------------------------------------------------
+
+
+class EditionList(ScopedListView):
+    model = GuideEdition
+    permission = VIEW
+    title = gettext_lazy("企业版指引")
+    table_template = "publishing/_edition_table.html"
+    search_fields = ("title__icontains", "guide__title__icontains")
+    create_url_name = "publishing_members:edition_create"
+
+    def refine_list(self, qs):
+        return qs.select_related("guide", "company").order_by("guide__path", "company_id")
+
+
+class EditionDetail(ScopedDetailView):
+    """The national text at its current live version, the company's additions, and
+    what the association changed since the edition was derived (or last rebased)."""
+
+    model = GuideEdition
+    permission = VIEW
+    template_name = "publishing/edition_detail.html"
+    context_object_name = "edition"
+
+    def refine(self, qs):
+        return qs.select_related("guide", "company", "based_on_revision")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        edition = self.object
+        guide = edition.guide
+        changes = guide_changes_since(guide.pk, edition.based_on_revision)
+        ctx.update(
+            guide=guide,
+            guide_live=guide.live,
+            chapters=guide_chapters(guide) if guide.live else [],
+            changes=changes,
+            can_edit=self.request.scope.has_perm(CHANGE),
+            title=edition.title,
+        )
+        return ctx
+
+
+class EditionCreate(ServiceFormView):
+    model = GuideEdition
+    permission = CHANGE
+    form_class = EditionCreateForm
+    title = gettext_lazy("新建企业版指引")
+    success_message = gettext_lazy("企业版指引已建立。")
+    cancel_url_name = "publishing_members:edition_list"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        guide = live_guide(_int(self.request.GET.get("guide")))
+        if guide is not None:
+            initial.update(guide=guide.pk, title=f"{guide.title}（本企业版）")
+        return initial
+
+    def act(self, form):
+        data = form.cleaned_data
+        return guides.edition_create(
+            actor=self.request.user,
+            scope=self.scope,
+            company_id=data["company"],
+            guide=data["guide"],
+            title=data["title"],
+            additions=data["additions"],
+        )
+
+
+class EditionEdit(ObjectFormView):
+    model = GuideEdition
+    permission = CHANGE
+    form_class = EditionForm
+    form_instance = True
+    title = gettext_lazy("修改企业版指引")
+
+    def act(self, form):
+        return guides.edition_update(
+            actor=self.request.user,
+            scope=self.scope,
+            edition=self.object,
+            title=form.cleaned_data["title"],
+            additions=form.cleaned_data["additions"],
+        )
+
+
+class EditionRebase(ScopedViewMixin, generic.View):
+    """POST (the page asks first): adopt the national guide's current version."""
+
+    model = GuideEdition
+    permission = CHANGE
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        edition = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            edition = guides.edition_rebase(actor=request.user, scope=self.scope, edition=edition)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                gettext_lazy("已采纳全国版 v%(v)s。") % {"v": edition.based_on_version},
+            )
+        return redirect(edition)
+
+
+def _int(raw) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return 0
+    return value if 0 < value < 2**31 else 0
