@@ -167,6 +167,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "health.change_risklist",
             "sanitation.change_guide",
             "reports.view_overview",
+            "publishing.view_reading",  # the public site's reading figures
         }
         | _SUPPLIES_COORDINATE
         | _NOTICES_SEND
@@ -175,7 +176,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _VIEW_ESTATES
         | _VIEW_PEOPLE
         | _EDIT_ESTATES
-            "publishing.view_reading",  # the public site's reading figures
         | _GATE_ADMIN
         | _HEALTH_ADMIN
         | _SANITATION_ADMIN

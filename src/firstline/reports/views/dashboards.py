@@ -42,14 +42,14 @@ from firstline.health.services.isolation import OPEN_STATES
 from firstline.health.services.vulnerable import DUE_AFTER_DAYS
 from firstline.notices.selectors import inbox as notice_inbox
 from firstline.orgs.models import Association, Company, Membership
+from firstline.reports.models import DailyReport
 from firstline.reports.selectors import charts as report_charts
 from firstline.reports.selectors import feed as command_feed
 from firstline.reports.selectors import rollups
 from firstline.reports.selectors.rollups import FOCUS_CITY_CODE
-from firstline.reports.models import DailyReport
 from firstline.sanitation.models import Task
-from firstline.supplies.models import Shipment
 from firstline.sanitation.selectors import compliance
+from firstline.supplies.models import Shipment
 
 # Highest first: a user with several roles lands on the first one they hold.
 ROLE_PRIORITY = (
