@@ -5,7 +5,11 @@
    tsvector on PostgreSQL) under one throwaway page; then 200 queries of one to three
    words, each timed end to end through `search_query` (segmenting, matching,
    ranking). `search_p95_ms` is the median over --runs rounds of each round's p95.
-2. Reading: views recorded through the buffered writer (`reading_record`, then
+2. Pages: the public pages a reader opens (the home, a guide, a chapter, the policy
+   library, a search), each fetched 50 times through Django's test client (the whole
+   request: middleware, Wagtail's routing, templates, the view counter), as
+   `page_p95_ms` per page with its query count, which stays fixed.
+3. Reading: views recorded through the buffered writer (`reading_record`, then
    `reading_flush` every 4,000: the marks, then the exact recount of the day's
    figures), readers all distinct, as `views_per_s`; beside it the raw driver's
    executemany of the same marks into the same table, `raw_insert_per_s`.
@@ -14,8 +18,8 @@ Everything is written under a throwaway page and deleted afterwards. The databas
 the one the settings name (SQLite by default; DATABASE_URL for PostgreSQL). The last
 line printed is JSON:
 
-    {"docs": …, "search_p95_ms": …, "search_p50_ms": …, "views": …, "views_per_s": …,
-     "raw_insert_per_s": …, "runs": …, "db": …}
+    {"docs": …, "search_p95_ms": …, "search_p50_ms": …, "page_p95_ms": …, "pages": {…},
+     "views": …, "views_per_s": …, "raw_insert_per_s": …, "runs": …, "db": …}
 """
 
 from __future__ import annotations
@@ -183,6 +187,57 @@ def bench_search(page, docs: int, runs: int, rng: random.Random) -> dict:
     }
 
 
+def bench_pages(page, runs: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from firstline.publishing.models import GuideChapterPage, GuidePage, PolicyIndexPage
+    from firstline.publishing.services.site import site_ensure
+
+    home = site_ensure()
+    guide = home.add_child(
+        instance=GuidePage(
+            title="基准测试指引", slug=f"bench-guide-{uuid.uuid4().hex[:6]}", site_type="office"
+        )
+    )
+    for n in range(5):
+        guide.add_child(
+            instance=GuideChapterPage(title=f"第{n + 1}章", slug=f"c{n}", summary="基准")
+        )
+    chapter = GuideChapterPage.objects.child_of(guide).first()
+    urls = {
+        "home": home.url,
+        "guide": guide.url,
+        "chapter": chapter.url,
+        "policies": PolicyIndexPage.objects.first().url,
+        "search": "/site/search/?q=消毒+电梯",
+    }
+    client = Client(HTTP_HOST="localhost", HTTP_USER_AGENT="Mozilla/5.0 (bench)")
+    figures = {}
+    try:
+        for name, url in urls.items():
+            client.get(url)  # warm: templates compiled, caches filled
+            p95s = []
+            for _run in range(runs):
+                times = []
+                for _ in range(50):
+                    start = time.perf_counter()
+                    response = client.get(url)
+                    times.append((time.perf_counter() - start) * 1000)
+                    if response.status_code != 200:
+                        raise SystemExit(f"bench: {url} answered {response.status_code}")
+                times.sort()
+                p95s.append(times[int(len(times) * 0.95) - 1])
+            with CaptureQueriesContext(connection) as queries:
+                client.get(url)
+            figures[name] = {"p95_ms": round(statistics.median(p95s), 1), "queries": len(queries)}
+            log(f"page {name}: p95 {figures[name]['p95_ms']} ms, {len(queries)} queries")
+    finally:
+        guide.delete()
+    return {"page_p95_ms": max(f["p95_ms"] for f in figures.values()), "pages": figures}
+
+
 def bench_reading(page, views: int) -> dict:
     from _setup import raw_executemany
     from django.conf import settings
@@ -223,6 +278,7 @@ def run(docs: int, views: int, runs: int) -> dict:
     page = throwaway_page()
     try:
         figures = bench_search(page, docs, runs, rng)
+        figures |= bench_pages(page, runs)
         figures |= bench_reading(page, views)
     finally:
         search_remove(page_ids=[page.pk])
