@@ -15,4 +15,4 @@ class PublishingConfig(AppConfig):
 
         editors.connect()
         search.connect()  # publishing and unpublishing keep the search index in step
-        post_migrate.connect(site.on_post_migrate, sender=self, dispatch_uid="publishing-site")
+        post_migrate.connect(site.on_post_migrate, dispatch_uid="publishing-site")

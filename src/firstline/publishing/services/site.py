@@ -10,12 +10,26 @@ makes sure it exists, is active and covers the root (`workflow_ensure`)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from wagtail.models import GroupApprovalTask, Page, Site, Workflow, WorkflowPage, WorkflowTask
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from firstline.publishing.models import FaqPage, KnowledgeHome, NewsIndexPage, PolicyIndexPage
-from firstline.publishing.services.editors import MODERATORS
+from firstline.publishing.services.editors import EDITORS, MODERATORS
 
 WORKFLOW = "Moderators approval"
 
@@ -26,13 +40,64 @@ SECTIONS = (
 )
 
 
+# What each of Wagtail's groups may do: over the page tree, and over images and
+# documents (the root collection). Wagtail's own data migrations grant the same.
+PAGE_PERMISSIONS = {
+    EDITORS: ("add_page", "change_page"),
+    MODERATORS: ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
+}
+MEDIA_PERMISSIONS = (
+    ("wagtailimages", ("add_image", "change_image", "choose_image")),
+    ("wagtaildocs", ("add_document", "change_document", "choose_document")),
+)
+
+
+def wagtail_ensure() -> Page:
+    """What Wagtail's data migrations made: the default locale, the page tree's root,
+    the root collection, and the Editors and Moderators groups with their rights.
+    A database emptied by a flush (tests that truncate every table) has none of it;
+    post_migrate, which follows every flush, brings it back. Idempotent."""
+    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    locale, _ = Locale.objects.get_or_create(language_code=language)
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(
+            instance=Page(
+                title="Root",
+                slug="root",
+                locale=locale,
+                content_type=ContentType.objects.get_for_model(Page),
+            )
+        )
+    collection = Collection.get_first_root_node() or Collection.add_root(name="Root")
+    admin_access = Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    )
+    for name, codenames in PAGE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(admin_access)
+        for codename in codenames:
+            permission = Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            )
+            GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)
+        for app_label, media in MEDIA_PERMISSIONS:
+            for codename in media:
+                permission = Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group, collection=collection, permission=permission
+                )
+    return root
+
+
 @transaction.atomic
-def site_ensure() -> KnowledgeHome | None:
+def site_ensure() -> KnowledgeHome:
     """The knowledge site's home, creating it, its sections and the default Site if
-    missing. Wagtail's placeholder "Welcome" page is removed. None when the page tree
-    has no root (a flushed database: tests that truncate every table)."""
-    if Page.get_first_root_node() is None:
-        return None
+    missing (and Wagtail's own ground, `wagtail_ensure`). Wagtail's placeholder
+    "Welcome" page is removed."""
+    wagtail_ensure()
     home = KnowledgeHome.objects.first()
     if home is None:
         root = Page.get_first_root_node()
@@ -89,5 +154,9 @@ def workflow_ensure() -> Workflow:
 
 
 def on_post_migrate(sender, **kwargs) -> None:
-    if sender.label == "publishing":
+    """After the last app's post_migrate: every app's content types and permissions
+    (Wagtail's among them) exist by then, also after a flush."""
+    from django.apps import apps
+
+    if sender is list(apps.get_app_configs())[-1]:
         site_ensure()

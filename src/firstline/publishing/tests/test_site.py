@@ -66,3 +66,16 @@ def test_only_content_roles_reach_the_editor(client, world):
     RoleAssignment.objects.filter(user=editor).delete()  # the role goes, so does the group
     assert not editor.groups.exists()
     assert Group.objects.filter(name="Editors").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_gets_the_site_and_wagtails_ground_back(client):
+    """Tests that truncate every table take Wagtail's migration-made rows with them;
+    post_migrate, which follows every flush, makes the root, groups and site again."""
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False)
+    assert KnowledgeHome.objects.count() == 1
+    editors = Group.objects.get(name="Editors")
+    assert editors.permissions.filter(codename="access_admin").exists()
+    assert client.get("/site/").status_code == 200
