@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "firstline.health",
     "firstline.sanitation",
     "firstline.notices",
+    "firstline.surveys",
     "firstline.reports",
     "firstline.supplies",
     "firstline.scenario",

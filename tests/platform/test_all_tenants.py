@@ -83,6 +83,12 @@ ALLOWED = {
     "estates/selectors.py": "members registry site counts; duplicate ID within a company",
     "notices/selectors/targets.py": "target_sites_across_companies: association/authority sites",
     "notices/selectors/figures.py": "a notice's audience and receipts where it reached (counts)",
+    # --- surveys (issue #19): the association's surveys and their responses -------------
+    "surveys/services/surveys.py": "survey writes: questions of a survey read in scope, locks",
+    "surveys/services/responses.py": "a response insert decided by its unique constraints; the "
+    "public page's phone check (digest only) and the respondent's site's size band",
+    "surveys/selectors/public.py": "the owners' public link (no sign-in by design): an open "
+    "owners' survey by its secret token, its questions, the signed site token's site",
 }
 
 

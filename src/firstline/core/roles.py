@@ -144,6 +144,12 @@ _SUPPLIES_SITE = {
 NOTICES_READ = "notices.read_notice"
 _NOTICES_SEND = {"notices.view_notice", "notices.publish_notice", "notices.view_receipts"}
 
+# Surveys (issue #19). The association writes, opens and reads its surveys; its
+# research group (the admin) sees exact figures, staff small cells suppressed; a
+# company admin answers the company surveys and sees its own response only.
+_SURVEYS_MANAGE = {"surveys.manage_survey", "surveys.view_results", "surveys.export_response"}
+SURVEYS_ANSWER = "surveys.answer_company"
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_ADMIN: frozenset(
         {
@@ -159,6 +165,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _REPORTS_ASSOCIATION
         | _SUPPLIES_COORDINATE
         | _NOTICES_SEND
+        | _SURVEYS_MANAGE
+        | {"surveys.view_research"}
     ),
     Role.ASSOCIATION_STAFF: frozenset(
         {
@@ -171,6 +179,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
         | _SUPPLIES_COORDINATE
         | _NOTICES_SEND
+        | _SURVEYS_MANAGE
     ),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES
@@ -191,6 +200,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             NOTICES_READ,
             "publishing.view_edition",  # the company's own editions of the guides
             "publishing.change_edition",
+            SURVEYS_ANSWER,
         }
         | _NOTICES_SEND
     ),

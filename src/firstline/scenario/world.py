@@ -318,6 +318,9 @@ class WorldBuilder:
         # The public site at both scales: its reading figures are the article's.
         with self.step("publishing") as step:
             self.build_publishing(step)
+        # The research group's two surveys at both scales: the article's 4,803 and 36,450.
+        with self.step("surveys") as step:
+            self.build_surveys(step)
         return self.report
 
     def ordered_sites(self) -> list[Site]:
@@ -347,6 +350,22 @@ class WorldBuilder:
 
         sites = list(Site.all_tenants.select_related("community").filter(pk=self.plans[0].pk))
         step.rows = build_notices(now=timezone.now(), sites=sites).figures()
+
+    def build_surveys(self, step: Step) -> None:
+        """The company and owner surveys from XLSForm, answered in bulk (issue #19)."""
+        from firstline.scenario.surveys import COMPANY_RESPONSES, OWNER_RESPONSES, build_surveys
+
+        sites = list(
+            Site.all_tenants.select_related("community").filter(pk__in=[p.pk for p in self.plans])
+        )
+        share = min(1.0, self.size.residents / 20_000)  # a test's tiny world: a share of them
+        step.rows = build_surveys(
+            rng=random.Random(self.report.seed + 7),
+            now=timezone.now(),
+            sites=sites,
+            company_responses=round(COMPANY_RESPONSES * share),
+            owner_responses=round(OWNER_RESPONSES * share),
+        ).figures()
 
     def build_publishing(self, step: Step) -> None:
         """The association's public site: seven guides with versions, news, topics,

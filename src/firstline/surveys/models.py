@@ -1,0 +1,226 @@
+"""Industry surveys (issue #19): the association asks its member companies, or the
+owners of their sites, and reads the answers as figures.
+
+- A `Survey` is the association's, written as an XLSForm workbook (read by pyxform)
+  and kept as `Question` rows in order, sections from the form's groups. Its
+  audience is the member companies (one response per company, the company admin
+  answers) or owners (a public link; one response per phone, the phone kept only as
+  its keyed HMAC). A survey is a draft, open (between its open and close times) or
+  closed; its questions cannot change once it has answers: a new version is a new
+  survey (`version` + 1, `previous`).
+- A `Response` keeps its answers in one JSON column keyed by question name: one row
+  per response is the export's shape, and a crosstab of two questions is one scan
+  grouping by two JSON keys (no self-join of a 25-rows-per-response answers table).
+  What the filters of the results need is copied onto the row when it is submitted
+  (district, site type, company size band), so they filter on plain columns.
+- Responses are the association's rows (it asked); a company's own response is also
+  reached by the company's grants, never another company's.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from firstline.core.models import AssociationModel, BaseAuditAction
+from firstline.core.scope import Through
+
+# A company reaches the surveys of the associations it is a member of.
+MEMBER_SURVEYS = Through(
+    "association_id", "orgs.Membership", key="company_id", value="association_id"
+)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class AuditAction(BaseAuditAction):
+    SURVEY_CREATE = "surveys.survey_create", _("上传问卷")
+    SURVEY_OPEN = "surveys.survey_open", _("开放问卷")
+    SURVEY_CLOSE = "surveys.survey_close", _("关闭问卷")
+    SURVEY_VERSION = "surveys.survey_version", _("问卷新版本")
+    RESPONSE_SUBMIT = "surveys.response_submit", _("提交问卷")
+    RESPONSE_EXPORT = "surveys.response_export", _("导出答卷")
+
+
+class Survey(AssociationModel):
+    """One questionnaire of the association, one version of it."""
+
+    class Audience(models.TextChoices):
+        COMPANIES = "companies", _("会员企业")
+        OWNERS = "owners", _("业主")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        OPEN = "open", _("进行中")
+        CLOSED = "closed", _("已结束")
+
+    title = models.CharField(_("标题"), max_length=200)
+    title_en = models.CharField(_("英文标题"), max_length=200, blank=True)
+    form_id = models.CharField(_("表单编号"), max_length=64, blank=True)
+    audience = models.CharField(_("对象"), max_length=12, choices=Audience.choices)
+    state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.DRAFT)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opens_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("截止时间"), null=True, blank=True)
+    # The public link's secret (owners' surveys): /surveys/s/<token>/.
+    token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_paths = {"association": "association_id", "company": MEMBER_SURVEYS}
+
+    class Meta:
+        verbose_name = _("问卷")
+        verbose_name_plural = _("问卷")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("surveys:survey_detail", args=[self.pk])
+
+    def accepting(self, now=None) -> bool:
+        """Open, and inside its open and close times."""
+        now = now or timezone.now()
+        if self.state != self.State.OPEN:
+            return False
+        if self.opens_at and now < self.opens_at:
+            return False
+        return not (self.closes_at and now >= self.closes_at)
+
+
+class Question(AssociationModel):
+    """One row of the form: a question, or a computed value (`calculate`)."""
+
+    class Type(models.TextChoices):
+        SELECT_ONE = "select_one", _("单选")
+        SELECT_MULTIPLE = "select_multiple", _("多选")
+        INTEGER = "integer", _("整数")
+        DECIMAL = "decimal", _("小数")
+        TEXT = "text", _("文本")
+        DATE = "date", _("日期")
+        NOTE = "note", _("说明")
+        CALCULATE = "calculate", _("计算")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(_("序号"))
+    name = models.CharField(_("变量名"), max_length=64)
+    type = models.CharField(_("题型"), max_length=16, choices=Type.choices)
+    label = models.CharField(_("题目"), max_length=500, blank=True)
+    label_en = models.CharField(_("英文题目"), max_length=500, blank=True)
+    hint = models.CharField(_("提示"), max_length=500, blank=True)
+    required = models.BooleanField(_("必答"), default=False)
+    # [{"name": "yes", "label": "是", "label_en": "Yes"}, …] for choice questions.
+    choices = models.JSONField(_("选项"), default=list, blank=True)
+    list_name = models.CharField(max_length=64, blank=True)
+    relevant = models.CharField(_("显示条件"), max_length=500, blank=True)
+    constraint = models.CharField(_("校验规则"), max_length=500, blank=True)
+    constraint_message = models.CharField(_("校验提示"), max_length=200, blank=True)
+    calculation = models.CharField(_("计算式"), max_length=500, blank=True)
+    # The section (the form's top-level group): its name and labels; '' outside any group.
+    section = models.CharField(_("分节"), max_length=64, blank=True)
+    section_label = models.CharField(_("分节标题"), max_length=200, blank=True)
+    section_label_en = models.CharField(max_length=200, blank=True)
+    section_relevant = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("题目")
+        verbose_name_plural = _("题目")
+        ordering = ["survey_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "name"], name="surveys_question_name_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in (self.Type.SELECT_ONE, self.Type.SELECT_MULTIPLE)
+
+    @property
+    def asks(self) -> bool:
+        """Shown to the respondent with an input (not a note, not a computed value)."""
+        return self.type not in (self.Type.NOTE, self.Type.CALCULATE)
+
+    def choice_label(self, code: str) -> str:
+        for choice in self.choices:
+            if choice["name"] == code:
+                return choice.get("label") or code
+        return code
+
+
+class Response(AssociationModel):
+    """One response: a company's (company surveys) or one phone's (owners)."""
+
+    class SizeBand(models.TextChoices):
+        SMALL = "small", _("1–4 个项目")
+        MEDIUM = "medium", _("5–19 个项目")
+        LARGE = "large", _("20 个项目以上")
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    company = models.ForeignKey(
+        "orgs.Company",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("企业"),
+    )
+    site = models.ForeignKey(
+        "estates.Site",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("项目"),
+    )
+    # An owner's phone as its keyed HMAC only (core.personal.crypto.lookup_digest).
+    phone_digest = models.CharField(max_length=64, blank=True, editable=False)
+    answers = models.JSONField(_("答案"), default=dict)
+    # Copied when submitted, for the results' filters.
+    district_code = models.CharField(_("区县"), max_length=6, blank=True, db_index=True)
+    site_type = models.CharField(_("项目类型"), max_length=16, blank=True)
+    size_band = models.CharField(_("企业规模"), max_length=8, blank=True, choices=SizeBand.choices)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+
+    scope_paths = {"association": "association_id", "company": "company_id"}
+
+    class Meta:
+        verbose_name = _("答卷")
+        verbose_name_plural = _("答卷")
+        ordering = ["survey_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "company"],
+                condition=Q(company__isnull=False, phone_digest=""),
+                name="surveys_response_one_per_company",
+            ),
+            models.UniqueConstraint(
+                fields=["survey", "phone_digest"],
+                condition=~Q(phone_digest=""),
+                name="surveys_response_one_per_phone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}#{self.pk}"

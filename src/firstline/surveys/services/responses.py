@@ -1,0 +1,303 @@
+"""Answering: each answer read and checked against its question (type, required,
+constraint), skip logic applied server-side (a question whose `relevant` does not
+hold is never shown and its answer is never stored), computed values worked out,
+and the response written once: one per company for a company survey, one per phone
+for an owners' survey (the phone's keyed HMAC under a unique constraint, so twenty
+concurrent submissions of one phone keep exactly one)."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from firstline.core.personal.crypto import lookup_digest
+from firstline.core.personal.identity import validate_phone
+from firstline.core.services import audit_record
+from firstline.estates.models import Site
+from firstline.surveys.models import AuditAction, Question, Response, Survey
+from firstline.surveys.services import expressions
+
+MAX_TEXT = 2000
+
+
+@dataclass
+class Section:
+    key: str
+    label: str
+    label_en: str
+    relevant: str
+    questions: list[Question]
+
+
+def sections(questions: list[Question]) -> list[Section]:
+    """The form's pages in order: each top-level group, and the questions outside any
+    group between them, a page each."""
+    out: list[Section] = []
+    for q in questions:
+        key = q.section or f"_{len(out)}"
+        if out and (out[-1].key == q.section if q.section else out[-1].key.startswith("_")):
+            out[-1].questions.append(q)
+            continue
+        out.append(Section(key, q.section_label, q.section_label_en, q.section_relevant, [q]))
+    return out
+
+
+def pages(questions: list[Question]) -> list[Section]:
+    """The phone's pages: each section, split where a question's condition reads a
+    question of the same page, so that without JavaScript a question is shown only
+    once everything its condition reads has been answered (a skipped question is
+    never shown)."""
+    out: list[Section] = []
+    for section in sections(questions):
+        names: set[str] = set()
+        current = Section(section.key, section.label, section.label_en, section.relevant, [])
+        for q in section.questions:
+            reads = expressions.references(expressions.parse(q.relevant)) if q.relevant else set()
+            if reads & names and current.questions:
+                out.append(current)
+                current = Section(
+                    section.key, section.label, section.label_en, section.relevant, []
+                )
+                names = set()
+            current.questions.append(q)
+            names.add(q.name)
+        if current.questions:
+            out.append(current)
+    return out
+
+
+def relevant(question: Question, answers: Mapping) -> bool:
+    return expressions.truth(question.section_relevant, answers) and expressions.truth(
+        question.relevant, answers
+    )
+
+
+def section_shown(section: Section, answers: Mapping) -> bool:
+    """A page is shown when its group's condition holds and one of its questions is."""
+    return expressions.truth(section.relevant, answers) and any(
+        q.asks and relevant(q, answers) for q in section.questions
+    )
+
+
+def coerce(question: Question, raw):
+    """The stored value of one raw answer (text from a form, or JSON from the API);
+    None when unanswered; ValidationError when it is not an answer of this type."""
+    if question.type == Question.Type.SELECT_MULTIPLE:
+        items = (
+            raw
+            if isinstance(raw, (list, tuple))
+            else ([] if raw in (None, "") else str(raw).split())
+        )
+        names = [c["name"] for c in question.choices]
+        chosen = {str(item) for item in items if str(item) != ""}
+        if chosen - set(names):
+            raise ValidationError(_("请选择列出的选项。"))
+        return [name for name in names if name in chosen] or None
+    if isinstance(raw, (list, tuple)):
+        raw = raw[-1] if raw else None
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = raw.strip() if isinstance(raw, str) else raw
+    kind = question.type
+    if kind == Question.Type.SELECT_ONE:
+        if str(text) not in {c["name"] for c in question.choices}:
+            raise ValidationError(_("请选择列出的选项。"))
+        return str(text)
+    if kind == Question.Type.INTEGER:
+        try:
+            value = int(str(text))
+        except ValueError:
+            raise ValidationError(_("请填写整数。")) from None
+        if abs(value) > 2**53:
+            raise ValidationError(_("数字过大。"))
+        return value
+    if kind == Question.Type.DECIMAL:
+        try:
+            value = float(str(text))
+        except ValueError:
+            raise ValidationError(_("请填写数字。")) from None
+        if math.isnan(value) or math.isinf(value) or abs(value) > 1e15:
+            raise ValidationError(_("请填写数字。"))
+        return value
+    if kind == Question.Type.DATE:
+        try:
+            return datetime.date.fromisoformat(str(text)).isoformat()
+        except ValueError:
+            raise ValidationError(_("日期格式应为 年-月-日。")) from None
+    if kind == Question.Type.TEXT:
+        value = str(text)
+        if len(value) > MAX_TEXT:
+            raise ValidationError(_("不超过 %(n)d 个字。") % {"n": MAX_TEXT})
+        if "\x00" in value:
+            raise ValidationError(_("含有无效字符。"))
+        return value
+    return None
+
+
+def _number_value(value):
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        return int(value) if value.is_integer() else round(value, 6)
+    if isinstance(value, bool):
+        return value
+    return value
+
+
+def clean(questions: list[Question], raw: Mapping, *, only: set[str] | None = None):
+    """Answers by name from `raw`, in form order: a question that is not relevant
+    given the answers before it is skipped and its answer dropped; computed values
+    are worked out. `only`: check just these questions (one page), keeping the
+    others' answers as given. Returns (answers, errors by name)."""
+    answers: dict = {}
+    errors: dict[str, list[str]] = {}
+    for q in questions:
+        if not relevant(q, answers):
+            continue
+        if q.type == Question.Type.CALCULATE:
+            try:
+                value = expressions.evaluate(expressions.parse(q.calculation), answers)
+            except expressions.ExpressionError:
+                value = None
+            value = _number_value(value) if not isinstance(value, str) else value
+            if value not in (None, ""):
+                answers[q.name] = value
+            continue
+        if not q.asks:
+            continue
+        checking = only is None or q.name in only
+        try:
+            value = coerce(q, raw.get(q.name))
+        except ValidationError as exc:
+            if checking:
+                errors[q.name] = exc.messages
+            continue
+        if value is None:
+            if q.required and checking:
+                errors[q.name] = [_("此题必答。")]
+            continue
+        if q.constraint and checking:
+            try:
+                ok = expressions.truth(q.constraint, answers, current=value)
+            except expressions.ExpressionError:
+                ok = True
+            if not ok:
+                errors[q.name] = [q.constraint_message or _("答案不符合要求。")]
+                continue
+        answers[q.name] = value
+    return answers, errors
+
+
+def _place(company=None, site=None) -> dict:
+    """What the results' filters read, copied onto the response."""
+    place = {"district_code": "", "site_type": "", "size_band": ""}
+    if site is not None:
+        place["district_code"] = site.community.code[:6]
+        place["site_type"] = site.site_type
+    if company is not None:
+        if not place["district_code"]:
+            place["district_code"] = company.division.code[:6]
+        count = Site.all_tenants.filter(company_id=company.pk).count()
+        place["size_band"] = (
+            Response.SizeBand.SMALL
+            if count < 5
+            else Response.SizeBand.MEDIUM
+            if count < 20
+            else Response.SizeBand.LARGE
+        )
+    return place
+
+
+def response_submit(
+    *,
+    actor,
+    survey: Survey,
+    raw: Mapping,
+    company=None,
+    site=None,
+    phone: str = "",
+    phone_digest: str = "",
+    now=None,
+) -> Response:
+    """One response. A company survey takes the company (its admin answering); an
+    owners' survey the phone. A second submission of the same company replaces its
+    answers while the survey is open; a second one of the same phone is refused."""
+    now = now or timezone.now()
+    if not survey.accepting(now):
+        raise ValidationError(_("问卷未开放或已结束。"))
+    questions = list(Question.all_tenants.filter(survey=survey).order_by("position"))
+    answers, errors = clean(questions, raw)
+    if errors:
+        raise ValidationError(errors)
+    digest = ""
+    if survey.audience == Survey.Audience.OWNERS:
+        if phone_digest:
+            digest = phone_digest
+        else:
+            try:
+                validate_phone(phone or "")
+            except ValidationError:
+                raise ValidationError({"phone": _("手机号应为 11 位，以 1 开头。")}) from None
+            digest = lookup_digest("phone", phone)
+        company = site.company if site is not None else None
+    elif company is None:
+        raise ValidationError(_("企业问卷须由企业管理员填写。"))
+    place = _place(company=company, site=site)
+    with transaction.atomic():
+        if survey.audience == Survey.Audience.COMPANIES:
+            existing = (
+                Response.all_tenants.select_for_update()
+                .filter(survey=survey, company=company, phone_digest="")
+                .first()
+            )
+            if existing is not None:
+                existing.answers = answers
+                existing.submitted_at = now
+                existing.submitted_by = actor if getattr(actor, "is_authenticated", False) else None
+                existing.save(update_fields=["answers", "submitted_at", "submitted_by"])
+                response = existing
+            else:
+                response = _insert(survey, answers, company, site, digest, place, actor, now)
+        else:
+            response = _insert(survey, answers, company, site, digest, place, actor, now)
+        audit_record(
+            actor=actor,
+            company_id=company.pk if company is not None else None,
+            action=AuditAction.RESPONSE_SUBMIT,
+            obj=response,
+            changes={"survey": survey.pk},
+        )
+    return response
+
+
+def _insert(survey, answers, company, site, digest, place, actor, now) -> Response:
+    try:
+        with transaction.atomic():
+            return Response.all_tenants.create(
+                association_id=survey.association_id,
+                survey=survey,
+                company=company,
+                site=site,
+                phone_digest=digest,
+                answers=answers,
+                submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+                submitted_at=now,
+                **place,
+            )
+    except IntegrityError:
+        if digest:
+            raise ValidationError({"phone": _("这个手机号已经填写过本问卷。")}) from None
+        raise ValidationError(_("本企业已提交过本问卷。")) from None
+
+
+def already_answered(*, survey: Survey, phone_digest: str) -> bool:
+    """Whether a phone (by its digest) has answered an owners' survey: the public
+    page asks before the first question, the unique constraint decides at the end."""
+    return Response.all_tenants.filter(survey=survey, phone_digest=phone_digest).exists()
