@@ -10,7 +10,10 @@ What goes, once older than the retention period:
   from storage after the commit);
 - follow-up calls of screening work items closed that long ago;
 - vulnerable-resident check calls;
-- acknowledged alerts not tied to a case (urgent support, red screening).
+- acknowledged alerts not tied to a case (urgent support, red screening);
+- the record of text messages sent (masked phone, purpose, the provider's answer): it
+  is kept for disputes and the provider's bill, not for ever. A notice's link to its
+  message falls to empty; the notice keeps its own counts.
 
 Before deleting, every (site, day) the doomed rows were counted on gets its
 HealthDailyCount row if it has none yet, so the daily report keeps its figures.
@@ -34,6 +37,7 @@ from firstline.health.models import (
     HealthAlert,
     IsolationCase,
     IsolationCheck,
+    SmsMessage,
     SupportRequest,
     VulnerableCheck,
     WorkItem,
@@ -79,6 +83,7 @@ def doomed(cutoff) -> dict[str, object]:
             work_item__state=WorkItem.State.CLOSED, work_item__closed_at__lt=cutoff
         ),
         "vulnerable_checks": VulnerableCheck.all_tenants.filter(called_at__lt=cutoff),
+        "sms_messages": SmsMessage.all_tenants.filter(created_at__lt=cutoff),
     }
 
 

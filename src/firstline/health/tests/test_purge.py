@@ -21,6 +21,7 @@ from firstline.health.models import (
     HealthDailyCount,
     IsolationCase,
     IsolationCheck,
+    SmsMessage,
     SupportRequest,
     VulnerableCheck,
     WorkItem,
@@ -240,3 +241,25 @@ def test_rollup_rewrites_a_figure_that_fell_to_zero(world):
     SupportRequest.all_tenants.filter(pk=req.pk).delete()
     daily_counts_rollup([day])
     assert HealthDailyCount.all_tenants.get(day=day).support_requested == 0
+
+
+def test_purge_drops_old_sms_records_and_keeps_recent_ones(world):
+    """The record of a text message goes with the retention period like the rest."""
+
+    def sms(when: datetime, phone: str) -> SmsMessage:
+        with time_machine.travel(when, tick=False):
+            return SmsMessage.all_tenants.create(
+                company=world.a.company,
+                site=world.a.site,
+                phone_masked=phone,
+                purpose="otp",
+                provider="console",
+                status="sent",
+            )
+
+    sms(at(OLD), "138****0001")
+    recent = sms(at(NOW.date() - timedelta(days=2)), "138****0002")
+    with time_machine.travel(NOW, tick=False):
+        result = purge_health_data(days=30)
+    assert result.deleted["sms_messages"] == 1
+    assert list(SmsMessage.all_tenants.values_list("pk", flat=True)) == [recent.pk]
