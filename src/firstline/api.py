@@ -22,6 +22,7 @@ from firstline.reports.api import router as reports_router  # noqa: E402
 from firstline.sanitation.api import router as sanitation_router  # noqa: E402
 from firstline.supplies.api import router as supplies_router  # noqa: E402
 from firstline.surveys.api import router as surveys_router  # noqa: E402
+from firstline.volunteers.api import router as volunteers_router  # noqa: E402
 
 api.add_router("/auth", orgs_router)
 api.add_router("/", estates_router)
@@ -32,4 +33,5 @@ api.add_router("/reports", reports_router)
 api.add_router("/supplies", supplies_router)
 api.add_router("/notices", notices_router)
 api.add_router("/surveys", surveys_router)
+api.add_router("/volunteers", volunteers_router)
 api.add_router("/site", publishing_router)

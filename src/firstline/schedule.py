@@ -23,6 +23,8 @@ from firstline.publishing.tasks import publishing_reading_fold, publishing_sched
 from firstline.reports.tasks import reports_deliver, reports_tick
 from firstline.sanitation.tasks import sanitation_tick
 from firstline.supplies.tasks import supplies_verify
+from firstline.surveys.tasks import purge_survey_exports
+from firstline.volunteers.tasks import volunteers_tick
 
 JOBS = [
     Job(
@@ -80,10 +82,28 @@ JOBS = [
         _("核验物资台账哈希链并对账余额"),
     ),
     Job(
+        "volunteers_tick",
+        volunteers_tick,
+        Every(minutes=5),
+        _("保障任务超时告警；志愿者与在岗人员的每日数据"),
+    ),
+    Job(
+        "surveys_remind",
+        "firstline.surveys.services.distribution.remind_due",
+        Daily(time(9, 0)),
+        _("按问卷设置的间隔，提醒尚未提交企业问卷的会员企业"),
+    ),
+    Job(
         "purge_task_progress",
         purge_task_progress,
         Daily(time(4, 30)),
         _("删除 30 天前已结束的后台任务进度"),
+    ),
+    Job(
+        "purge_survey_exports",
+        purge_survey_exports,
+        Every(minutes=60),
+        _("删除超过 24 小时的问卷导出文件"),
     ),
     Job(
         "purge_job_runs",

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "firstline.surveys",
     "firstline.reports",
     "firstline.supplies",
+    "firstline.volunteers",
     "firstline.scenario",
     "firstline.publishing",
     # Wagtail, for the association's public site (publishing/): pages, revisions,
@@ -138,6 +139,9 @@ if DATABASE_URL:
         # FIRSTLINE_DB_PREPARE=0 behind a pooler that drops prepared statements.
         if env_bool("FIRSTLINE_DB_PREPARE", default=True):
             options["prepare_threshold"] = 5
+        # Wagtail's search index declares a GinIndex on PostgreSQL, and Django's
+        # system check (run by migrate) refuses one without the postgres contrib app.
+        INSTALLED_APPS.append("django.contrib.postgres")
 else:
     DATABASES = {
         "default": {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("supplies/", include("firstline.supplies.urls")),
     path("notices/", include("firstline.notices.urls")),
     path("surveys/", include("firstline.surveys.urls")),
+    path("volunteers/", include("firstline.volunteers.urls")),
     path("ledger/", include("firstline.supplies.urls.public")),
     # The association's public site (publishing/, Wagtail): the editor, documents,
     # the site's own views, then Wagtail serving every page under /site/.

@@ -89,6 +89,17 @@ ALLOWED = {
     "public page's phone check (digest only) and the respondent's site's size band",
     "surveys/selectors/public.py": "the owners' public link (no sign-in by design): an open "
     "owners' survey by its secret token, its questions, the signed site token's site",
+    # --- volunteers (issue #20): sign-up, duty, support tasks, staff safety ---------------
+    "volunteers/services/people.py": "sign-up's duplicate ID check in the association; "
+    "vetting, insurance and team writes lock a volunteer or team read in scope",
+    "volunteers/services/duty.py": "a scan: locks the caller's own deployment, its open "
+    "attendance, shift and today's check; a certificate sums the volunteer's own hours",
+    "volunteers/services/support.py": "task ready/handover lock a task read in scope (or by "
+    "its handover token); overdue alerts over every site's tasks (the tick)",
+    "volunteers/services/safety.py": "a red check takes the person's shifts off; follow-up "
+    "and infection report lock or upsert a row of a site read in scope",
+    "volunteers/selectors/public.py": "the receiving party's handover page (no sign-in by "
+    "design): one task by its secret token, or its number and six-digit code",
 }
 
 

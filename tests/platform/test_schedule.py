@@ -26,6 +26,9 @@ EXPECTED = {
     "purge_health_data": Daily(time(3, 0)),
     "purge_gate_data": Daily(time(3, 20)),
     "supplies_verify": Daily(time(4, 0)),
+    "surveys_remind": Daily(time(9, 0)),
+    "purge_survey_exports": Every(minutes=60),
+    "volunteers_tick": Every(minutes=5),
     "purge_task_progress": Daily(time(4, 30)),
     "purge_job_runs": Daily(time(4, 40)),
 }

@@ -22,6 +22,8 @@ class Role(models.TextChoices):
     RESIDENT = "resident", _("居民")
     DONOR = "donor", _("捐赠方")
     CONTENT_EDITOR = "content_editor", _("协会内容编辑")
+    VOLUNTEER = "volunteer", _("志愿者")
+    VOLUNTEER_COORDINATOR = "volunteer_coordinator", _("志愿者协调员")
 
 
 class Target(models.TextChoices):
@@ -45,6 +47,8 @@ ROLE_TARGETS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({Target.HOUSEHOLD}),
     Role.DONOR: frozenset({Target.ASSOCIATION}),
     Role.CONTENT_EDITOR: frozenset({Target.ASSOCIATION}),
+    Role.VOLUNTEER: frozenset({Target.ASSOCIATION}),
+    Role.VOLUNTEER_COORDINATOR: frozenset({Target.ASSOCIATION}),
 }
 
 _VIEW_ESTATES = {"estates.view_site", "estates.view_building", "estates.view_household"}
@@ -150,6 +154,24 @@ _NOTICES_SEND = {"notices.view_notice", "notices.publish_notice", "notices.view_
 _SURVEYS_MANAGE = {"surveys.manage_survey", "surveys.view_results", "surveys.export_response"}
 SURVEYS_ANSWER = "surveys.answer_company"
 
+# Volunteers, duty and staff safety (issue #20). The association vets and sees every
+# volunteer; a company signs up and sees its own people; sites run deployments,
+# shifts, support tasks, daily checks and kit. A volunteer login holds
+# `volunteers.view_own` over its association: its reads are its own record (and its
+# team's, as leader), narrowed by user in volunteers/selectors.
+_VOLUNTEERS_COORDINATE = {
+    "volunteers.view_volunteer",
+    "volunteers.change_volunteer",
+    "volunteers.vet_volunteer",
+    "volunteers.view_duty",
+    # Sends its volunteers (public sign-ups too) to member companies' hospitals and
+    # isolation points; the site's own managers then plan their shifts.
+    "volunteers.deploy_volunteer",
+}
+_VOLUNTEERS_COMPANY = {"volunteers.view_volunteer", "volunteers.change_volunteer"}
+_VOLUNTEERS_DUTY = {"volunteers.view_duty", "volunteers.manage_duty", "volunteers.record_check"}
+VOLUNTEERS_OWN = {"volunteers.view_own", "volunteers.do_task"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_ADMIN: frozenset(
         {
@@ -167,6 +189,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _NOTICES_SEND
         | _SURVEYS_MANAGE
         | {"surveys.view_research"}
+        | _VOLUNTEERS_COORDINATE
     ),
     Role.ASSOCIATION_STAFF: frozenset(
         {
@@ -180,6 +203,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _SUPPLIES_COORDINATE
         | _NOTICES_SEND
         | _SURVEYS_MANAGE
+        | _VOLUNTEERS_COORDINATE
     ),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES
@@ -203,6 +227,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SURVEYS_ANSWER,
         }
         | _NOTICES_SEND
+        | _VOLUNTEERS_COMPANY
+        | _VOLUNTEERS_DUTY
     ),
     Role.SITE_MANAGER: frozenset(
         _VIEW_ESTATES
@@ -215,6 +241,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _SUPPLIES_SITE
         | _NOTICES_SEND
         | {"people.reveal", "core.view_accesslog", NOTICES_READ}
+        | _VOLUNTEERS_DUTY
     ),
     Role.HEALTH_OFFICER: frozenset(
         _VIEW_ESTATES
@@ -230,10 +257,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"reports.view_command", "reports.act_alert"}
         # Reads the notices of its site or company and their receipts; does not send.
         | {"notices.view_notice", "notices.view_receipts", NOTICES_READ}
+        | {"volunteers.view_duty", "volunteers.record_check"}
     ),
     Role.GUARD: frozenset(_VIEW_ESTATES | _GATE | {"estates.view_resident", NOTICES_READ}),
     Role.CLEANER: frozenset(
-        {"estates.view_site", "estates.view_building", NOTICES_READ} | _SANITATION_DO
+        {"estates.view_site", "estates.view_building", NOTICES_READ}
+        | _SANITATION_DO
+        | {"volunteers.do_task"}  # support tasks and check-in when deployed (staff)
     ),
     # Flagged cases of its own division, masked, every read logged; notices to the
     # residents and staff of the sites in its division.
@@ -255,6 +285,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Writes the association's public pages in the Wagtail editor (publishing/); what
     # it may do there is Wagtail's "Editors" group (publishing/services/editors.py).
     Role.CONTENT_EDITOR: frozenset({"publishing.view_reading"}),
+    Role.VOLUNTEER: frozenset(VOLUNTEERS_OWN),
+    Role.VOLUNTEER_COORDINATOR: frozenset(_VOLUNTEERS_COORDINATE | {"orgs.view_association"}),
 }
 
 # Roles whose accounts hold other people's data: they must use 2FA when required.

@@ -19,6 +19,7 @@ class Site(TenantModel):
         HOSPITAL = "hospital", _("医院")
         COMMERCIAL = "commercial", _("商业综合体")
         TRANSPORT = "transport", _("交通枢纽")
+        ISOLATION = "isolation", _("隔离点")
 
     name = models.CharField(_("项目名称"), max_length=128)
     name_initials = models.CharField(

@@ -25,12 +25,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
-from firstline.core.models import BaseAuditAction, TenantModel
+from firstline.core.models import AssociationModel, BaseAuditAction, TenantModel
+from firstline.core.scope import Through
 
 SITE_TYPES = [
     ("residential", _("住宅小区")),
@@ -40,6 +42,7 @@ SITE_TYPES = [
     ("hospital", _("医院")),
     ("commercial", _("商业综合体")),
     ("transport", _("交通枢纽")),
+    ("isolation", _("隔离点")),
 ]  # the same values as estates.Site.Type (a test keeps them equal)
 
 
@@ -334,8 +337,12 @@ class FaqPage(PublicPage):
         verbose_name = _("常见问题")
 
 
-class FaqItem(Orderable):
-    """One question and its answer; policies it rests on are linked both ways."""
+class FaqItem(Orderable, ClusterableModel):
+    """One question and its answer; policies it rests on are linked both ways.
+
+    A cluster of its own (ClusterableModel): its links to policies travel with the
+    FAQ page's revisions, so a draft keeps the live links, and publishing any
+    revision (a new one, a republish, a revert) writes the links it holds."""
 
     page = ParentalKey(FaqPage, on_delete=models.CASCADE, related_name="items")
     question = models.CharField(_("问题"), max_length=200)
@@ -353,10 +360,68 @@ class FaqItem(Orderable):
 # --- beside Wagtail: editions, search, reading figures ------------------------------------
 
 
+class AssociationEdition(AssociationModel):
+    """A local association's edition of a national guide: its own additions on top of
+    the national text, and the national version it was derived from (as a company's
+    edition). Its member companies may derive their editions from it. Only the
+    association's own roles see it."""
+
+    guide = models.ForeignKey(
+        GuidePage,
+        on_delete=models.CASCADE,
+        related_name="association_editions",
+        verbose_name=_("指引"),
+    )
+    title = models.CharField(_("版本名称"), max_length=120)
+    additions = models.TextField(_("本协会补充要求"), blank=True)
+    based_on_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("所依据的全国版"),
+    )
+    based_on_version = models.CharField(_("所依据的版本号"), max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    additions_changed_at = models.DateTimeField(_("补充要求修改时间"), null=True, blank=True)
+
+    # The association's roles reach it; so do its member companies' roles, which
+    # read it as the edition theirs may derive from (the pages and API of association
+    # editions ask for the association's right, which company roles do not hold).
+    scope_paths = {
+        "association": "association_id",
+        "company": Through(
+            "association_id", "orgs.Membership", key="company_id", value="association_id"
+        ),
+    }
+
+    class Meta:
+        verbose_name = _("协会版指引")
+        verbose_name_plural = _("协会版指引")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "guide"],
+                name="publishing_assocedition_association_guide_uniq",
+                violation_error_message=_("本协会已有这份指引的版本。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("publishing_members:association_edition_detail", args=[self.pk])
+
+
 class GuideEdition(TenantModel):
     """A member company's edition of a national guide: its own additions on top of
     the national text, and the national version it was derived from, so it can see
-    what the association changed since (the national guide's later revisions)."""
+    what the association changed since (the national guide's later revisions).
+
+    It may derive from its local association's edition of the same guide instead
+    (`association_edition`): it then shows the association's additions too, and
+    when the association changed them after `association_seen_at`."""
 
     guide = models.ForeignKey(
         GuidePage, on_delete=models.CASCADE, related_name="editions", verbose_name=_("指引")
@@ -371,6 +436,15 @@ class GuideEdition(TenantModel):
         verbose_name=_("所依据的全国版"),
     )
     based_on_version = models.CharField(_("所依据的版本号"), max_length=20, blank=True)
+    association_edition = models.ForeignKey(
+        AssociationEdition,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="company_editions",
+        verbose_name=_("所依据的协会版"),
+    )
+    association_seen_at = models.DateTimeField(_("采纳协会版的时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -419,6 +493,22 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PublishGeneration(models.Model):
+    """One row: a value changed (to a new random one) whenever what the public reads
+    may have changed (a page saved, published, unpublished, moved or deleted; the
+    search index written). Cached search results and cached public pages carry it in
+    their keys (services/cache.py), so a change shows at once in every process
+    without deleting any cache entry."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("发布代次")
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class Channel(models.TextChoices):
@@ -505,3 +595,9 @@ class AuditAction(BaseAuditAction):
     EDITION_CREATE = "publishing.edition_create", _("新建企业版指引")
     EDITION_UPDATE = "publishing.edition_update", _("修改企业版指引")
     EDITION_REBASE = "publishing.edition_rebase", _("企业版指引采纳全国版修改")
+    ASSOCIATION_EDITION_CREATE = "publishing.association_edition_create", _("新建协会版指引")
+    ASSOCIATION_EDITION_UPDATE = "publishing.association_edition_update", _("修改协会版指引")
+    ASSOCIATION_EDITION_REBASE = (
+        "publishing.association_edition_rebase",
+        _("协会版指引采纳全国版修改"),
+    )

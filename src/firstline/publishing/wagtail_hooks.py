@@ -11,6 +11,10 @@ counted; nor is a page whose serving failed or redirected. (`before_serve_page` 
 before those checks: a prompt would count as a read.) Wagtail's `before_serve_page`
 checks (the request's method) answer before any `on_serve_page` runs.
 
+A page is answered from the cache for anonymous readers (services/cache.py) inside
+the counting hook (order 110), so a cached answer is counted as any other; Wagtail's
+view restrictions are checked outside both.
+
 A download is counted in `before_serve_document` after Wagtail's own restriction
 check (order 100): a prompt answers there and stops the hooks that follow."""
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 from wagtail import hooks
 
+from firstline.publishing.services.cache import page_serve_cached
 from firstline.publishing.services.reading import reading_download, reading_view
 
 
@@ -30,6 +35,17 @@ def count_page_view(serve):
         return response
 
     return serve_and_count
+
+
+@hooks.register("on_serve_page", order=110)
+def cache_page_for_anonymous_readers(serve):
+    """Inside the counter (order 110 > 100): a page answered from the cache is a 200
+    like any other, and counted."""
+
+    def serve_from_cache(page, request, serve_args, serve_kwargs):
+        return page_serve_cached(page, request, serve, serve_args, serve_kwargs)
+
+    return serve_from_cache
 
 
 @hooks.register("before_serve_document", order=100)

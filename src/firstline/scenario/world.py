@@ -93,9 +93,10 @@ class ScaleOverride:
 
 # Shares of site types; residential compounds are most of what members manage.
 SITE_TYPE_SHARES: dict[str, float] = {
-    Site.Type.RESIDENTIAL: 0.70,
+    Site.Type.RESIDENTIAL: 0.68,
     Site.Type.OFFICE: 0.08,
     Site.Type.HOSPITAL: 0.06,
+    Site.Type.ISOLATION: 0.02,  # hotels and training centres used as isolation points
     Site.Type.INDUSTRIAL: 0.05,
     Site.Type.CAMPUS: 0.05,
     Site.Type.COMMERCIAL: 0.04,
@@ -134,6 +135,7 @@ SITE_SUFFIXES: dict[str, tuple[str, ...]] = {
     Site.Type.HOSPITAL: ("医院", "人民医院", "中医医院", "妇幼保健院", "康复医院"),
     Site.Type.COMMERCIAL: ("广场", "购物中心", "商业街", "天地", "城市广场"),
     Site.Type.TRANSPORT: ("客运站", "地铁站", "公交枢纽", "客运码头", "长途汽车站"),
+    Site.Type.ISOLATION: ("酒店集中隔离点", "培训中心隔离点", "集中隔离观察点"),
 }
 ROADS = (
     "解放大道", "建设大道", "中山大道", "京汉大道", "武珞路", "珞喻路", "雄楚大道", "民族大道",
@@ -155,6 +157,7 @@ BUILDINGS: dict[str, tuple[tuple[str, ...], tuple[int, int]]] = {
     Site.Type.HOSPITAL: (("门诊楼", "住院部", "医技楼", "发热门诊", "行政楼", "后勤楼"), (3, 20)),
     Site.Type.COMMERCIAL: (("主楼", "A区", "B区", "停车楼"), (4, 8)),
     Site.Type.TRANSPORT: (("候车大厅", "出发层", "到达层", "换乘大厅"), (1, 3)),
+    Site.Type.ISOLATION: (("隔离楼", "医护工作楼", "后勤楼"), (4, 12)),
 }
 
 # Staff positions after the one manager and the health officers, with shares.
@@ -321,6 +324,9 @@ class WorldBuilder:
         # The research group's two surveys at both scales: the article's 4,803 and 36,450.
         with self.step("surveys") as step:
             self.build_surveys(step)
+        # The article's 300+ volunteers at the hospitals, at both scales.
+        with self.step("volunteers") as step:
+            self.build_volunteers(step)
         return self.report
 
     def ordered_sites(self) -> list[Site]:
@@ -365,6 +371,23 @@ class WorldBuilder:
             sites=sites,
             company_responses=round(COMPANY_RESPONSES * share),
             owner_responses=round(OWNER_RESPONSES * share),
+        ).figures()
+
+    def build_volunteers(self, step: Step) -> None:
+        """Volunteers in teams at the hospitals, a month of shifts and hours, support
+        tasks, staff checks and kit (issue #20). Its own stream."""
+        from firstline.scenario.volunteers import VOLUNTEERS, build_volunteers
+
+        share = min(1.0, self.size.residents / 20_000)  # a test's tiny world: a share
+        rng = random.Random(self.report.seed + 8)
+        step.rows = build_volunteers(
+            rng=rng,
+            now=timezone.now(),
+            association=self.national,
+            companies=self.companies,
+            sites=self.ordered_sites(),
+            people_factory=PeopleFactory(rng),
+            volunteers=max(12, round(VOLUNTEERS * share)),
         ).figures()
 
     def build_publishing(self, step: Step) -> None:
@@ -921,6 +944,11 @@ class WorldBuilder:
             ("donor_1", Role.DONOR, national, None),
             # Writes the public site's pages in the Wagtail editor; assoc_admin approves.
             ("editor", Role.CONTENT_EDITOR, national, None),
+            # Vets volunteers and runs their teams; volunteer_1 leads a team at a
+            # hospital, volunteer_2 is in it (linked in the volunteers step).
+            ("coordinator", Role.VOLUNTEER_COORDINATOR, national, None),
+            ("volunteer_1", Role.VOLUNTEER, national, None),
+            ("volunteer_2", Role.VOLUNTEER, national, None),
         ]
 
 

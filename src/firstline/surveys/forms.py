@@ -62,3 +62,54 @@ class VersionForm(ScopedForm):
 
 class ConfirmForm(ScopedForm):
     """An action that asks nothing more (open, close)."""
+
+
+class DistributionForm(ScopedForm):
+    """How an owners' survey is handed out (phone check, quotas) or a company
+    survey's automatic reminders; the service refuses what does not fit the audience."""
+
+    phone_check = forms.ChoiceField(
+        label=_("手机号验证"), choices=Survey.PhoneCheck.choices, required=False
+    )
+    quota_per_site = forms.IntegerField(
+        label=_("每个项目限额"),
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        help_text=_("每个项目最多收多少份；留空不限。"),
+    )
+    quota_per_district = forms.IntegerField(
+        label=_("每个区县限额"),
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        help_text=_("每个区县最多收多少份；留空不限。"),
+    )
+    remind_every_days = forms.IntegerField(
+        label=_("自动提醒间隔（天）"),
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text=_("每隔几天自动提醒未提交的企业；留空不自动提醒。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            if self.instance.audience == Survey.Audience.OWNERS:
+                del self.fields["remind_every_days"]
+            else:
+                for name in ("phone_check", "quota_per_site", "quota_per_district"):
+                    del self.fields[name]
+
+
+class DelegateForm(ScopedForm):
+    """The company admin gives a company survey to one of the company's staff."""
+
+    user = forms.TypedChoiceField(label=_("委托给"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [("", _("（收回委托，由企业管理员填写）"))] + [
+            (u.pk, f"{u.display_name or u.username}（{u.username}）") for u in users
+        ]

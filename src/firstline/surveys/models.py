@@ -15,6 +15,10 @@ owners of their sites, and reads the answers as figures.
   (district, site type, company size band), so they filter on plain columns.
 - Responses are the association's rows (it asked); a company's own response is also
   reached by the company's grants, never another company's.
+- Distribution: an owners' survey is answered through each site's own link (its QR
+  code), may check the phone by a one-time code and cap the responses per site or
+  district (`QuotaCounter`, taken in the response's transaction); a company survey
+  is each member company's task (`Assignment`: delegated, started, reminded).
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ class AuditAction(BaseAuditAction):
     SURVEY_VERSION = "surveys.survey_version", _("问卷新版本")
     RESPONSE_SUBMIT = "surveys.response_submit", _("提交问卷")
     RESPONSE_EXPORT = "surveys.response_export", _("导出答卷")
+    SURVEY_DISTRIBUTION = "surveys.survey_distribution", _("设置问卷发放")
+    COMPANY_DELEGATE = "surveys.company_delegate", _("委托填写问卷")
+    COMPANY_REMIND = "surveys.company_remind", _("提醒企业填写问卷")
 
 
 class Survey(AssociationModel):
@@ -70,8 +77,31 @@ class Survey(AssociationModel):
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    class PhoneCheck(models.TextChoices):
+        DEVICE = "device", _("每个手机号一次（不验证，本设备记住已填写）")
+        CODE = "code", _("每个手机号一次（短信验证码验证）")
+
     opens_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     closes_at = models.DateTimeField(_("截止时间"), null=True, blank=True)
+    # Distribution (owners' surveys): how a phone proves itself, and the quotas; a
+    # survey with either quota or with codes is answered through a site's own link.
+    phone_check = models.CharField(
+        _("手机号验证"), max_length=8, choices=PhoneCheck.choices, default=PhoneCheck.DEVICE
+    )
+    quota_per_site = models.PositiveIntegerField(
+        _("每个项目限额"), null=True, blank=True, help_text=_("每个项目最多收多少份；留空不限。")
+    )
+    quota_per_district = models.PositiveIntegerField(
+        _("每个区县限额"), null=True, blank=True, help_text=_("每个区县最多收多少份；留空不限。")
+    )
+    # Company surveys: remind the companies that have not submitted every so many days.
+    remind_every_days = models.PositiveSmallIntegerField(
+        _("自动提醒间隔（天）"),
+        null=True,
+        blank=True,
+        help_text=_("每隔几天自动提醒未提交的企业；留空不自动提醒。"),
+    )
     # The public link's secret (owners' surveys): /surveys/s/<token>/.
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
     created_by = models.ForeignKey(
@@ -103,6 +133,12 @@ class Survey(AssociationModel):
         if self.opens_at and now < self.opens_at:
             return False
         return not (self.closes_at and now >= self.closes_at)
+
+    @property
+    def needs_site(self) -> bool:
+        """Answered only through a site's own link: a quota counts per site or
+        district, and a one-time code is sent for a site."""
+        return bool(self.quota_per_site or self.quota_per_district or self.phone_check == "code")
 
 
 class Question(AssociationModel):
@@ -224,3 +260,76 @@ class Response(AssociationModel):
 
     def __str__(self) -> str:
         return f"{self.survey_id}#{self.pk}"
+
+
+class QuotaCounter(AssociationModel):
+    """How many responses an owners' survey has from one site or one district, kept
+    while the survey has a quota of that kind: a submission takes a place with one
+    conditional UPDATE (count < quota) in the response's transaction, so concurrent
+    submissions never pass the quota, and a refused insert gives its place back."""
+
+    class Kind(models.TextChoices):
+        SITE = "site", _("项目")
+        DISTRICT = "district", _("区县")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    key = models.CharField(max_length=16)  # the site's id, or the district's code
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("限额计数")
+        verbose_name_plural = _("限额计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "kind", "key"], name="surveys_quotacounter_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.kind}:{self.key} {self.count}"
+
+
+class Assignment(AssociationModel):
+    """A company survey as one member company's task: who answers it (the company
+    admin, or the staff user it delegated to), when it was started, and the
+    association's reminders. Made when first needed (opened, delegated, reminded);
+    a member company without one has not started."""
+
+    class State(models.TextChoices):
+        NOT_STARTED = "not_started", _("未开始")
+        IN_PROGRESS = "in_progress", _("填写中")
+        SUBMITTED = "submitted", _("已提交")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="assignments")
+    company = models.ForeignKey(
+        "orgs.Company", on_delete=models.CASCADE, related_name="+", verbose_name=_("企业")
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("委托填写人"),
+    )
+    delegated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delegated_at = models.DateTimeField(_("委托时间"), null=True, blank=True)
+    started_at = models.DateTimeField(_("开始填写"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("最近提醒"), null=True, blank=True)
+    reminders = models.PositiveIntegerField(_("提醒次数"), default=0)
+
+    scope_paths = {"association": "association_id", "company": "company_id"}
+
+    class Meta:
+        verbose_name = _("企业填报")
+        verbose_name_plural = _("企业填报")
+        ordering = ["survey_id", "company_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "company"], name="surveys_assignment_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}@{self.company_id}"

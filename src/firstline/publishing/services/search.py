@@ -16,8 +16,17 @@ searchable piece becomes a `SearchEntry` whose `words` are segmented by jieba
   configured `rank` column, which measured twice as slow.)
 - PostgreSQL: a stored generated column `search_vector` on the entry's table, a
   tsvector of `words` under the 'simple' configuration (the words are already
-  segmented, nothing to stem), the title's words at weight A, with a GIN index.
-  Ranked by ts_rank_cd, where weight A counts ten times weight D.
+  segmented, nothing to stem), the title's words at weight A, with a GIN index
+  (fastupdate off, migration 0005: searches never scan a pending list). Ranked by
+  ts_rank_cd, where weight A counts ten times weight D, over the id and the vector
+  alone; only the page of results shown is joined for its text, and snippets are
+  cut for those rows only (`snippet`, in Python).
+
+  What a search costs there is the matching and ranking of every entry that has
+  the words: about a microsecond an entry. A word in most of 100,000 entries (as
+  in bench/publishing.py, whose texts draw on 92 words) takes 60–90 ms however the
+  query is written; so the first page of each query is cached (`search_page`,
+  services/cache.py), and bench/publishing.py reports both figures.
 
 `words` holds the segmented title, a newline, then the segmented body: both
 databases split it there, so the title can weigh more without another column.
@@ -40,7 +49,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import NamedTuple
 
 import rjieba
@@ -63,6 +72,13 @@ from firstline.publishing.models import (
     PolicyPage,
     SearchEntry,
     TopicPage,
+)
+from firstline.publishing.services.cache import (
+    cache_get,
+    cache_key,
+    cache_set,
+    generation,
+    generation_bump,
 )
 
 FTS_TABLE = "publishing_search_fts"
@@ -266,6 +282,8 @@ def search_entries_bulk(rows: Iterable[SearchRow], *, batch_size: int = BATCH) -
                 batch = []
         if batch:
             written += _write(batch)
+        if written:
+            generation_bump()
     return written
 
 
@@ -293,6 +311,8 @@ def search_remove(*, page_ids: Iterable[int]) -> int:
             with connection.cursor() as cursor:
                 _fts_delete_ids(cursor, list(entries.values_list("pk", flat=True)))
         removed, _by_model = entries.delete()
+        if removed:
+            generation_bump()
     return removed
 
 
@@ -320,6 +340,7 @@ def search_rebuild() -> int:
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {FTS_TABLE}")
+        generation_bump()
         restricted = list(PageViewRestriction.objects.values_list("page__path", flat=True))
 
         def rows() -> Iterator[SearchRow]:
@@ -398,12 +419,17 @@ def _ranked(words: list[str], operator: str, limit: int, offset: int) -> list[Se
                 [TITLE_WEIGHT, _fts_match(words, operator), limit, offset],
             )
         else:
+            # Ranked over the id and the vector alone, and only the page's rows are
+            # then joined for their text: the sort carries (id, score), not the text.
             query, params = _pg_query(words, operator)
+            # (The query stays a subquery the planner folds into a constant, not a
+            # materialised CTE: it must see how common the words are to scan well.)
             cursor.execute(
-                f"SELECT {COLUMNS}, ts_rank_cd(e.search_vector, q.query, 1) AS score"
-                f" FROM publishing_searchentry e, (SELECT {query} AS query) AS q"
-                " WHERE e.search_vector @@ q.query"
-                " ORDER BY score DESC, e.id LIMIT %s OFFSET %s",
+                f"SELECT {COLUMNS}, m.score FROM (SELECT s.id,"
+                " ts_rank_cd(s.search_vector, q.query, 1) AS score"
+                f" FROM publishing_searchentry s, (SELECT {query} AS query) AS q"
+                " WHERE s.search_vector @@ q.query ORDER BY score DESC, s.id LIMIT %s OFFSET %s"
+                ") AS m JOIN publishing_searchentry e ON e.id = m.id ORDER BY m.score DESC, e.id",
                 [*params, limit, offset],
             )
         return [SearchHit(*row) for row in cursor.fetchall()]
@@ -478,22 +504,36 @@ class SearchPage:
 
 def search_page(q: str, *, number: int = 1, per_page: int = 20, request=None) -> SearchPage:
     """One page of results for `q` with their links and snippets: a fixed number of
-    queries (count, rank, the pages, their parents) whatever the page size. A page
-    past the end is empty."""
+    queries (the generation, count, rank, the pages, their parents) whatever the page
+    size. A page past the end is empty.
+
+    The first page's ranked hits are cached (services/cache.py), keyed by the query's
+    words in any order (so "消毒 电梯", "电梯 消毒" and "电梯消毒" share an entry; the
+    ranking does not depend on their order) and the publish generation: a hit costs
+    the generation and the two queries of the links."""
     words = segment_query(q)
     page = SearchPage(q, words, [], 0, number, per_page, False)
     if not words:
         return page
+    key = None
+    if number == 1:  # the first page, the one nearly every search shows, is cached
+        key = cache_key("search", sorted(words), per_page, generation_value=generation())
+        if (cached := cache_get(key)) is not None:
+            page.count, page.any_word, rows = cached
+            page.results = _results([SearchHit(*row) for row in rows], words, request)
+            return page
     page.count = _count(words, "AND", MAX_RESULTS)
     if not page.count and len(words) > 1:
         page.count, page.any_word = _count(words, "OR", MAX_RESULTS), True
     offset = (number - 1) * per_page
-    if not page.count or offset >= page.count:
-        return page
-    hits = _ranked(
-        words, "OR" if page.any_word else "AND", min(per_page, page.count - offset), offset
-    )
-    page.results = _results(hits, words, request)
+    hits = []
+    if page.count and offset < page.count:
+        hits = _ranked(
+            words, "OR" if page.any_word else "AND", min(per_page, page.count - offset), offset
+        )
+        page.results = _results(hits, words, request)
+    if key is not None:
+        cache_set(key, (page.count, page.any_word, [astuple(hit) for hit in hits]))
     return page
 
 

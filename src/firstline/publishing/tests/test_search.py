@@ -332,7 +332,53 @@ def test_result_pages_run_a_fixed_number_of_queries(guide):
         assert len(search_page("电梯限载").results) == 1
     with CaptureQueriesContext(connection) as four:
         assert len(search_page("消毒").results) == 4
-    assert len(one) == len(four) == 4  # count, rank, pages, their parents
+    with CaptureQueriesContext(connection) as second:
+        assert len(search_page("消毒", number=2, per_page=2).results) == 2
+    # the generation, count, rank, pages, their parents (a later page is not cached)
+    assert len(one) == len(four) == 5 and len(second) == 4
+
+
+# --- the cache of first pages ---------------------------------------------------------------
+
+
+def test_a_first_page_is_cached_until_anything_is_published(guide):
+    _guide, disinfection, _entrance = guide
+    first = search_page("消毒 电梯")
+    with CaptureQueriesContext(connection) as again:
+        cached = search_page("电梯  消毒")  # the same words (order aside, spaces aside)
+    assert [r.url for r in cached.results] == [r.url for r in first.results]
+    assert [str(r.snippet) for r in cached.results] == [str(r.snippet) for r in first.results]
+    assert (cached.count, cached.any_word) == (first.count, first.any_word) == (2, False)
+    assert len(again) == 3  # the generation, then the pages and parents of the links
+    assert not any("ts_rank" in q["sql"] or "MATCH" in q["sql"] for q in again.captured_queries)
+
+    # a publish changes the generation: the next search sees the new text at once
+    disinfection.sections = [section("电梯消毒", "电梯按钮改为每小时消毒一次。")]
+    publish(disinfection)
+    with CaptureQueriesContext(connection) as after:
+        found = search_page("电梯 消毒")
+    assert len(after) == 5
+    assert [r.url for r in found.results] == [f"{disinfection.url}#s1"]
+    assert "每小时" in found.results[0].snippet
+
+    disinfection.unpublish()
+    assert not [r for r in search_page("电梯 消毒").results if disinfection.url in r.url]
+
+
+def test_the_generation_changes_with_every_index_write(guide):
+    from firstline.publishing.services.cache import generation
+
+    _guide, disinfection, entrance = guide
+    seen = {generation()}
+    entrance.save_revision()  # a draft: the page's row changes
+    seen.add(generation())
+    publish(entrance)
+    seen.add(generation())
+    search_rebuild()
+    seen.add(generation())
+    disinfection.delete()
+    seen.add(generation())
+    assert len(seen) == 5
 
 
 def test_twenty_results_a_page(home):

@@ -1,4 +1,5 @@
-"""Guides: print and poster views (public), companies' editions (signed in)."""
+"""Guides: print and poster views (public), editions of companies and of local
+associations (signed in)."""
 
 from django.urls import path
 
@@ -14,4 +15,29 @@ member_urlpatterns: list = [
     path("editions/<int:pk>/", guides.EditionDetail.as_view(), name="edition_detail"),
     path("editions/<int:pk>/edit/", guides.EditionEdit.as_view(), name="edition_edit"),
     path("editions/<int:pk>/rebase/", guides.EditionRebase.as_view(), name="edition_rebase"),
+    path(
+        "association-editions/",
+        guides.AssociationEditionList.as_view(),
+        name="association_edition_list",
+    ),
+    path(
+        "association-editions/new/",
+        guides.AssociationEditionCreate.as_view(),
+        name="association_edition_create",
+    ),
+    path(
+        "association-editions/<int:pk>/",
+        guides.AssociationEditionDetail.as_view(),
+        name="association_edition_detail",
+    ),
+    path(
+        "association-editions/<int:pk>/edit/",
+        guides.AssociationEditionEdit.as_view(),
+        name="association_edition_edit",
+    ),
+    path(
+        "association-editions/<int:pk>/rebase/",
+        guides.AssociationEditionRebase.as_view(),
+        name="association_edition_rebase",
+    ),
 ]

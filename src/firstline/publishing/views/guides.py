@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views import generic
@@ -20,8 +21,13 @@ from firstline.core.views import (
     ScopedViewMixin,
     ServiceFormView,
 )
-from firstline.publishing.forms import EditionCreateForm, EditionForm
-from firstline.publishing.models import GuideEdition
+from firstline.publishing.forms import (
+    AssociationEditionCreateForm,
+    AssociationEditionForm,
+    EditionCreateForm,
+    EditionForm,
+)
+from firstline.publishing.models import AssociationEdition, GuideEdition
 from firstline.publishing.selectors.guides import (
     guide_changes_since,
     guide_chapters,
@@ -31,6 +37,8 @@ from firstline.publishing.services import guides, pdf
 
 VIEW = "publishing.view_edition"
 CHANGE = "publishing.change_edition"
+ASSOCIATION_VIEW = guides.ASSOCIATION_VIEW
+ASSOCIATION_CHANGE = guides.ASSOCIATION_CHANGE
 
 
 # --- public: print and poster ---------------------------------------------------------------
@@ -96,19 +104,36 @@ class EditionDetail(ScopedDetailView):
     context_object_name = "edition"
 
     def refine(self, qs):
-        return qs.select_related("guide", "company", "based_on_revision")
+        return qs.select_related(
+            "guide", "company", "based_on_revision", "association_edition__association"
+        )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         edition = self.object
         guide = edition.guide
         changes = guide_changes_since(guide.pk, edition.based_on_revision)
+        parent = edition.association_edition
         ctx.update(
             guide=guide,
             guide_live=guide.live,
             chapters=guide_chapters(guide) if guide.live else [],
             changes=changes,
+            association_edition=parent,
+            association_changed=bool(
+                parent
+                and parent.additions_changed_at
+                and (
+                    edition.association_seen_at is None
+                    or parent.additions_changed_at > edition.association_seen_at
+                )
+            ),
             can_edit=self.request.scope.has_perm(CHANGE),
+            rebase_url=reverse("publishing_members:edition_rebase", args=[edition.pk]),
+            edit_url=reverse("publishing_members:edition_edit", args=[edition.pk]),
+            list_url=reverse("publishing_members:edition_list"),
+            owner=edition.company.name,
+            additions_label=gettext_lazy("本企业补充要求"),
             title=edition.title,
         )
         return ctx
@@ -131,6 +156,15 @@ class EditionCreate(ServiceFormView):
 
     def act(self, form):
         data = form.cleaned_data
+        parent = None
+        if data.get("association_edition"):
+            parent = (
+                AssociationEdition.objects.for_scope(self.scope)
+                .filter(pk=data["association_edition"])
+                .first()
+            )
+            if parent is None:
+                raise ValidationError({"association_edition": gettext_lazy("协会版不存在。")})
         return guides.edition_create(
             actor=self.request.user,
             scope=self.scope,
@@ -138,6 +172,7 @@ class EditionCreate(ServiceFormView):
             guide=data["guide"],
             title=data["title"],
             additions=data["additions"],
+            association_edition=parent,
         )
 
 
@@ -185,3 +220,118 @@ def _int(raw) -> int:
     except (TypeError, ValueError):
         return 0
     return value if 0 < value < 2**31 else 0
+
+
+# --- signed in: a local association's editions ----------------------------------------------
+
+
+class AssociationEditionList(ScopedListView):
+    model = AssociationEdition
+    permission = ASSOCIATION_VIEW
+    title = gettext_lazy("协会版指引")
+    table_template = "publishing/_association_edition_table.html"
+    search_fields = ("title__icontains", "guide__title__icontains")
+    create_url_name = "publishing_members:association_edition_create"
+
+    def refine_list(self, qs):
+        return qs.select_related("guide", "association").order_by("guide__path", "association_id")
+
+
+class AssociationEditionDetail(ScopedDetailView):
+    """As a company's edition: the national text now, the association's additions,
+    the national changes since; and how many member companies derive from it."""
+
+    model = AssociationEdition
+    permission = ASSOCIATION_VIEW
+    template_name = "publishing/edition_detail.html"
+    context_object_name = "edition"
+
+    def refine(self, qs):
+        return qs.select_related("guide", "association", "based_on_revision")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        edition = self.object
+        guide = edition.guide
+        ctx.update(
+            guide=guide,
+            guide_live=guide.live,
+            chapters=guide_chapters(guide) if guide.live else [],
+            changes=guide_changes_since(guide.pk, edition.based_on_revision),
+            derived_count=edition.company_editions.count(),
+            can_edit=self.request.scope.has_perm(ASSOCIATION_CHANGE),
+            rebase_url=reverse("publishing_members:association_edition_rebase", args=[edition.pk]),
+            edit_url=reverse("publishing_members:association_edition_edit", args=[edition.pk]),
+            list_url=reverse("publishing_members:association_edition_list"),
+            owner=str(edition.association),
+            additions_label=gettext_lazy("本协会补充要求"),
+            title=edition.title,
+        )
+        return ctx
+
+
+class AssociationEditionCreate(ServiceFormView):
+    model = AssociationEdition
+    permission = ASSOCIATION_CHANGE
+    form_class = AssociationEditionCreateForm
+    title = gettext_lazy("新建协会版指引")
+    success_message = gettext_lazy("协会版指引已建立。")
+    cancel_url_name = "publishing_members:association_edition_list"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        guide = live_guide(_int(self.request.GET.get("guide")))
+        if guide is not None:
+            initial.update(guide=guide.pk, title=f"{guide.title}（本协会版）")
+        return initial
+
+    def act(self, form):
+        data = form.cleaned_data
+        return guides.association_edition_create(
+            actor=self.request.user,
+            scope=self.scope,
+            association_id=data["association"],
+            guide=data["guide"],
+            title=data["title"],
+            additions=data["additions"],
+        )
+
+
+class AssociationEditionEdit(ObjectFormView):
+    model = AssociationEdition
+    permission = ASSOCIATION_CHANGE
+    form_class = AssociationEditionForm
+    form_instance = True
+    title = gettext_lazy("修改协会版指引")
+
+    def act(self, form):
+        return guides.association_edition_update(
+            actor=self.request.user,
+            scope=self.scope,
+            edition=self.object,
+            title=form.cleaned_data["title"],
+            additions=form.cleaned_data["additions"],
+        )
+
+
+class AssociationEditionRebase(ScopedViewMixin, generic.View):
+    """POST (the page asks first): adopt the national guide's current version."""
+
+    model = AssociationEdition
+    permission = ASSOCIATION_CHANGE
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        edition = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            edition = guides.association_edition_rebase(
+                actor=request.user, scope=self.scope, edition=edition
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                gettext_lazy("已采纳全国版 v%(v)s。") % {"v": edition.based_on_version},
+            )
+        return redirect(edition)

@@ -1,8 +1,10 @@
-"""The command centre's live feed: the alerts of three apps in one list.
+"""The command centre's live feed: the alerts of four apps in one list.
 
 Fever at the gate (access.Alert), the health alerts (missed isolation check, fever,
-symptoms, urgent support, red screening) and overdue disinfection
-(sanitation.OverdueAlert) live in three tables. The feed reads them as ONE query: a
+symptoms, urgent support, red screening), overdue disinfection
+(sanitation.OverdueAlert) and the safety of people on duty (volunteers.SafetyAlert: a
+staff member's or volunteer's red daily check, a hospital support task overdue) live
+in four tables. The feed reads them as ONE query: a
 UNION of `.values()` querysets with the same columns, newest first, 50 a page. Then
 one query for the names of the page's sites and one for its assignees' names, so a
 page costs the same whatever the number of alerts or sources.
@@ -22,7 +24,7 @@ Scoping, fail closed:
 
 Polling: `since` (a time) keeps only alerts created after it; the page remembers the
 newest time it showed. Older pages: `before`, a cursor (time, source, id) of the
-last row shown, since ids of three tables are not comparable on their own.
+last row shown, since ids of four tables are not comparable on their own.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from firstline.geo.models import Division
 from firstline.health.models import HealthAlert
 from firstline.orgs.models import User
 from firstline.sanitation.models import OverdueAlert
+from firstline.volunteers.models import SafetyAlert
 
 PAGE_SIZE = 50
 COMMAND_PERM = "reports.view_command"
@@ -58,6 +61,7 @@ SOURCES: dict[str, tuple[type[AlertModel], str]] = {
     "access": (Alert, "access.view_alert"),
     "health": (HealthAlert, "health.view_alert"),
     "sanitation": (OverdueAlert, "sanitation.view_alert"),
+    "volunteers": (SafetyAlert, "volunteers.view_duty"),
 }
 OVERDUE_KIND = "overdue"
 
@@ -66,8 +70,14 @@ KINDS = {
     **{f"access:{value}": label for value, label in Alert.Kind.choices},
     **{f"health:{value}": label for value, label in HealthAlert.Kind.choices},
     f"sanitation:{OVERDUE_KIND}": _("消杀超时"),
+    **{f"volunteers:{value}": label for value, label in SafetyAlert.Kind.choices},
 }
-SOURCE_LABELS = {"access": _("门岗"), "health": _("防疫"), "sanitation": _("消杀")}
+SOURCE_LABELS = {
+    "access": _("门岗"),
+    "health": _("防疫"),
+    "sanitation": _("消杀"),
+    "volunteers": _("一线安全"),
+}
 
 # The union's columns, in order (each part annotates them in this order).
 COLUMNS = (

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 QUERIES = {
     "association_admin": 3
     + 5  # associations, members, sites by type, sites by district, divisions
-    + 2,  # issue #6 charts: members' reports by day, members' sites
+    + 2  # issue #6 charts: members' reports by day, members' sites
+    + 4  # issue #20: volunteers approved, waiting, teams, hours served
+    + 8,  # and today's duty figures (volunteers.selectors.figures)
     # + 6 health figures: statuses, work items, isolation, support, vulnerable, alerts
     # + 2 sanitation figures: today's compliance, overdue tasks (not the health officer's)
     # + 2 issue #6 charts (reports by day, sites in scope) + 1 open alerts of the command
@@ -221,6 +223,9 @@ def test_association_sees_member_aggregates_with_small_cells_suppressed(client, 
     ]
     html = response.content.decode()
     assert "会员企业" in html
+    # No volunteer yet, and no point has reported infections: a dash, not a zero.
+    assert ctx["volunteers"]["approved"] == 0 and ctx["volunteers"]["today"]["infections"] is None
+    assert "志愿者与一线安全" in html
     assert 'data-chart="district-chart"' in html
     assert '<script id="district-chart" type="application/json">' in html
     # Aggregates only: no site of any member is named.

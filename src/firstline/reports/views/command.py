@@ -1,7 +1,7 @@
 """The command centre (集控中心) pages: open alerts per kind and the live feed,
 refreshed by htmx polling every 5 s; acknowledge and assign for those who may act.
 
-The feed is a UNION over three apps' alert tables (feed.py), so these are plain
+The feed is a UNION over four apps' alert tables (feed.py), so these are plain
 views on `ScopedViewMixin` (login, permission, scope) rather than a list view of
 one model; every read inside goes through `for_scope` or, for authorities, the
 division-restricted reads documented in feed.py. Writes call command.py.

@@ -16,7 +16,7 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import render
 from django.utils import timezone
@@ -50,6 +50,8 @@ from firstline.reports.selectors.rollups import FOCUS_CITY_CODE
 from firstline.sanitation.models import Task
 from firstline.sanitation.selectors import compliance
 from firstline.supplies.models import Shipment
+from firstline.volunteers.models import Attendance, Team, Volunteer
+from firstline.volunteers.selectors import figures as duty_figures
 
 # Highest first: a user with several roles lands on the first one they hold.
 ROLE_PRIORITY = (
@@ -142,6 +144,30 @@ def _association(request):
         "district_chart": _district_chart(districts),
         "threshold": SUPPRESSION_THRESHOLD,
         "charts": report_charts.charts(report_charts.for_association(association_ids)),
+        "volunteers": _volunteers(request.scope),
+    }
+
+
+def _volunteers(scope: Scope) -> dict | None:
+    """The association's volunteers and the safety of its people on duty: vetted
+    volunteers and teams, all hours served, and today's figures (people on duty,
+    checks, kit per person-day, infections reported: None when no point reported).
+    Counts of its own volunteers, no personal data. Five queries and the figures'."""
+    people = scope.for_perm("volunteers.view_volunteer")
+    duty = scope.for_perm("volunteers.view_duty")
+    if not people.grants or not duty.grants:
+        return None
+    minutes = Attendance.objects.for_scope(duty).aggregate(total=Sum("minutes"))["total"] or 0
+    return {
+        "approved": Volunteer.objects.for_scope(people)
+        .filter(state=Volunteer.State.APPROVED)
+        .count(),
+        "pending": Volunteer.objects.for_scope(people)
+        .filter(state=Volunteer.State.PENDING)
+        .count(),
+        "teams": Team.objects.for_scope(people).count(),
+        "hours": round(minutes / 60),
+        "today": duty_figures.figures(duty),
     }
 
 

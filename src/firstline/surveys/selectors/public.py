@@ -49,3 +49,23 @@ def site_from_pk(pk) -> Site | None:
     if not pk:
         return None
     return Site.all_tenants.select_related("community", "company__division").filter(pk=pk).first()
+
+
+def site_link_path(survey: Survey, site: Site) -> str:
+    """A site's own link to an owners' survey: the survey's token and the site's
+    signed token, so the answers carry the site (and its district and type)."""
+    from urllib.parse import quote
+
+    from django.urls import reverse
+
+    return f"{reverse('surveys:public', args=[survey.token])}?site={quote(site_token(site))}"
+
+
+def member_sites(survey: Survey):
+    """The sites of the survey's association's member companies, for the research
+    group's page of site links and QR codes. Across tenants by design (Site has no
+    association path): names, addresses and districts only are shown."""
+    from firstline.orgs.models import Membership
+
+    members = Membership.objects.filter(association_id=survey.association_id).values("company_id")
+    return Site.all_tenants.filter(company_id__in=members)

@@ -1,7 +1,9 @@
 """Exports of a survey's responses, one row per response, codes or labels: CSV
 streamed line by line (StreamingHttpResponse over a server-side cursor, so memory
 stays flat however many rows), XLSX through a write-only workbook into a temporary
-file, and the form itself as XLSForm. Every export of responses writes an audit row.
+file, SPSS .sav (services/spss.py), and the form itself as XLSForm. Every export of
+responses writes an audit row. Past a format's row limit (`streams`) the pages run
+the export in the background instead (tasks.py), through `write_file`.
 
 The database pulls each answer out of the JSON column (`answers->>'q'`), so Python
 gets plain text per cell and never decodes the JSON documents; numbers are turned
@@ -20,11 +22,25 @@ from django.utils import timezone
 from firstline.core import exporting
 from firstline.core.services import audit_record
 from firstline.surveys.models import AuditAction, Question, Survey
-from firstline.surveys.services import xlsform
+from firstline.surveys.services import spss, xlsform
 
 CHUNK = 5_000
 META = ("response_id", "submitted_at", "district_code", "site_type", "size_band")
 MULTI_SEPARATOR = " "
+FORMATS = ("csv", "xlsx", "sav")
+# Up to these many rows an export is sent at once; more go to a background task with
+# a progress bar (settings.SURVEYS_EXPORT_STREAM_ROWS may say otherwise). COPY streams
+# CSV fast; a workbook or a .sav takes seconds per 10,000 rows.
+STREAM_ROWS = {"csv": 200_000, "xlsx": 20_000, "sav": 50_000}
+CONTENT_TYPES = {**exporting.CONTENT_TYPES, "sav": "application/x-spss-sav"}
+
+
+def streams(fmt: str, count: int) -> bool:
+    """Whether an export of `count` rows is sent at once (else it runs in the background)."""
+    from django.conf import settings
+
+    limits = {**STREAM_ROWS, **getattr(settings, "SURVEYS_EXPORT_STREAM_ROWS", {})}
+    return count <= limits[fmt]
 
 
 def header(questions: list[Question], *, labels: bool) -> list[str]:
@@ -150,7 +166,7 @@ def _sql_cell(question: Question, labels: bool) -> tuple[str, list]:
     return _safe(value, [question.name])
 
 
-def _copy_blocks(responses, questions: list[Question], *, labels: bool):
+def _copy_blocks(responses, questions: list[Question], *, labels: bool, advance=None):
     from django.conf import settings
     from django.db import connection
     from django.db.models.expressions import RawSQL
@@ -173,34 +189,88 @@ def _copy_blocks(responses, questions: list[Question], *, labels: bool):
         raw = cursor.cursor
         with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             buffer = bytearray()
+            copied = 0
             for block in copy:  # one row a block: passed on 64 kB at a time
                 buffer += block
+                copied += 1
                 if len(buffer) >= COPY_CHUNK:
                     yield bytes(buffer)
                     buffer.clear()
             if buffer:
                 yield bytes(buffer)
+    # The connection is the COPY's until it ends: progress is written after it (an
+    # UPDATE inside would wait for the COPY, which waits for this generator).
+    if advance and copied:
+        advance(copied)
 
 
-def _csv_stream(responses, questions, *, labels: bool):
+def _counted(items, advance, every: int = CHUNK):
+    """The items passed through, `advance(n)` called every `every` of them."""
+    if advance is None:
+        yield from items
+        return
+    since = 0
+    for item in items:
+        yield item
+        since += 1
+        if since >= every:
+            advance(since)
+            since = 0
+    if since:
+        advance(since)
+
+
+def _csv_stream(responses, questions, *, labels: bool, advance=None):
     from django.db import connection
 
     head = header(questions, labels=labels)
     if connection.vendor != "postgresql":
-        yield from exporting.csv_stream(head, rows(responses, questions, labels=labels))
+        body = _counted(rows(responses, questions, labels=labels), advance)
+        yield from exporting.csv_stream(head, body)
         return
     yield from exporting.csv_stream(head, [])
-    yield from _copy_blocks(responses, questions, labels=labels)
+    yield from _copy_blocks(responses, questions, labels=labels, advance=advance)
 
 
-def _audit(actor, survey: Survey, fmt: str, labels: bool, filters: dict) -> None:
+def write_file(out, fmt: str, *, survey: Survey, responses, questions, labels: bool, advance=None):
+    """Write the export into the open binary file `out` (a background export):
+    the same bytes the page streams or sends, `advance(n)` called as rows are read."""
+    if fmt == "csv":
+        for block in _csv_stream(responses, questions, labels=labels, advance=advance):
+            out.write(block)
+    elif fmt == "xlsx":
+        exporting.xlsx_write(
+            _counted(rows(responses, questions, labels=labels), advance),
+            out,
+            sheet="responses",
+            header=header(questions, labels=labels),
+        )
+    elif fmt == "sav":
+        out.flush()
+        spss.sav_write(out.name, responses, questions, advance=advance, file_label=survey.title)
+    else:
+        raise ValueError(f"unknown export format {fmt!r}")
+
+
+def export_audit(
+    *, actor, survey: Survey, fmt: str, labels: bool, filters: dict, rows: int
+) -> None:
+    """The audit row of an export made in the background (the task's, at its end)."""
+    _audit(actor, survey, fmt, labels, filters, background=True, rows=rows)
+
+
+def export_name(survey: Survey, fmt: str) -> str:
+    return _name(survey, fmt)
+
+
+def _audit(actor, survey: Survey, fmt: str, labels: bool, filters: dict, **more) -> None:
     with transaction.atomic():
         audit_record(
             actor=actor,
             company_id=None,
             action=AuditAction.RESPONSE_EXPORT,
             obj=survey,
-            changes={"format": fmt, "labels": labels, "filters": filters},
+            changes={"format": fmt, "labels": labels, "filters": filters, **more},
         )
 
 
@@ -242,6 +312,27 @@ def responses_xlsx(
         as_attachment=True,
         filename=_name(survey, "xlsx"),
         content_type=exporting.CONTENT_TYPES["xlsx"],
+    )
+
+
+def responses_sav(
+    *, actor, survey: Survey, responses, questions, labels: bool, filters: dict
+) -> FileResponse:
+    """The SPSS data file (codes with value labels, whatever `labels` says), written
+    into a temporary file (services/spss.py)."""
+    out = tempfile.NamedTemporaryFile(suffix=".sav")  # noqa: SIM115 - the response closes it
+    try:
+        spss.sav_write(out.name, responses, questions, file_label=survey.title)
+        _audit(actor, survey, "sav", labels, filters)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=_name(survey, "sav"),
+        content_type=CONTENT_TYPES["sav"],
     )
 
 

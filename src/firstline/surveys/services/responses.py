@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from firstline.core.personal.crypto import lookup_digest
 from firstline.core.personal.identity import validate_phone
 from firstline.core.services import audit_record
 from firstline.estates.models import Site
-from firstline.surveys.models import AuditAction, Question, Response, Survey
+from firstline.surveys.models import AuditAction, Question, QuotaCounter, Response, Survey
 from firstline.surveys.services import expressions
 
 MAX_TEXT = 2000
@@ -231,7 +232,15 @@ def response_submit(
     answers while the survey is open; a second one of the same phone is refused."""
     now = now or timezone.now()
     if not survey.accepting(now):
-        raise ValidationError(_("问卷未开放或已结束。"))
+        raise ValidationError(_("问卷未开放或已结束。"), code="closed")
+    if survey.audience == Survey.Audience.OWNERS and survey.needs_site and site is None:
+        raise ValidationError(_("请扫描所在项目的二维码填写本问卷。"), code="site_needed")
+    if (
+        survey.audience == Survey.Audience.OWNERS
+        and survey.phone_check == Survey.PhoneCheck.CODE
+        and not phone_digest
+    ):
+        raise ValidationError({"phone": _("请先用短信验证码验证手机号。")})
     questions = list(Question.all_tenants.filter(survey=survey).order_by("position"))
     answers, errors = clean(questions, raw)
     if errors:
@@ -250,6 +259,8 @@ def response_submit(
     elif company is None:
         raise ValidationError(_("企业问卷须由企业管理员填写。"))
     place = _place(company=company, site=site)
+    places = quota_places(survey, site) if survey.audience == Survey.Audience.OWNERS else []
+    _ensure_counters(survey, places)
     with transaction.atomic():
         if survey.audience == Survey.Audience.COMPANIES:
             existing = (
@@ -266,6 +277,9 @@ def response_submit(
             else:
                 response = _insert(survey, answers, company, site, digest, place, actor, now)
         else:
+            # The quota's places first (site, then district: one order, no deadlock);
+            # a refused insert below rolls them back with it.
+            _take_places(survey, places)
             response = _insert(survey, answers, company, site, digest, place, actor, now)
         audit_record(
             actor=actor,
@@ -295,6 +309,104 @@ def _insert(survey, answers, company, site, digest, place, actor, now) -> Respon
         if digest:
             raise ValidationError({"phone": _("这个手机号已经填写过本问卷。")}) from None
         raise ValidationError(_("本企业已提交过本问卷。")) from None
+
+
+# --- quotas per site and per district ------------------------------------------------------
+
+
+def quota_places(survey: Survey, site) -> list[tuple[str, str, int]]:
+    """(kind, key, quota) of each quota a response from `site` counts against."""
+    if site is None:
+        return []
+    out = []
+    if survey.quota_per_site:
+        out.append((QuotaCounter.Kind.SITE, str(site.pk), survey.quota_per_site))
+    if survey.quota_per_district:
+        out.append((QuotaCounter.Kind.DISTRICT, site.community.code[:6], survey.quota_per_district))
+    return out
+
+
+def _responses_at(survey: Survey, kind: str, key: str):
+    rows = Response.all_tenants.filter(survey=survey)
+    if kind == QuotaCounter.Kind.SITE:
+        return rows.filter(site_id=int(key))
+    return rows.filter(district_code=key)
+
+
+def _ensure_counters(survey: Survey, places) -> None:
+    """Each place's counter, made on first use with the responses it already has
+    (answers given before the quota was set count too). Committed on its own: the
+    submission's transaction then only updates it."""
+    if not places:
+        return
+    have = set(
+        QuotaCounter.all_tenants.filter(
+            survey=survey,
+            kind__in={k for k, _key, _q in places},
+            key__in={k for _k, k, _q in places},
+        ).values_list("kind", "key")
+    )
+    missing = [
+        QuotaCounter(
+            association_id=survey.association_id,
+            survey=survey,
+            kind=kind,
+            key=key,
+            count=_responses_at(survey, kind, key).count(),
+        )
+        for kind, key, _quota in places
+        if (kind, key) not in have
+    ]
+    if missing:
+        QuotaCounter.all_tenants.bulk_create(missing, ignore_conflicts=True)
+
+
+def _take_places(survey: Survey, places) -> None:
+    """One place under each quota, or ValidationError(code="quota_full"). A
+    conditional UPDATE: concurrent submissions queue on the counter's row, and each
+    sees the count the one before it committed."""
+    for kind, key, quota in places:
+        taken = QuotaCounter.all_tenants.filter(
+            survey=survey, kind=kind, key=key, count__lt=quota
+        ).update(count=F("count") + 1)
+        if not taken:
+            raise ValidationError(full_message(kind), code="quota_full")
+
+
+def full_message(kind: str) -> str:
+    if kind == QuotaCounter.Kind.DISTRICT:
+        return _("本区县的答卷已满，感谢您的关注。")
+    return _("本项目的答卷已满，感谢您的关注。")
+
+
+def quota_full(survey: Survey, site) -> str | None:
+    """The kind of the first quota `site` has reached (the public page's "已满"
+    before the first question), or None. The submission decides for sure."""
+    places = quota_places(survey, site)
+    if not places:
+        return None
+    counts = dict(
+        ((kind, key), count)
+        for kind, key, count in QuotaCounter.all_tenants.filter(
+            survey=survey,
+            kind__in={k for k, _key, _q in places},
+            key__in={k for _k, k, _q in places},
+        ).values_list("kind", "key", "count")
+    )
+    for kind, key, quota in places:
+        count = counts.get((kind, key))
+        if count is None:
+            count = _responses_at(survey, kind, key).count()
+        if count >= quota:
+            return kind
+    return None
+
+
+def forget_counters(survey: Survey, kinds) -> None:
+    """Drop the counters of quotas the survey no longer has: when a quota of that
+    kind is set again, its counters are made afresh from the responses."""
+    if kinds:
+        QuotaCounter.all_tenants.filter(survey=survey, kind__in=list(kinds)).delete()
 
 
 def already_answered(*, survey: Survey, phone_digest: str) -> bool:

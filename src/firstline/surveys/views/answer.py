@@ -12,20 +12,25 @@ answered, which shows the "already answered" page to the same browser."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
 
 from firstline.core.personal.crypto import lookup_digest
 from firstline.core.personal.identity import validate_phone
+from firstline.core.personal.masking import mask_phone
 from firstline.core.roles import SURVEYS_ANSWER
 from firstline.core.views import ScopedViewMixin
-from firstline.surveys.models import Question, Response, Survey
+from firstline.health.services import sms
+from firstline.surveys.models import Assignment, Question, Response, Survey
 from firstline.surveys.selectors import public
-from firstline.surveys.services import responses
+from firstline.surveys.services import distribution, responses
 
 COOKIE = "fl_survey_{pk}"
 COOKIE_SALT = "firstline.surveys.device"
@@ -161,13 +166,82 @@ def _answered_cookie(request, survey: Survey) -> bool:
     )
 
 
+def closed_reason(survey: Survey, now=None) -> str:
+    """Why a survey does not take answers: "not_yet" (before its open time),
+    "ended" (after its close time, or closed), "draft"."""
+    now = now or timezone.now()
+    if survey.state == Survey.State.DRAFT:
+        return "draft"
+    if survey.state == Survey.State.OPEN and survey.opens_at and now < survey.opens_at:
+        return "not_yet"
+    return "ended"
+
+
+def _closed(request, ctx, survey):
+    return render(
+        request,
+        "surveys/public_closed.html",
+        {**ctx, "survey": survey, "reason": closed_reason(survey)},
+    )
+
+
+def _full(request, ctx, survey, message):
+    return render(
+        request, "surveys/public_full.html", {**ctx, "survey": survey, "message": message}
+    )
+
+
+def _phone_by_code(request, survey, site, state, key, ctx):
+    """The phone proved by a one-time code (health's OTP): the number, then the code.
+    The number travels in the form between the two steps; the session keeps only
+    its digest, once verified."""
+    step, error, phone, shown_code = "phone", "", "", ""
+    if request.method == "POST":
+        phone = request.POST.get("phone", "")[:32]
+        try:
+            if request.POST.get("action") == "verify":
+                digest = distribution.owner_verify_code(
+                    survey=survey, site=site, phone=phone, code=request.POST.get("code", "")[:12]
+                )
+                state["phone"] = digest
+                state["verified"] = True
+                request.session[key] = state
+                return redirect("surveys:public", token=survey.token)
+            code = distribution.owner_request_code(
+                survey=survey, site=site, phone=phone, ip=request.META.get("REMOTE_ADDR", "")
+            )
+            step = "code"
+            if sms.shows_codes():
+                shown_code = code
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "closed":
+                return _closed(request, ctx, survey)
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            error = " ".join(m for ms in errors.values() for m in ms)
+            step = "code" if "code" in errors or request.POST.get("resend") else "phone"
+    return render(
+        request,
+        "surveys/public_code.html",
+        {
+            **ctx,
+            "survey": survey,
+            "site": site,
+            "step": step,
+            "error": error,
+            "phone": phone if step == "code" else "",
+            "phone_masked": mask_phone(phone) if step == "code" and phone else "",
+            "shown_code": shown_code,
+        },
+    )
+
+
 def public_answer(request, token: str):
     survey = public.survey_by_token(token)
     if survey is None:
         raise Http404
     ctx = _public_ctx(token, survey)
     if not survey.accepting():
-        return render(request, "surveys/public_closed.html", {**ctx, "survey": survey})
+        return _closed(request, ctx, survey)
     if _answered_cookie(request, survey):
         return render(request, "surveys/public_done.html", {**ctx, "survey": survey, "again": True})
     key = _state_key(survey, "owner")
@@ -177,7 +251,16 @@ def public_answer(request, token: str):
         if site is not None:
             state["site"] = site.pk
             request.session[key] = state
+    site = public.site_from_pk(state.get("site"))
+    if site is not None:
+        ctx["site"] = site
+    if survey.needs_site and site is None:
+        return render(request, "surveys/public_site_needed.html", {**ctx, "survey": survey})
+    if kind := responses.quota_full(survey, site):
+        return _full(request, ctx, survey, responses.full_message(kind))
     if not state.get("phone"):
+        if survey.phone_check == Survey.PhoneCheck.CODE:
+            return _phone_by_code(request, survey, site, state, key, ctx)
         error = ""
         if request.method == "POST" and "phone" in request.POST:
             phone = request.POST.get("phone", "")
@@ -199,10 +282,18 @@ def public_answer(request, token: str):
     questions = public.questions_of(survey)
 
     def submit(raw):
-        site = public.site_from_pk(state.get("site"))
-        responses.response_submit(
-            actor=None, survey=survey, raw=raw, site=site, phone_digest=state["phone"]
-        )
+        try:
+            responses.response_submit(
+                actor=None, survey=survey, raw=raw, site=site, phone_digest=state["phone"]
+            )
+        except ValidationError as exc:
+            code = getattr(exc, "code", None)
+            if code == "quota_full":
+                request.session.pop(key, None)
+                return _full(request, ctx, survey, exc.messages[0])
+            if code == "closed":
+                return _closed(request, ctx, survey)
+            raise
         done = redirect("surveys:public_done", token=token)
         done.set_signed_cookie(
             COOKIE.format(pk=survey.pk),
@@ -237,9 +328,42 @@ def public_done(request, token: str):
 # --- companies: the company admin answers ---------------------------------------------------
 
 
+def _company_wizard(request, *, survey, company, existing, ctx: dict, done: str):
+    """The company's page-by-page form, for its admin or its delegate."""
+    ctx = {**ctx, "company": company, "existing": existing}
+    if not survey.accepting():
+        return render(
+            request,
+            "surveys/answer_closed.html",
+            {**ctx, "survey": survey, "reason": closed_reason(survey)},
+        )
+    if request.method == "GET":
+        distribution.mark_started(survey=survey, company_id=company.pk)
+    key = _state_key(survey, f"company{company.pk}")
+    if existing is not None and key not in request.session:
+        request.session[key] = {"raw": dict(existing.answers)}
+    questions = public.questions_of(survey)
+
+    def submit(raw):
+        responses.response_submit(actor=request.user, survey=survey, raw=raw, company=company)
+        messages.success(request, _("已提交，感谢填写。"))
+        return redirect(done)
+
+    return wizard(
+        request,
+        survey=survey,
+        questions=questions,
+        key=key,
+        submit=submit,
+        template="surveys/answer_page.html",
+        ctx=ctx,
+    )
+
+
 class CompanyAnswer(ScopedViewMixin, generic.View):
     """A company survey, answered by the company admin for the company: one response
-    per company (answering again while it is open replaces the answers)."""
+    per company (answering again while it is open replaces the answers). The admin
+    may instead delegate it to a staff user (views/distribution.py)."""
 
     model = Survey
     permission = SURVEYS_ANSWER
@@ -258,33 +382,24 @@ class CompanyAnswer(ScopedViewMixin, generic.View):
             Company.objects.for_scope(self.scope).select_related("division").get(pk=company_ids[0])
         )
         mine = Response.objects.for_scope(self.scope).filter(survey=survey, company=company).first()
+        task = (
+            Assignment.objects.for_scope(self.scope)
+            .filter(survey=survey, company=company)
+            .select_related("delegate")
+            .first()
+        )
         ctx = {
             "action": reverse("surveys:answer", args=[survey.pk]),
-            "company": company,
-            "existing": mine,
+            "task": task,
+            "can_delegate": True,
         }
-        if not survey.accepting():
-            return render(request, "surveys/answer_closed.html", {**ctx, "survey": survey})
-        key = _state_key(survey, f"company{company.pk}")
-        if mine is not None and key not in request.session:
-            request.session[key] = {"raw": dict(mine.answers)}
-        questions = public.questions_of(survey)
-
-        def submit(raw):
-            responses.response_submit(actor=request.user, survey=survey, raw=raw, company=company)
-            from django.contrib import messages
-
-            messages.success(request, _("已提交，感谢填写。"))
-            return redirect("surveys:my_surveys")
-
-        return wizard(
+        return _company_wizard(
             request,
             survey=survey,
-            questions=questions,
-            key=key,
-            submit=submit,
-            template="surveys/answer_page.html",
+            company=company,
+            existing=mine,
             ctx=ctx,
+            done=reverse("surveys:my_surveys"),
         )
 
     def get(self, request, pk):
@@ -292,3 +407,42 @@ class CompanyAnswer(ScopedViewMixin, generic.View):
 
     def post(self, request, pk):
         return self.dispatch_survey(request, pk)
+
+
+class DelegatedAnswer(LoginRequiredMixin, generic.View):
+    """A company survey answered by the staff user its company admin delegated it
+    to: that survey, for that company, and the company's response to it only."""
+
+    def task(self, request, pk):
+        task = (
+            distribution.delegated_tasks(request.scope, request.user.pk)
+            .filter(survey_id=pk)
+            .select_related("company__division")
+            .first()
+        )
+        if task is None:
+            raise Http404
+        return task
+
+    def answer(self, request, pk):
+        task = self.task(request, pk)
+        scope = distribution.delegated_scope(request.scope)
+        existing = (
+            Response.objects.for_scope(scope)
+            .filter(survey_id=task.survey_id, company_id=task.company_id, phone_digest="")
+            .first()
+        )
+        return _company_wizard(
+            request,
+            survey=task.survey,
+            company=task.company,
+            existing=existing,
+            ctx={"action": reverse("surveys:delegated_answer", args=[pk]), "task": task},
+            done=reverse("surveys:delegated_list"),
+        )
+
+    def get(self, request, pk):
+        return self.answer(request, pk)
+
+    def post(self, request, pk):
+        return self.answer(request, pk)

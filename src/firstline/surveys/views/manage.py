@@ -9,8 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy
 from django.views import generic
 
@@ -28,8 +27,10 @@ from firstline.geo.models import Division
 from firstline.orgs.models import Company
 from firstline.surveys.forms import ConfirmForm, UploadForm, VersionForm
 from firstline.surveys.models import Question, Response, Survey
-from firstline.surveys.selectors import public, results
+from firstline.surveys.selectors import board, public, results
 from firstline.surveys.services import exporting, surveys
+from firstline.surveys.views.board import BoardLinkForm
+from firstline.surveys.views.exports import export_options
 
 MANAGE = "surveys.manage_survey"
 RESULTS = "surveys.view_results"
@@ -274,28 +275,52 @@ class SurveyResults(ScopedDetailView):
             chart_data=results.chart_data(figures),
             can_export=scope.has_perm(EXPORT),
         )
+        if ctx["can_export"]:
+            count = scoped.count()
+            ctx["exports"] = [
+                {"format": fmt, "streams": exporting.streams(fmt, count)}
+                for fmt in exporting.FORMATS
+            ]
+            ctx["export_count"] = count
+        if research:
+            ctx["board_links"] = board.board_links(survey)
+            ctx["board_form"] = BoardLinkForm()
         return ctx
 
 
 class SurveyExport(ScopedViewMixin, generic.View):
-    """The responses as CSV (streamed) or XLSX, codes or labels, the results' filters
-    applied; audited."""
+    """The responses as CSV (streamed), XLSX or SPSS .sav, codes or labels, the
+    results' filters applied; audited. Past the format's row limit the export runs
+    in the background instead: a page asks before starting it (views/exports.py)."""
 
     model = Survey
     permission = EXPORT
 
     def get(self, request, pk):
         survey = get_object_or_404(self.get_queryset(), pk=pk)
-        fmt = request.GET.get("format", "csv")
-        if fmt not in ("csv", "xlsx"):
-            raise Http404
-        labels = request.GET.get("labels") == "1"
-        filters = _filters(request)
+        fmt, labels, filters = export_options(request.GET)
         scoped = results.filtered(
             Response.objects.for_scope(self.scope).filter(survey=survey), filters
         )
+        count = scoped.count()
+        if not exporting.streams(fmt, count):
+            return render(
+                request,
+                "surveys/export_confirm.html",
+                {
+                    "survey": survey,
+                    "count": count,
+                    "format": fmt,
+                    "labels": labels,
+                    "filters": filters,
+                },
+            )
         questions = [q for q in public.questions_of(survey) if q.type != Question.Type.NOTE]
-        write = exporting.responses_csv if fmt == "csv" else exporting.responses_xlsx
+        write = {
+            "csv": exporting.responses_csv,
+            "xlsx": exporting.responses_xlsx,
+            "sav": exporting.responses_sav,
+        }[fmt]
         return write(
             actor=request.user,
             survey=survey,
