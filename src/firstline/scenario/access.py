@@ -44,6 +44,8 @@ from firstline.access.models import (
 from firstline.access.services import gate
 from firstline.access.services.gate import GateInput
 from firstline.estates.models import Resident, Site
+from firstline.orgs.models import RoleAssignment
+from firstline.scenario.health import DEMO_RESIDENT
 
 DAYS = 7
 QUICK_DAYS = 2
@@ -152,6 +154,13 @@ def build_access(
         gate.policy_publish(actor=None, site=site, data={**data, "effective_from": since})
         report.policies += 1
     gates = _checkpoints(sites, report)
+    # The demo resident's household is isolated at home in the health step: it stays
+    # in all week, whatever the hour the world is built.
+    stay_home = set(
+        RoleAssignment.objects.filter(
+            user__username=DEMO_RESIDENT, household__isnull=False
+        ).values_list("household_id", flat=True)
+    )
     for site in busy:
         residents = [_ref(r) for r in residents_by_site[site.pk]]
         # Recording costs a few milliseconds an event: a week everywhere would take minutes.
@@ -163,7 +172,7 @@ def build_access(
             _site_week(
                 rng=rng,
                 site=site,
-                residents=residents,
+                residents=[r for r in residents if r.household_id not in stay_home],
                 passes=passes,
                 gates=gates[site.pk],
                 anchor=since.date(),

@@ -35,6 +35,7 @@ from firstline.core.roles import Role, Target
 from firstline.core.scope import Grant, Scope
 from firstline.estates.models import Site, Staff
 from firstline.orgs.models import Association, Company, User
+from firstline.publishing.models import GuidePage
 from firstline.scenario.people import PeopleFactory
 from firstline.supplies.models import Balance, Item, Location
 from firstline.volunteers.models import (
@@ -104,6 +105,7 @@ def build_volunteers(
     if not points or volunteers <= 0:
         return report
     support.task_types_install()
+    _link_guides()
     today = timezone.localdate(now)
     first = today - timedelta(days=DAYS - 1)
     signed = _sign_up(rng, association, companies, people_factory, volunteers, report)
@@ -117,6 +119,20 @@ def build_volunteers(
     _infections(points, first, today, report)
     _certificates(signed, report)
     return report
+
+
+def _link_guides() -> None:
+    """The task types' safety rules point at the operation guides on the public site
+    (built by the publishing step before): the isolation points' guide for terminal
+    cleaning, the hospitals' for the rest."""
+    guides = {
+        g.site_type: g.url
+        for g in GuidePage.objects.live().filter(site_type__in=("hospital", "isolation"))
+    }
+    for task_type in TaskType.objects.all():
+        wanted = "isolation" if task_type.kind == TaskType.Kind.TERMINAL_CLEAN else "hospital"
+        if guides.get(wanted):
+            TaskType.objects.filter(pk=task_type.pk).update(guide_url=guides[wanted])
 
 
 def _sign_up(rng, association, companies, factory, n, report) -> list[Volunteer]:

@@ -380,6 +380,18 @@ class WorldBuilder:
 
         share = min(1.0, self.size.residents / 20_000)  # a test's tiny world: a share
         rng = random.Random(self.report.seed + 8)
+        # Their logins are made here, from this step's own stream, so that adding them
+        # changed nothing the main stream draws for the steps before (access, health).
+        # volunteer_1 leads a team at a hospital, volunteer_2 is in it.
+        national = {"association": self.national}
+        self.add_accounts(
+            [
+                ("coordinator", Role.VOLUNTEER_COORDINATOR, national),
+                ("volunteer_1", Role.VOLUNTEER, national),
+                ("volunteer_2", Role.VOLUNTEER, national),
+            ],
+            rng,
+        )
         step.rows = build_volunteers(
             rng=rng,
             now=timezone.now(),
@@ -884,6 +896,7 @@ class WorldBuilder:
         rows they are; written to var/demo-accounts.json for `./firstline demo`."""
         grants = self.demo_grants()
         password = make_password(DEMO_PASSWORD)  # hashed once: Argon2 is slow on purpose
+        self.password_hash = password  # later steps' logins share it (add_accounts)
         users, assignments = [], []
         for username, role, target, person in grants:
             display = (
@@ -906,6 +919,19 @@ class WorldBuilder:
         ]
         self.report.accounts_path = write_accounts(self.report.accounts)
         step.rows = {"users": len(users), "role_assignments": len(assignments)}
+
+    def add_accounts(self, grants: list[tuple[str, Role, dict]], rng: random.Random) -> None:
+        """Demo logins a later step needs, added to the accounts file."""
+        password = self.password_hash
+        names = PeopleFactory(rng)
+        for username, role, target in grants:
+            display = names.name(sex=rng.choice("mf"), birth_year=1985)
+            user = User.objects.create(username=username, password=password, display_name=display)
+            RoleAssignment.objects.create(user=user, role=role, **target)
+            self.report.accounts.append(
+                {"role": role.value, "username": username, "password": DEMO_PASSWORD}
+            )
+        self.report.accounts_path = write_accounts(self.report.accounts)
 
     def demo_grants(self) -> list[tuple[str, Role, dict, Staff | Resident | None]]:
         """(username, role, target, the person it is) for every demo login. The site
@@ -944,11 +970,6 @@ class WorldBuilder:
             ("donor_1", Role.DONOR, national, None),
             # Writes the public site's pages in the Wagtail editor; assoc_admin approves.
             ("editor", Role.CONTENT_EDITOR, national, None),
-            # Vets volunteers and runs their teams; volunteer_1 leads a team at a
-            # hospital, volunteer_2 is in it (linked in the volunteers step).
-            ("coordinator", Role.VOLUNTEER_COORDINATOR, national, None),
-            ("volunteer_1", Role.VOLUNTEER, national, None),
-            ("volunteer_2", Role.VOLUNTEER, national, None),
         ]
 
 

@@ -80,6 +80,7 @@ def test_tiny_world_has_the_requested_size(tiny_world):
         "notices",
         "publishing",
         "surveys",
+        "volunteers",
     ]
     assert tiny_world.steps[3].rows["residents"] == 400
     from firstline.access.models import Pass

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from firstline.estates.models import Site
+from firstline.publishing.models import GuidePage
 from firstline.scenario.world import DEMO_PASSWORD, ScaleOverride, build_world
 from firstline.supplies.models import LedgerEntry
 from firstline.volunteers.models import (
@@ -20,6 +21,7 @@ from firstline.volunteers.models import (
     KitIssue,
     Shift,
     SupportTask,
+    TaskType,
     Team,
     Volunteer,
 )
@@ -67,6 +69,10 @@ def test_the_volunteers_world(world):
     assert InfectionReport.all_tenants.filter(day=today).exists()
     assert not InfectionReport.all_tenants.filter(infections__gt=0).exists()
     assert Certificate.objects.exists()
+    # The support tasks' safety rules link to the public site's operation guides.
+    assert set(TaskType.objects.values_list("guide_url", flat=True)) >= {
+        GuidePage.objects.get(site_type="hospital").url
+    }
 
     # The association's dashboard has the figures: its volunteers, hours, today's duty.
     coordinator = Client()
