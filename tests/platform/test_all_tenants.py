@@ -88,7 +88,8 @@ ALLOWED = {
     "surveys/services/responses.py": "a response insert decided by its unique constraints; the "
     "public page's phone check (digest only) and the respondent's site's size band",
     "surveys/selectors/public.py": "the owners' public link (no sign-in by design): an open "
-    "owners' survey by its secret token, its questions, the signed site token's site",
+    "owners' survey by its secret token, its questions, the signed site token's site; "
+    "the research group's per-site links and QR codes: member companies' site names only",
     # --- volunteers (issue #20): sign-up, duty, support tasks, staff safety ---------------
     "volunteers/services/people.py": "sign-up's duplicate ID check in the association; "
     "vetting, insurance and team writes lock a volunteer or team read in scope",
