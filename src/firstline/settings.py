@@ -141,7 +141,7 @@ if DATABASE_URL:
             options["prepare_threshold"] = 5
         # Wagtail's search index declares a GinIndex on PostgreSQL, and Django's
         # system check (run by migrate) refuses one without the postgres contrib app.
-        INSTALLED_APPS.append("django.contrib.postgres")
+        INSTALLED_APPS.insert(INSTALLED_APPS.index("firstline.core"), "django.contrib.postgres")
 else:
     DATABASES = {
         "default": {

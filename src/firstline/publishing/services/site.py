@@ -158,5 +158,8 @@ def on_post_migrate(sender, **kwargs) -> None:
     (Wagtail's among them) exist by then, also after a flush."""
     from django.apps import apps
 
-    if sender is list(apps.get_app_configs())[-1]:
+    # Django sends post_migrate only for apps with a models module (not, say,
+    # django.contrib.postgres): the last of those is the last signal.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is with_models[-1]:
         site_ensure()
