@@ -193,17 +193,17 @@ class EditionEdit(ObjectFormView):
         )
 
 
-class EditionRebase(ScopedViewMixin, generic.View):
-    """POST (the page asks first): adopt the national guide's current version."""
+class AdoptNationalVersion(ScopedViewMixin, generic.View):
+    """POST (the page asks first): an edition adopts the national guide's current
+    version. Subclasses name the edition model, its permission and the service."""
 
-    model = GuideEdition
-    permission = CHANGE
     http_method_names = ["post"]
+    adopt = None  # staticmethod(service(*, actor, scope, edition) -> edition)
 
     def post(self, request, pk):
         edition = get_object_or_404(self.get_queryset(), pk=pk)
         try:
-            edition = guides.edition_rebase(actor=request.user, scope=self.scope, edition=edition)
+            edition = self.adopt(actor=request.user, scope=self.scope, edition=edition)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -212,6 +212,12 @@ class EditionRebase(ScopedViewMixin, generic.View):
                 gettext_lazy("已采纳全国版 v%(v)s。") % {"v": edition.based_on_version},
             )
         return redirect(edition)
+
+
+class EditionRebase(AdoptNationalVersion):
+    model = GuideEdition
+    permission = CHANGE
+    adopt = staticmethod(guides.edition_rebase)
 
 
 def _int(raw) -> int:
@@ -314,24 +320,7 @@ class AssociationEditionEdit(ObjectFormView):
         )
 
 
-class AssociationEditionRebase(ScopedViewMixin, generic.View):
-    """POST (the page asks first): adopt the national guide's current version."""
-
+class AssociationEditionRebase(AdoptNationalVersion):
     model = AssociationEdition
     permission = ASSOCIATION_CHANGE
-    http_method_names = ["post"]
-
-    def post(self, request, pk):
-        edition = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            edition = guides.association_edition_rebase(
-                actor=request.user, scope=self.scope, edition=edition
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                gettext_lazy("已采纳全国版 v%(v)s。") % {"v": edition.based_on_version},
-            )
-        return redirect(edition)
+    adopt = staticmethod(guides.association_edition_rebase)
