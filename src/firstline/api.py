@@ -13,12 +13,14 @@ api = DocumentedAPI(
 )
 
 from firstline.access.api.gate import router as access_router  # noqa: E402
+from firstline.consultations.api import router as consultations_router  # noqa: E402
 from firstline.estates.api import router as estates_router  # noqa: E402
 from firstline.health.api import router as health_router  # noqa: E402
 from firstline.notices.api import router as notices_router  # noqa: E402
 from firstline.orgs.api import router as orgs_router  # noqa: E402
 from firstline.publishing.api import router as publishing_router  # noqa: E402
 from firstline.reports.api import router as reports_router  # noqa: E402
+from firstline.resumption.api import router as resumption_router  # noqa: E402
 from firstline.sanitation.api import router as sanitation_router  # noqa: E402
 from firstline.supplies.api import router as supplies_router  # noqa: E402
 from firstline.surveys.api import router as surveys_router  # noqa: E402
@@ -34,4 +36,6 @@ api.add_router("/supplies", supplies_router)
 api.add_router("/notices", notices_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/volunteers", volunteers_router)
+api.add_router("/consultations", consultations_router)
+api.add_router("/resumption", resumption_router)
 api.add_router("/site", publishing_router)

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "firstline.reports",
     "firstline.supplies",
     "firstline.volunteers",
+    "firstline.consultations",
+    "firstline.resumption",
     "firstline.scenario",
     "firstline.publishing",
     # Wagtail, for the association's public site (publishing/): pages, revisions,

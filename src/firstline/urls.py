@@ -21,6 +21,8 @@ urlpatterns = [
     path("notices/", include("firstline.notices.urls")),
     path("surveys/", include("firstline.surveys.urls")),
     path("volunteers/", include("firstline.volunteers.urls")),
+    path("consultations/", include("firstline.consultations.urls")),
+    path("resumption/", include("firstline.resumption.urls")),
     path("ledger/", include("firstline.supplies.urls.public")),
     # The association's public site (publishing/, Wagtail): the editor, documents,
     # the site's own views, then Wagtail serving every page under /site/.

@@ -24,6 +24,8 @@ class Role(models.TextChoices):
     CONTENT_EDITOR = "content_editor", _("协会内容编辑")
     VOLUNTEER = "volunteer", _("志愿者")
     VOLUNTEER_COORDINATOR = "volunteer_coordinator", _("志愿者协调员")
+    EXPERT = "expert", _("咨询专家")
+    TENANT_ADMIN = "tenant_admin", _("入驻企业负责人")
 
 
 class Target(models.TextChoices):
@@ -49,6 +51,11 @@ ROLE_TARGETS: dict[str, frozenset[str]] = {
     Role.CONTENT_EDITOR: frozenset({Target.ASSOCIATION}),
     Role.VOLUNTEER: frozenset({Target.ASSOCIATION}),
     Role.VOLUNTEER_COORDINATOR: frozenset({Target.ASSOCIATION}),
+    # An expert of the association's consultation pool (lawyers, tax advisers).
+    Role.EXPERT: frozenset({Target.ASSOCIATION}),
+    # A tenant company of an office or commercial building: its grant is the unit
+    # (estates.Household) it leases, so it reaches only its own rows and staff.
+    Role.TENANT_ADMIN: frozenset({Target.HOUSEHOLD}),
 }
 
 _VIEW_ESTATES = {"estates.view_site", "estates.view_building", "estates.view_household"}
@@ -172,6 +179,20 @@ _VOLUNTEERS_COMPANY = {"volunteers.view_volunteer", "volunteers.change_volunteer
 _VOLUNTEERS_DUTY = {"volunteers.view_duty", "volunteers.manage_duty", "volunteers.record_check"}
 VOLUNTEERS_OWN = {"volunteers.view_own", "volunteers.do_task"}
 
+# Consultations (issue #21). A member company asks; the association's desk assigns
+# to experts and sees every consultation; an expert reads and answers only the
+# consultations assigned to it (narrowed by user in consultations/selectors).
+_CONSULT_ASK = {"consultations.ask"}
+_CONSULT_DESK = {"consultations.run_desk"}
+_CONSULT_EXPERT = {"consultations.answer"}
+
+# Back to work in office and commercial buildings (issue #21). The building's
+# managers register tenants and approve their resumption; a tenant's own admin
+# applies and registers its returning staff; the association reads the figures.
+_RESUMPTION_MANAGE = {"resumption.manage_building"}
+_RESUMPTION_TENANT = {"resumption.act_tenant"}
+_RESUMPTION_ASSOCIATION = {"resumption.view_figures"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_ADMIN: frozenset(
         {
@@ -190,6 +211,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _SURVEYS_MANAGE
         | {"surveys.view_research"}
         | _VOLUNTEERS_COORDINATE
+        | _CONSULT_DESK
+        | _RESUMPTION_ASSOCIATION
     ),
     Role.ASSOCIATION_STAFF: frozenset(
         {
@@ -204,6 +227,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _NOTICES_SEND
         | _SURVEYS_MANAGE
         | _VOLUNTEERS_COORDINATE
+        | _CONSULT_DESK
+        | _RESUMPTION_ASSOCIATION
     ),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES
@@ -229,6 +254,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _NOTICES_SEND
         | _VOLUNTEERS_COMPANY
         | _VOLUNTEERS_DUTY
+        | _CONSULT_ASK
+        | _RESUMPTION_MANAGE
     ),
     Role.SITE_MANAGER: frozenset(
         _VIEW_ESTATES
@@ -242,6 +269,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _NOTICES_SEND
         | {"people.reveal", "core.view_accesslog", NOTICES_READ}
         | _VOLUNTEERS_DUTY
+        | _RESUMPTION_MANAGE
     ),
     Role.HEALTH_OFFICER: frozenset(
         _VIEW_ESTATES
@@ -287,6 +315,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CONTENT_EDITOR: frozenset({"publishing.view_reading"}),
     Role.VOLUNTEER: frozenset(VOLUNTEERS_OWN),
     Role.VOLUNTEER_COORDINATOR: frozenset(_VOLUNTEERS_COORDINATE | {"orgs.view_association"}),
+    Role.EXPERT: frozenset(_CONSULT_EXPERT),
+    # Its own unit and returning staff (declared as the unit's residents), their passes.
+    Role.TENANT_ADMIN: frozenset(
+        {"estates.view_household", "estates.view_resident", "access.view_pass", NOTICES_READ}
+        | _RESUMPTION_TENANT
+    ),
 }
 
 # Roles whose accounts hold other people's data: they must use 2FA when required.

@@ -1,0 +1,5 @@
+"""consultations API."""
+
+from ninja import Router
+
+router = Router(tags=["consultations"])

@@ -1,0 +1,5 @@
+"""consultations pages."""
+
+app_name = "consultations"
+
+urlpatterns = []

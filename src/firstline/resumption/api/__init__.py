@@ -1,0 +1,5 @@
+"""resumption API."""
+
+from ninja import Router
+
+router = Router(tags=["resumption"])

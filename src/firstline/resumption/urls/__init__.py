@@ -1,0 +1,5 @@
+"""resumption pages."""
+
+app_name = "resumption"
+
+urlpatterns = []
