@@ -1,14 +1,23 @@
 """Bench: the public site's Chinese search and its reading counter.
 
-1. Search: 100,000 entries (20,000 with --quick) of varied Chinese text are written
-   through the index's own bulk writer (segmented with rjieba; FTS5 on SQLite, the
-   tsvector on PostgreSQL) under one throwaway page; then 200 queries of one to three
-   words, each timed end to end through `search_query` (segmenting, matching,
-   ranking; never cached). `search_p95_ms` is the median over --runs rounds of each
-   round's p95. Then each round asks 200 new queries twice through `search_page`
-   (what the page and the API call) and times the second asking, answered from the
-   cache of first pages (the generation, the cached hits, their links and
-   snippets): `search_cached_p95_ms`.
+1. Search: 100,000 entries (20,000 with --quick) of Chinese text are written through
+   the index's own bulk writer (segmented with rjieba; FTS5 on SQLite, the tsvector
+   and its RUM index on PostgreSQL) under one throwaway page. The texts are drawn as
+   real text is (`Corpus`): the 60,000 most frequent words of jieba's dictionary (its
+   dict.txt counts them in real corpora) by Zipf's law, one word in ten one of the
+   guides' terms (TERMS). So, as in any real corpus, a few words are in most entries
+   and most words in few. Then 200 queries of one to three words, each timed end to
+   end through `search_query` (segmenting, matching, ranking; never cached), in a
+   fixed mix: two in five of the guides' terms ("消毒 电梯"), two in five of words as
+   the text uses them, one in five of the 30 most frequent words (a median fifth
+   of the entries, up to 99 %: the dearest queries there are). Each query of the first round is logged
+   with its time and the share of entries it matches; `search_by_kind` gives each
+   part of the mix's p95 with its median and highest match share. `search_p95_ms`
+   is the median over --runs rounds of each round's p95 over the whole mix. Then
+   each round asks 200 new queries twice through `search_page` (what the page and
+   the API call) and times the second asking, answered from the cache of first
+   pages (the generation, the cached hits, their links and snippets):
+   `search_cached_p95_ms`. (--search-only stops there.)
 2. Pages: the public pages a reader opens (the home, a guide, a chapter, the policy
    library, a search), each fetched 50 times through Django's test client (the whole
    request: middleware, Wagtail's routing, templates, the view counter), as
@@ -26,18 +35,21 @@ the one the settings name (SQLite by default; DATABASE_URL for PostgreSQL). The 
 line printed is JSON:
 
     {"docs": …, "search_p95_ms": …, "search_p50_ms": …, "search_cached_p95_ms": …,
-     "page_p95_ms": …, "page_cached_p95_ms": …, "pages": {…},
+     "search_by_kind": {…}, "page_p95_ms": …, "page_cached_p95_ms": …, "pages": {…},
      "views": …, "views_per_s": …, "raw_insert_per_s": …, "runs": …, "db": …}
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
+import re
 import statistics
 import time
 import uuid
 from datetime import date
+from importlib import resources
 
 from _setup import django_setup, log
 
@@ -137,14 +149,70 @@ TERMS = [
 ]
 
 
-def entry_text(rng: random.Random) -> tuple[str, str]:
-    words = [rng.choice(TERMS) for _ in range(rng.randint(40, 120))]
-    title = "".join(rng.choice(TERMS) for _ in range(rng.randint(2, 5)))
-    return title, "，".join("".join(words[i : i + 4]) for i in range(0, len(words), 4)) + "。"
+# The rest of the words: a real vocabulary, drawn as real text uses it. jieba's own
+# dictionary (its dict.txt: ~350,000 words with their frequencies in the corpora jieba
+# was trained on) ranks the words; the VOCABULARY most frequent words made of Han
+# characters (the stop words the index drops left out) are drawn by Zipf's law, the
+# word of rank r with a weight of 1 / r**ZIPF_S. So a few words are in most texts
+# (as 工作 or 进行 are) and most words in few.
+VOCABULARY = 60_000
+ZIPF_S = 1.0
+DOMAIN_SHARE = 0.1  # one word in ten is one of the guides' TERMS (each as likely)
+COMMON = 30  # the most frequent words, asked for by the "common" queries
+HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
-def queries(rng: random.Random, n: int) -> list[str]:
-    return [" ".join(rng.choice(TERMS) for _ in range(rng.randint(1, 3))) for _ in range(n)]
+class Corpus:
+    """The words the bench writes and asks for: `words` by rank with their Zipf
+    cumulative weights, beside the guides' TERMS."""
+
+    def __init__(self) -> None:
+        from firstline.publishing.services.search import STOP_WORDS
+
+        try:
+            source = resources.files("jieba") / "dict.txt"
+            lines = source.read_text(encoding="utf-8").splitlines()
+        except ModuleNotFoundError:
+            raise SystemExit(
+                "bench: the corpus draws on jieba's dictionary: `.venv/bin/pip install jieba`"
+            ) from None
+        counted = []
+        for line in lines:
+            word, frequency, *_tag = line.split(" ")
+            if HAN.fullmatch(word) and word not in STOP_WORDS:
+                counted.append((int(frequency), word))
+        counted.sort(key=lambda pair: (-pair[0], pair[1]))
+        self.words = [word for _frequency, word in counted[:VOCABULARY]]
+        self.cumulative = list(
+            itertools.accumulate(1 / rank**ZIPF_S for rank in range(1, len(self.words) + 1))
+        )
+
+    def draw(self, rng: random.Random, n: int) -> list[str]:
+        """n words of running text: a domain term one time in ten, else a Zipf draw."""
+        drawn = rng.choices(self.words, cum_weights=self.cumulative, k=n)
+        return [rng.choice(TERMS) if rng.random() < DOMAIN_SHARE else w for w in drawn]
+
+    def entry_text(self, rng: random.Random) -> tuple[str, str]:
+        words = self.draw(rng, rng.randint(40, 120))
+        title = "".join(self.draw(rng, rng.randint(2, 5)))
+        sentences = ("".join(words[i : i + 4]) for i in range(0, len(words), 4))
+        return title, "，".join(sentences) + "。"
+
+    def queries(self, rng: random.Random, n: int) -> list[tuple[str, str]]:
+        """n (kind, query) of one to three words, in a fixed mix: two in five of the
+        guides' terms ("消毒 电梯"), two in five drawn from the vocabulary as text uses
+        it (so mostly frequent words), one in five of the COMMON most frequent words
+        alone or in pairs: the queries that match most of the entries."""
+        out = []
+        for k in range(n):
+            if k % 5 < 2:
+                kind, words = "terms", [rng.choice(TERMS) for _ in range(rng.randint(1, 3))]
+            elif k % 5 < 4:
+                kind, words = "text", self.draw(rng, rng.randint(1, 3))
+            else:
+                kind, words = "common", rng.sample(self.words[:COMMON], rng.randint(1, 2))
+            out.append((kind, " ".join(words)))
+        return out
 
 
 def throwaway_page():
@@ -163,38 +231,84 @@ def throwaway_page():
     )
 
 
+def percentile95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
 def bench_search(page, docs: int, runs: int, rng: random.Random) -> dict:
     from _setup import timer
+    from django.db import connection
 
     from firstline.publishing.services.search import (
+        RUM_INDEX,
         SearchRow,
+        search_compact,
+        search_count,
         search_entries_bulk,
         search_page,
         search_query,
     )
 
+    corpus = Corpus()
+
+    def index_mb() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_relation_size(%s::regclass)", [RUM_INDEX])
+            return round(cursor.fetchone()[0] / 2**20, 1)
+
     def rows():
         for n in range(docs):
-            title, text = entry_text(rng)
+            title, text = corpus.entry_text(rng)
             yield SearchRow(page_id=page.pk, anchor=f"b{n}", kind="news", title=title, text=text)
 
     with timer() as written:
         count = search_entries_bulk(rows())
     log(f"{count:,} entries indexed in {written['s']} s")
+    if connection.vendor == "postgresql":
+        # As `manage publishing_reindex` leaves it (search_compact): an index grown
+        # batch by batch is left half full and searched slower.
+        grown = index_mb()
+        with timer() as compacted:
+            search_compact()
+        log(f"RUM index compacted from {grown} MB to {index_mb()} MB in {compacted['s']} s")
     p95s, p50s = [], []
+    by_kind: dict[str, list[float]] = {}
+    shares: dict[str, list[float]] = {}
     for run in range(runs):
         times = []
-        for q in queries(rng, 200):
+        for kind, q in corpus.queries(rng, 200):
+            found, any_word = search_count(q)  # the selectivity, outside the timing
             start = time.perf_counter()
             search_query(q, limit=20)
-            times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        p95s.append(times[int(len(times) * 0.95) - 1])
+            ms = (time.perf_counter() - start) * 1000
+            times.append(ms)
+            by_kind.setdefault(kind, []).append(ms)
+            shares.setdefault(kind, []).append(found / count)
+            if run == 0:
+                log(
+                    f"  {ms:7.1f} ms  {found / count:6.1%} of entries"
+                    f"{' (any word)' if any_word else ''}  {kind:6}  {q}"
+                )
+        p95s.append(percentile95(times))
         p50s.append(statistics.median(times))
         log(f"search round {run + 1}: p50 {p50s[-1]:.1f} ms, p95 {p95s[-1]:.1f} ms")
+    kinds = {
+        kind: {
+            "p95_ms": round(percentile95(times), 1),
+            "median_share": round(statistics.median(shares[kind]), 4),
+            "max_share": round(max(shares[kind]), 4),
+        }
+        for kind, times in by_kind.items()
+    }
+    for kind, figures in kinds.items():
+        log(
+            f"{kind} queries: p95 {figures['p95_ms']} ms, each matching a median"
+            f" {figures['median_share']:.1%} of the entries (at most {figures['max_share']:.1%})"
+        )
     cached_p95s = []
     for run in range(runs):
-        asked = queries(rng, 200)
+        asked = [q for _kind, q in corpus.queries(rng, 200)]
         for q in asked:  # the first asking ranks and fills the cache
             search_page(q)
         times = []
@@ -202,14 +316,14 @@ def bench_search(page, docs: int, runs: int, rng: random.Random) -> dict:
             start = time.perf_counter()
             search_page(q)
             times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        cached_p95s.append(times[int(len(times) * 0.95) - 1])
+        cached_p95s.append(percentile95(times))
         log(f"cached first pages, round {run + 1}: p95 {cached_p95s[-1]:.1f} ms")
     return {
         "docs": count,
         "search_p95_ms": round(statistics.median(p95s), 1),
         "search_p50_ms": round(statistics.median(p50s), 1),
         "search_cached_p95_ms": round(statistics.median(cached_p95s), 1),
+        "search_by_kind": kinds,
         "index_s": written["s"],
     }
 
@@ -316,7 +430,7 @@ def bench_reading(page, views: int) -> dict:
     }
 
 
-def run(docs: int, views: int, runs: int) -> dict:
+def run(docs: int, views: int, runs: int, *, search_only: bool = False) -> dict:
     from _setup import db_vendor
 
     from firstline.publishing.services.search import search_remove
@@ -325,8 +439,9 @@ def run(docs: int, views: int, runs: int) -> dict:
     page = throwaway_page()
     try:
         figures = bench_search(page, docs, runs, rng)
-        figures |= bench_pages(page, runs)
-        figures |= bench_reading(page, views)
+        if not search_only:
+            figures |= bench_pages(page, runs)
+            figures |= bench_reading(page, views)
     finally:
         search_remove(page_ids=[page.pk])
         page.delete()
@@ -338,12 +453,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 entries, 20,000 views")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--search-only", action="store_true", help="the search figures alone")
     args = parser.parse_args()
     django_setup()
     from _setup import emit
 
     docs, views = (20_000, 20_000) if args.quick else (100_000, 100_000)
-    emit(run(docs, views, args.runs))
+    emit(run(docs, views, args.runs, search_only=args.search_only))
 
 
 if __name__ == "__main__":

@@ -473,7 +473,7 @@ class SearchEntry(models.Model):
     """One searchable piece of the public site (a guide chapter's section, a policy, a
     news item, an FAQ answer): its text segmented into words (jieba) so the database's
     own full-text index can match Chinese; SQLite keeps an FTS5 table beside it,
-    PostgreSQL a tsvector with a GIN index (services/search.py)."""
+    PostgreSQL a tsvector with a RUM index (services/search.py)."""
 
     page = models.ForeignKey(
         "wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name=_("页面")

@@ -16,17 +16,20 @@ searchable piece becomes a `SearchEntry` whose `words` are segmented by jieba
   configured `rank` column, which measured twice as slow.)
 - PostgreSQL: a stored generated column `search_vector` on the entry's table, a
   tsvector of `words` under the 'simple' configuration (the words are already
-  segmented, nothing to stem), the title's words at weight A, with a GIN index
-  (fastupdate off, migration 0005: searches never scan a pending list). Ranked by
-  ts_rank_cd, where weight A counts ten times weight D, over the id and the vector
-  alone; only the page of results shown is joined for its text, and snippets are
-  cut for those rows only (`snippet`, in Python).
+  segmented, nothing to stem), the title's words at weight A, with a RUM index
+  (the `rum` extension, migration 0008; the Debian package postgresql-NN-rum on
+  the database server). RUM is GIN that also keeps each word's positions, so the
+  index itself hands the matches over in rank order: `ORDER BY search_vector <=>
+  query` is 1 / the cover-density rank (ts_rank_cd's, weight A counting ten times
+  weight D, without the length normalisation: the index knows no length), and only
+  the page of results shown is read from the table, joined for its text; snippets
+  are cut for those rows only (`snippet`, in Python).
 
-  What a search costs there is the matching and ranking of every entry that has
-  the words: about a microsecond an entry. A word in most of 100,000 entries (as
-  in bench/publishing.py, whose texts draw on 92 words) takes 60–90 ms however the
-  query is written; so the first page of each query is cached (`search_page`,
-  services/cache.py), and bench/publishing.py reports both figures.
+  With a GIN index and ts_rank_cd, PostgreSQL read and ranked every entry that has
+  the words, about a microsecond (and a random read of the row) each: a common word
+  in half of 100,000 entries cost 60–150 ms. Over the bench's query mix the ranked
+  query's p95 fell from 172 to 37 ms with RUM (docs/publishing.md has the figures);
+  the first page of each query is cached as well (`search_page`, services/cache.py).
 
 `words` holds the segmented title, a newline, then the segmented body: both
 databases split it there, so the title can weigh more without another column.
@@ -49,6 +52,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import astuple, dataclass
 from typing import NamedTuple
 
@@ -88,6 +92,8 @@ MAX_QUERY_WORDS = 16
 MAX_RESULTS = 1000  # what a result list counts and pages through at most
 SNIPPET_LENGTH = 120
 BATCH = 2000
+RUM_INDEX = "publishing_searchentry_vector_rum"  # PostgreSQL (migration 0008)
+RANK_WORK_MEM = "32MB"  # PostgreSQL's memory for sorting one search's matches
 
 KINDS = {
     "guide": _("操作指引"),
@@ -334,7 +340,8 @@ def search_index_page(*, page: Page) -> int:
 
 
 def search_rebuild() -> int:
-    """The whole index anew from every live, public page. Returns entries written."""
+    """The whole index anew from every live, public page, then compacted
+    (`search_compact`). Returns entries written."""
     with transaction.atomic():
         SearchEntry.objects.all().delete()
         if connection.vendor == "sqlite":
@@ -349,7 +356,24 @@ def search_rebuild() -> int:
                     if not any(page.path.startswith(path) for path in restricted):
                         yield from rows_of(page)
 
-        return search_entries_bulk(rows())
+        written = search_entries_bulk(rows())
+        search_compact()
+        return written
+
+
+def search_compact() -> bool:
+    """PostgreSQL: the RUM index rebuilt compact. Grown entry by entry, as publishing
+    and the bulk writer grow it, its posting trees are left half full: 100,000
+    entries written in batches made a 146–224 MB index where a rebuilt one is 67 MB,
+    and searches for common words ran three times slower on it. Concurrently (reads
+    and writes go on) outside a transaction; inside one (`search_rebuild`) plainly.
+    Nothing to do on SQLite (FTS5 merges its own b-trees). True when it ran."""
+    if connection.vendor != "postgresql":
+        return False
+    concurrently = "" if connection.in_atomic_block else "CONCURRENTLY "
+    with connection.cursor() as cursor:
+        cursor.execute(f"REINDEX INDEX {concurrently}{RUM_INDEX}")
+    return True
 
 
 # --- signals (Wagtail's; the service does the work) ----------------------------------------
@@ -385,7 +409,7 @@ def connect() -> None:
 @dataclass
 class SearchHit:
     """One ranked entry: `score` is higher for a better match (the negated bm25 on
-    SQLite, ts_rank_cd on PostgreSQL, so not comparable between them)."""
+    SQLite, RUM's cover-density rank on PostgreSQL, so not comparable between them)."""
 
     id: int
     page_id: int
@@ -409,7 +433,11 @@ COLUMNS = "e.id, e.page_id, e.anchor, e.kind, e.title, e.text"
 
 
 def _ranked(words: list[str], operator: str, limit: int, offset: int) -> list[SearchHit]:
-    with connection.cursor() as cursor:
+    # On PostgreSQL in a transaction, for its SET LOCAL (no savepoint: one query more
+    # inside a transaction as outside).
+    postgresql = connection.vendor == "postgresql"
+    atomic = transaction.atomic(savepoint=False) if postgresql else nullcontext()
+    with atomic, connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
                 f"SELECT {COLUMNS}, -m.rank FROM ("
@@ -419,17 +447,25 @@ def _ranked(words: list[str], operator: str, limit: int, offset: int) -> list[Se
                 [TITLE_WEIGHT, _fts_match(words, operator), limit, offset],
             )
         else:
-            # Ranked over the id and the vector alone, and only the page's rows are
-            # then joined for their text: the sort carries (id, score), not the text.
+            # The RUM index hands the matches over in rank order (`<=>`, the distance
+            # 1 / rank), ranking them from the positions it keeps: no matching row is
+            # read but the page's, which are then joined for their text. The order by
+            # distance alone is what the index can give (a tie-break by id would make
+            # PostgreSQL rank every match itself); within the page ties go by id.
             query, params = _pg_query(words, operator)
+            # The index sorts the matches by distance in memory: a common word's
+            # tens of thousands spill to disk under the default 4 MB (bench: p95
+            # 76 → 56 ms on a loaded machine).
+            cursor.execute(f"SET LOCAL work_mem = '{RANK_WORK_MEM}'")
             # (The query stays a subquery the planner folds into a constant, not a
-            # materialised CTE: it must see how common the words are to scan well.)
+            # materialised CTE: the index scan's order needs it as a constant.)
             cursor.execute(
-                f"SELECT {COLUMNS}, m.score FROM (SELECT s.id,"
-                " ts_rank_cd(s.search_vector, q.query, 1) AS score"
+                f"SELECT {COLUMNS}, 1 / m.distance FROM (SELECT s.id,"
+                " s.search_vector <=> q.query AS distance"
                 f" FROM publishing_searchentry s, (SELECT {query} AS query) AS q"
-                " WHERE s.search_vector @@ q.query ORDER BY score DESC, s.id LIMIT %s OFFSET %s"
-                ") AS m JOIN publishing_searchentry e ON e.id = m.id ORDER BY m.score DESC, e.id",
+                " WHERE s.search_vector @@ q.query ORDER BY s.search_vector <=> q.query"
+                " LIMIT %s OFFSET %s"
+                ") AS m JOIN publishing_searchentry e ON e.id = m.id ORDER BY m.distance, e.id",
                 [*params, limit, offset],
             )
         return [SearchHit(*row) for row in cursor.fetchall()]
@@ -464,6 +500,19 @@ def search_query(q: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
     if not hits and len(words) > 1 and (offset == 0 or not _count(words, "AND", 1)):
         hits = _ranked(words, "OR", limit, offset)
     return hits
+
+
+def search_count(q: str, *, cap: int | None = None) -> tuple[int, bool]:
+    """How many entries `q` finds (up to `cap`, all when None) and whether that is
+    with any of its words (True: no entry has them all), as `search_query` ranks."""
+    words = segment_query(q)
+    if not words:
+        return 0, False
+    cap = cap if cap is not None else 2**62
+    found = _count(words, "AND", cap)
+    if not found and len(words) > 1:
+        return _count(words, "OR", cap), True
+    return found, False
 
 
 @dataclass

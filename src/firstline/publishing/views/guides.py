@@ -176,21 +176,29 @@ class EditionCreate(ServiceFormView):
         )
 
 
-class EditionEdit(ObjectFormView):
-    model = GuideEdition
-    permission = CHANGE
-    form_class = EditionForm
+class EditEdition(ObjectFormView):
+    """An edition's title and additions. Subclasses name the edition model, its
+    permission, form and title, and the service."""
+
     form_instance = True
-    title = gettext_lazy("修改企业版指引")
+    update = None  # staticmethod(service(*, actor, scope, edition, title, additions) -> edition)
 
     def act(self, form):
-        return guides.edition_update(
+        return self.update(
             actor=self.request.user,
             scope=self.scope,
             edition=self.object,
             title=form.cleaned_data["title"],
             additions=form.cleaned_data["additions"],
         )
+
+
+class EditionEdit(EditEdition):
+    model = GuideEdition
+    permission = CHANGE
+    form_class = EditionForm
+    title = gettext_lazy("修改企业版指引")
+    update = staticmethod(guides.edition_update)
 
 
 class AdoptNationalVersion(ScopedViewMixin, generic.View):
@@ -303,21 +311,12 @@ class AssociationEditionCreate(ServiceFormView):
         )
 
 
-class AssociationEditionEdit(ObjectFormView):
+class AssociationEditionEdit(EditEdition):
     model = AssociationEdition
     permission = ASSOCIATION_CHANGE
     form_class = AssociationEditionForm
-    form_instance = True
     title = gettext_lazy("修改协会版指引")
-
-    def act(self, form):
-        return guides.association_edition_update(
-            actor=self.request.user,
-            scope=self.scope,
-            edition=self.object,
-            title=form.cleaned_data["title"],
-            additions=form.cleaned_data["additions"],
-        )
+    update = staticmethod(guides.association_edition_update)
 
 
 class AssociationEditionRebase(AdoptNationalVersion):

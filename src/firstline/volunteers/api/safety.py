@@ -37,6 +37,16 @@ MANAGE = "volunteers.manage_duty"
 CHECK = "volunteers.record_check"
 
 router = ScopedRouter(tags=["volunteers"])
+TARGETS = {Deployment: "deployment", ExposureIncident: "incident", Site: "site"}
+
+
+def _managed(request, model, pk: int, service, fields: dict):
+    """`service` by the caller on the `model` row `pk` they manage (404 outside their
+    scope), passed as its keyword (`TARGETS`), with the payload's other `fields`;
+    what the service refuses is a 422."""
+    target = scoped_object(request, model, MANAGE, pk)
+    with validation_errors_as_422():
+        return service(actor=request.user, **{TARGETS[model]: target}, **fields)
 
 
 class VolCheckOut(Schema):
@@ -212,16 +222,8 @@ router.scoped_detail(
     summary="An exposure on duty",
 )
 def incident_create(request, payload: VolIncidentIn):
-    deployment = scoped_object(request, Deployment, MANAGE, payload.deployment_id)
-    with validation_errors_as_422():
-        return safety.incident_record(
-            actor=request.user,
-            deployment=deployment,
-            occurred_at=payload.occurred_at,
-            kind=payload.kind,
-            description=payload.description,
-            action_taken=payload.action_taken,
-        )
+    fields = payload.dict(exclude={"deployment_id"})
+    return _managed(request, Deployment, payload.deployment_id, safety.incident_record, fields)
 
 
 @router.post(
@@ -232,15 +234,7 @@ def incident_create(request, payload: VolIncidentIn):
     summary="One follow-up of an exposure (outcome so far; close it)",
 )
 def incident_follow_up(request, pk: RowId, payload: VolFollowUpIn):
-    incident = scoped_object(request, ExposureIncident, MANAGE, pk)
-    with validation_errors_as_422():
-        return safety.incident_follow_up(
-            actor=request.user,
-            incident=incident,
-            note=payload.note,
-            outcome=payload.outcome,
-            close=payload.close,
-        )
+    return _managed(request, ExposureIncident, pk, safety.incident_follow_up, payload.dict())
 
 
 class VolInfectionIn(Schema):
@@ -266,15 +260,8 @@ class VolInfectionOut(Schema):
     summary="A site's count of staff and volunteers infected on a day (0 is a report)",
 )
 def infection_report(request, payload: VolInfectionIn):
-    site = scoped_object(request, Site, MANAGE, payload.site_id)
-    with validation_errors_as_422():
-        return safety.infection_report(
-            actor=request.user,
-            site=site,
-            day=payload.day,
-            infections=payload.infections,
-            note=payload.note,
-        )
+    fields = payload.dict(exclude={"site_id"})
+    return _managed(request, Site, payload.site_id, safety.infection_report, fields)
 
 
 class VolFiguresOut(Schema):

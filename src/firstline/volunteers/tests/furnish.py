@@ -8,7 +8,7 @@ services are tested on their own."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -70,6 +70,11 @@ def make_volunteer(
     v.emergency_phone_last4, v.emergency_phone_masked = sealed.last4, sealed.masked
     v.save()
     return v
+
+
+def _day_end(day):
+    """The first moment of the local day after `day`."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def volunteer_user(world: World, username: str):
@@ -143,7 +148,9 @@ def furnish_corner(world: World, t: Tenant, team: Team | None) -> None:
         task_type=TaskType.objects.get(kind="medical_waste"),
         assignee=d,
         title="3楼医废收运",
-        due_at=now + timedelta(hours=2),
+        # Due later today whatever the hour (the day's figures count it), in two hours
+        # unless the day ends first.
+        due_at=min(now + timedelta(hours=2), _day_end(today) - timedelta(minutes=1)),
         handover_token=f"tok{t.site.pk}xxxxxxxxxxxxxxxx",
         handover_code=f"{t.site.pk:06d}"[-6:],
     )
