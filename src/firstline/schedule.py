@@ -16,6 +16,7 @@ from datetime import time
 
 from django.utils.translation import gettext_lazy as _
 
+from firstline.consultations.tasks import consultations_tick
 from firstline.core.scheduler import Daily, Every, Job
 from firstline.core.tasks import purge_job_runs, purge_task_progress
 from firstline.health.tasks import health_tick
@@ -86,6 +87,12 @@ JOBS = [
         volunteers_tick,
         Every(minutes=5),
         _("保障任务超时告警；志愿者与在岗人员的每日数据"),
+    ),
+    Job(
+        "consultations_tick",
+        consultations_tick,
+        Every(minutes=5),
+        _("咨询首次答复与办结超时标记，提醒咨询台和专家"),
     ),
     Job(
         "surveys_remind",

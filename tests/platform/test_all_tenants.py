@@ -85,6 +85,8 @@ ALLOWED = {
     "notices/selectors/figures.py": "a notice's audience and receipts where it reached (counts)",
     # --- surveys (issue #19): the association's surveys and their responses -------------
     "surveys/services/surveys.py": "survey writes: questions of a survey read in scope, locks",
+    "surveys/services/authoring.py": "a draft's question writes, called by scoped views with "
+    "the survey found in scope: the survey locked, its questions and whether it has answers",
     "surveys/services/responses.py": "a response insert decided by its unique constraints; the "
     "public page's phone check (digest only) and the respondent's site's size band",
     "surveys/selectors/public.py": "the owners' public link (no sign-in by design): an open "
@@ -101,6 +103,26 @@ ALLOWED = {
     "and infection report lock or upsert a row of a site read in scope",
     "volunteers/selectors/public.py": "the receiving party's handover page (no sign-in by "
     "design): one task by its secret token, or its number and six-digit code",
+    # --- resumption (issue #21): offices and shops back at work ----------------------------
+    "resumption/services/tenants.py": "a tenant registered on a building read in scope: the "
+    "building's rooms, uniqueness of unit and credit code within the company",
+    "resumption/services/applications.py": "an application read in scope: its row lock, the "
+    "tenant's newest application, the passes of its unit revoked on suspension",
+    "resumption/services/staff.py": "a tenant read in scope: its unit's residents and passes, "
+    "the company's ID numbers (duplicates), its row lock while passes are issued",
+    "resumption/selectors/figures.py": "the tenant list's subqueries (newest application, "
+    "staff count) correlated to the tenants the list read in scope",
+    # --- consultations (issue #21): questions, the desk, the SLA tick ---------------------
+    "consultations/services/threads.py": "ask, assign, reply, resolve and close lock a "
+    "consultation read in scope; its assignments and conflicts checked within it",
+    "consultations/services/pool.py": "categories made per association; a category or "
+    "expert read in the desk's scope locked for its update",
+    "consultations/services/sla.py": "the SLA tick: overdue flags over every association's "
+    "consultations, reminders to their desks and assigned experts",
+    "consultations/services/faq.py": "an FAQ draft of a consultation the desk read in scope: "
+    "its replies and experts' names (to anonymise), the draft locked to publish",
+    "consultations/services/sessions.py": "a session read in scope locked to count its places; "
+    "attendance marks that session's registrations",
 }
 
 

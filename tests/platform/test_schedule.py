@@ -29,6 +29,7 @@ EXPECTED = {
     "surveys_remind": Daily(time(9, 0)),
     "purge_survey_exports": Every(minutes=60),
     "volunteers_tick": Every(minutes=5),
+    "consultations_tick": Every(minutes=5),
     "purge_task_progress": Daily(time(4, 30)),
     "purge_job_runs": Daily(time(4, 40)),
 }

@@ -133,6 +133,27 @@ class PolicyForm(ScopedForm):
     vehicles_registered_only = forms.BooleanField(
         label=_("仅登记车辆"), required=False, initial=True
     )
+    office_hours_start = forms.TimeField(
+        label=_("办公时间开始"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("办公模式：此时段外拒绝进入（离开不受限）。"),
+    )
+    office_hours_end = forms.TimeField(
+        label=_("办公时间结束"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("都留空表示全天。"),
+    )
+    floor_cap = forms.IntegerField(
+        label=_("每层在场人数上限"),
+        min_value=1,
+        max_value=10000,
+        required=False,
+        help_text=_(
+            "办公模式：一层楼当天在场的人数（进入减离开）达到此数后拒绝进入；留空表示不限。"
+        ),
+    )
 
     def __init__(self, *args, current: AccessPolicy | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -152,6 +173,12 @@ class PolicyForm(ScopedForm):
             self.add_error(
                 "outing_window_end" if end is None else "outing_window_start",
                 _("外出时段的开始和结束要同时填写。"),
+            )
+        start, end = data.get("office_hours_start"), data.get("office_hours_end")
+        if (start is None) != (end is None):
+            self.add_error(
+                "office_hours_end" if end is None else "office_hours_start",
+                _("办公时间的开始和结束要同时填写。"),
             )
         return data
 

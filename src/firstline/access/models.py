@@ -16,6 +16,9 @@ class Mode(models.TextChoices):
     OPEN = "open", _("开放")
     REGISTERED = "registered", _("登记进出")
     CLOSED = "closed", _("封闭管理")
+    # Office and commercial buildings back at work: staff with a pass enter within
+    # working hours, up to a headcount per floor.
+    OFFICE = "office", _("办公模式")
 
 
 class VisitorRule(models.TextChoices):
@@ -67,6 +70,14 @@ class AccessPolicy(SiteModel):
         _("快递外卖"), max_length=16, choices=DeliveryRule.choices, default=DeliveryRule.DROP_OFF
     )
     vehicles_registered_only = models.BooleanField(_("仅登记车辆"), default=True)
+    office_hours_start = models.TimeField(_("办公时间开始"), null=True, blank=True)
+    office_hours_end = models.TimeField(_("办公时间结束"), null=True, blank=True)
+    floor_cap = models.PositiveIntegerField(
+        _("每层在场人数上限"),
+        null=True,
+        blank=True,
+        help_text=_("办公模式：一层楼当天在场的人数（进入减离开）达到此数后拒绝进入；留空表示不限"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -182,9 +182,17 @@ VOLUNTEERS_OWN = {"volunteers.view_own", "volunteers.do_task"}
 # Consultations (issue #21). A member company asks; the association's desk assigns
 # to experts and sees every consultation; an expert reads and answers only the
 # consultations assigned to it (narrowed by user in consultations/selectors).
-_CONSULT_ASK = {"consultations.ask"}
-_CONSULT_DESK = {"consultations.run_desk"}
-_CONSULT_EXPERT = {"consultations.answer"}
+_CONSULT_ASK = {
+    "consultations.ask",
+    "consultations.view_consultation",
+    "consultations.view_session",
+}
+_CONSULT_DESK = {
+    "consultations.run_desk",
+    "consultations.view_consultation",
+    "consultations.view_session",
+}
+_CONSULT_EXPERT = {"consultations.answer", "consultations.view_consultation"}
 
 # Back to work in office and commercial buildings (issue #21). The building's
 # managers register tenants and approve their resumption; a tenant's own admin

@@ -327,6 +327,13 @@ class WorldBuilder:
         # The article's 300+ volunteers at the hospitals, at both scales.
         with self.step("volunteers") as step:
             self.build_volunteers(step)
+        # Members' legal and policy questions to the association (issue #21).
+        with self.step("consultations") as step:
+            self.build_consultations(step)
+        if self.report.scale == "demo":
+            # Office tower and shopping centre tenants back at work (issue #21).
+            with self.step("resumption") as step:
+                self.build_resumption(step)
         return self.report
 
     def ordered_sites(self) -> list[Site]:
@@ -400,6 +407,51 @@ class WorldBuilder:
             sites=self.ordered_sites(),
             people_factory=PeopleFactory(rng),
             volunteers=max(12, round(VOLUNTEERS * share)),
+        ).figures()
+
+    def build_resumption(self, step: Step) -> None:
+        """The first office building and commercial complex with tenants in every
+        state, staff, passes and gate events (issue #21). Its own stream, and its
+        logins (tenant_1, building_1) from it."""
+        from firstline.resumption.models import Tenant
+        from firstline.scenario.resumption import build_resumption
+
+        rng = random.Random(self.report.seed + 9)
+        sites = self.ordered_sites()
+        report = build_resumption(rng=rng, now=timezone.now(), sites=sites)
+        if not report.buildings:  # a world without office buildings
+            step.rows = report.figures()
+            return
+        tower = Site.all_tenants.select_related("company").get(pk=report.buildings[0].pk)
+        tenant = Tenant.all_tenants.filter(site=tower).order_by("id").first()
+        self.add_accounts(
+            [
+                (
+                    "tenant_1",
+                    Role.TENANT_ADMIN,
+                    {"company": tower.company, "household_id": tenant.household_id},
+                ),
+                ("building_1", Role.SITE_MANAGER, {"company": tower.company, "site": tower}),
+            ],
+            rng,
+        )
+        for account in self.report.accounts:  # their grants name the company
+            if account["username"] in ("tenant_1", "building_1"):
+                account["company"] = tower.company.name
+        self.report.accounts_path = write_accounts(self.report.accounts)
+        step.rows = report.figures()
+
+    def build_consultations(self, step: Step) -> None:
+        """Thirty questions of member companies in every state, five experts, an FAQ
+        answer published, two online sessions (issue #21). Its own stream, and its
+        logins (expert_1 … expert_5) from it."""
+        from firstline.scenario.consultations import build_consultations
+
+        rng = random.Random(self.report.seed + 10)
+        national = {"association": self.national}
+        self.add_accounts([(f"expert_{n}", Role.EXPERT, national) for n in range(1, 6)], rng)
+        step.rows = build_consultations(
+            rng=rng, now=timezone.now(), association=self.national, companies=self.companies
         ).figures()
 
     def build_publishing(self, step: Step) -> None:

@@ -55,7 +55,7 @@ from firstline.surveys.models import Assignment, Question, Response, Survey
 from firstline.surveys.selectors import board, public, results
 from firstline.surveys.services import distribution, responses
 from firstline.surveys.services.board import board_link_create, board_link_revoke
-from firstline.surveys.services.exporting import CONTENT_TYPES
+from firstline.surveys.services.exporting import CONTENT_TYPES, check_rows
 from firstline.surveys.tasks import EXPORT, EXPORT_KIND, EXPORT_RETENTION_HOURS, export_enqueue
 
 RESULTS = "surveys.view_results"
@@ -775,6 +775,11 @@ def export_start_api(request, pk: RowId, payload: ExportIn):
     survey = scoped_object(request, Survey, EXPORT, pk)
     data = payload.dict(exclude_none=True)
     filters = {k: v for k, v in data.items() if k in results.FILTERS}
+    count = results.filtered(
+        Response.objects.for_scope(perm_scope(request, EXPORT)).filter(survey=survey), filters
+    ).count()
+    with validation_errors_as_422():
+        check_rows(payload.format, count)
     progress = export_enqueue(
         actor=request.user,
         survey=survey,

@@ -33,8 +33,10 @@ class UploadForm(ScopedForm):
     file = forms.FileField(
         label=_("XLSForm 工作簿（.xlsx）"),
         help_text=_(
-            "支持：单选、多选、整数、小数（单位写在题目里）、文本、日期、说明、计算、"
-            "分组（每组一页）、必答、显示条件（relevant）、校验（constraint）。"
+            "支持：单选、多选、评分（range，或 likert 外观的单选）、矩阵（table-list 分组）、"
+            "区划选择（select_one fl_district / fl_street / fl_community）、文件和图片（file、image）、"
+            "整数、小数（单位写在题目里）、文本、日期、说明、计算、分组（每组一页）、必答、"
+            "显示条件（relevant）、校验（constraint）。"
         ),
     )
     audience = forms.ChoiceField(label=_("调查对象"), choices=Survey.Audience.choices)
@@ -113,3 +115,63 @@ class DelegateForm(ScopedForm):
         self.fields["user"].choices = [("", _("（收回委托，由企业管理员填写）"))] + [
             (u.pk, f"{u.display_name or u.username}（{u.username}）") for u in users
         ]
+
+
+class QuestionForm(ScopedForm):
+    """One question of a draft survey, written on the page (services/authoring.py
+    checks it as it checks an XLSForm row)."""
+
+    name = forms.CharField(
+        label=_("变量名"),
+        max_length=64,
+        help_text=_("字母开头，只含字母、数字和下划线，如 staff。"),
+    )
+    type = forms.ChoiceField(label=_("题型"), choices=())
+    label = forms.CharField(label=_("题目"), max_length=500, required=False)
+    label_en = forms.CharField(label=_("英文题目"), max_length=500, required=False)
+    hint = forms.CharField(label=_("提示"), max_length=500, required=False)
+    required = forms.BooleanField(label=_("必答"), required=False)
+    choices = forms.CharField(
+        label=_("选项"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("单选、多选、评分题：每行一个“代码 标签”，如“yes 是”；评分题的代码为分值。"),
+    )
+    relevant = forms.CharField(
+        label=_("显示条件"), max_length=500, required=False, help_text=_("如 ${closed} = 'yes'")
+    )
+    constraint = forms.CharField(
+        label=_("校验规则"), max_length=500, required=False, help_text=_("如 . >= 0")
+    )
+    constraint_message = forms.CharField(label=_("校验提示"), max_length=200, required=False)
+    section = forms.CharField(
+        label=_("分节（变量名）"),
+        max_length=64,
+        required=False,
+        help_text=_("同一分节的题目在手机上同一页；留空则不分节。"),
+    )
+    section_label = forms.CharField(label=_("分节标题"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from firstline.surveys.models import Question
+        from firstline.surveys.services.authoring import AUTHORED
+
+        self.fields["type"].choices = [
+            (value, label) for value, label in Question.Type.choices if value in AUTHORED
+        ]
+
+    def initial_from(self, instance) -> dict:
+        from firstline.surveys.services.authoring import choices_text
+
+        out = super().initial_from(instance)
+        out["choices"] = choices_text(instance.choices)
+        return out
+
+    def service_data(self) -> dict:
+        from firstline.surveys.services.authoring import parse_choices
+
+        data = dict(self.cleaned_data)
+        data["choices"] = parse_choices(data.get("choices", ""))
+        return data

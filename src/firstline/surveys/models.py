@@ -54,6 +54,10 @@ class AuditAction(BaseAuditAction):
     SURVEY_DISTRIBUTION = "surveys.survey_distribution", _("设置问卷发放")
     COMPANY_DELEGATE = "surveys.company_delegate", _("委托填写问卷")
     COMPANY_REMIND = "surveys.company_remind", _("提醒企业填写问卷")
+    QUESTION_ADD = "surveys.question_add", _("添加题目")
+    QUESTION_CHANGE = "surveys.question_change", _("修改题目")
+    QUESTION_MOVE = "surveys.question_move", _("调整题目顺序")
+    QUESTION_DELETE = "surveys.question_delete", _("删除题目")
 
 
 class Survey(AssociationModel):
@@ -147,6 +151,10 @@ class Question(AssociationModel):
     class Type(models.TextChoices):
         SELECT_ONE = "select_one", _("单选")
         SELECT_MULTIPLE = "select_multiple", _("多选")
+        RATING = "rating", _("评分")
+        REGION = "region", _("区划选择")
+        FILE = "file", _("文件")
+        IMAGE = "image", _("图片")
         INTEGER = "integer", _("整数")
         DECIMAL = "decimal", _("小数")
         TEXT = "text", _("文本")
@@ -174,6 +182,11 @@ class Question(AssociationModel):
     section_label = models.CharField(_("分节标题"), max_length=200, blank=True)
     section_label_en = models.CharField(max_length=200, blank=True)
     section_relevant = models.CharField(max_length=500, blank=True)
+    # A matrix (a group with the `table-list` appearance): single choices of one list
+    # shown as one table, a row each; its name and labels ('' outside any matrix).
+    matrix = models.CharField(_("矩阵"), max_length=64, blank=True)
+    matrix_label = models.CharField(_("矩阵标题"), max_length=200, blank=True)
+    matrix_label_en = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("题目")
@@ -188,12 +201,26 @@ class Question(AssociationModel):
 
     @property
     def is_choice(self) -> bool:
-        return self.type in (self.Type.SELECT_ONE, self.Type.SELECT_MULTIPLE)
+        return self.type in (
+            self.Type.SELECT_ONE,
+            self.Type.SELECT_MULTIPLE,
+            self.Type.RATING,
+            self.Type.REGION,
+        )
+
+    @property
+    def is_single_choice(self) -> bool:
+        """One choice of a list: a single choice, or a rating (its points the list)."""
+        return self.type in (self.Type.SELECT_ONE, self.Type.RATING, self.Type.REGION)
 
     @property
     def asks(self) -> bool:
         """Shown to the respondent with an input (not a note, not a computed value)."""
         return self.type not in (self.Type.NOTE, self.Type.CALCULATE)
+
+    @property
+    def is_upload(self) -> bool:
+        return self.type in (self.Type.FILE, self.Type.IMAGE)
 
     def choice_label(self, code: str) -> str:
         for choice in self.choices:

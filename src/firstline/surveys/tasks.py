@@ -17,6 +17,7 @@ import logging
 import tempfile
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -108,6 +109,9 @@ def export_run(
         )
         questions = [q for q in public.questions_of(survey) if q.type != Question.Type.NOTE]
         total = responses.count()
+        if refused := exporting.refusal(fmt, total):
+            progress_fail(progress_id=progress_id, message=refused)
+            return {"rows": 0}
         progress_set_total(progress_id=progress_id, total=total)
         name = export_path(progress_id, fmt)
         with tempfile.NamedTemporaryFile(suffix=f".{fmt}") as out:
@@ -128,6 +132,9 @@ def export_run(
         exporting.export_audit(
             actor=actor, survey=survey, fmt=fmt, labels=labels, filters=filters, rows=total
         )
+    except ValidationError as exc:  # rows arrived past a format's limit while writing
+        progress_fail(progress_id=progress_id, message=" ".join(exc.messages))
+        return {"rows": 0}
     except Exception:
         progress_fail(progress_id=progress_id, message=_("导出失败：系统错误，请稍后重试。"))
         raise

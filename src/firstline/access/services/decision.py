@@ -3,6 +3,12 @@ status, the temperature and the household's recent outings → ADMIT / DENY / RE
 with its reasons in words. No database, no clock: everything comes in as values,
 so the rules are tested exhaustively (tests/test_decision.py).
 
+Office mode (办公模式, office and commercial buildings back at work): a pass is
+needed as in a closed compound, temperatures are taken on entry, and entering is
+denied outside the working hours or when the person's floor already holds the
+policy's headcount today (the count comes in as a value: gate.py looks it up).
+Leaving is never held back.
+
 Precedence: any DENY reason denies; otherwise any REFER reason refers (a person
 at the gate needs staff: a fever, no temperature taken, an unregistered visitor);
 otherwise ADMIT. All reasons found are reported, not only the first.
@@ -52,6 +58,9 @@ class Rules:
     require_green: bool = True
     vehicles_registered_only: bool = True
     period_anchor: date = date(2020, 1, 23)  # outing periods count from here, in whole days
+    office_start: time | None = None  # office mode: working hours
+    office_end: time | None = None
+    floor_cap: int | None = None  # office mode: people on one floor at once
 
     @classmethod
     def from_policy(cls, policy) -> Rules:
@@ -68,6 +77,9 @@ class Rules:
             require_green=policy.require_green,
             vehicles_registered_only=policy.vehicles_registered_only,
             period_anchor=timezone.localtime(policy.effective_from).date(),
+            office_start=policy.office_hours_start,
+            office_end=policy.office_hours_end,
+            floor_cap=policy.floor_cap,
         )
 
 
@@ -87,6 +99,7 @@ class GateRequest:
     temperature: Decimal | None = None
     household_outings: int = 0  # exits by the household in the current period, before this one
     vehicle: bool = False
+    floor_occupancy: int | None = None  # office mode: people on the person's floor now
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,26 @@ def in_window(rules: Rules, moment: time) -> bool:
     return moment >= start or moment < end
 
 
+def in_office_hours(rules: Rules, moment: time) -> bool:
+    """Whether `moment` falls in the working hours; none set (or start = end): always."""
+    start, end = rules.office_start, rules.office_end
+    if start is None or end is None or start == end:
+        return True
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def counts_floor(rules: Rules, *, direction: str, vehicle: bool) -> bool:
+    """Whether the decision of such an event reads its floor's occupancy."""
+    return (
+        rules.mode == Mode.OFFICE
+        and rules.floor_cap is not None
+        and direction == Direction.IN
+        and not vehicle
+    )
+
+
 CREDENTIAL_REASONS = {
     CredentialStatus.NONE: gettext_lazy("未出示通行证"),
     CredentialStatus.UNKNOWN: gettext_lazy("通行证无效或无法识别"),
@@ -133,11 +166,12 @@ CREDENTIAL_REASONS = {
 
 
 def decide(rules: Rules, request: GateRequest) -> Outcome:
-    """The decision. It reads the moment (`request.at`) only through in_window():
-    Decider below relies on that."""
+    """The decision. It reads the moment (`request.at`) only through in_window() and
+    in_office_hours(): Decider below relies on that."""
     deny: list[str] = []
     refer: list[str] = []
     closed = rules.mode == Mode.CLOSED
+    office = rules.mode == Mode.OFFICE
     entering = request.direction == Direction.IN
 
     # Temperature: a fever is referred in every mode; closed compounds take everyone's on entry.
@@ -147,7 +181,7 @@ def decide(rules: Rules, request: GateRequest) -> Outcome:
                 _("体温 %(t)s℃，达到或超过 %(limit)s℃")
                 % {"t": request.temperature, "limit": rules.temperature_threshold}
             )
-    elif closed and entering and not request.vehicle:
+    elif (closed or office) and entering and not request.vehicle:
         refer.append(_("未测量体温"))
 
     if rules.mode != Mode.OPEN:
@@ -157,7 +191,8 @@ def decide(rules: Rules, request: GateRequest) -> Outcome:
         elif request.credential != CredentialStatus.VALID:
             reason = str(CREDENTIAL_REASONS[request.credential])
             # Registered entry: staff can register someone at the gate; closed: no pass, no entry.
-            (deny if closed else refer).append(reason)
+            # Office: a tenant's staff member shows the pass the building issued.
+            (deny if closed or office else refer).append(reason)
 
     person = request.person
     if person is not None:
@@ -190,6 +225,25 @@ def decide(rules: Rules, request: GateRequest) -> Outcome:
                 }
             )
 
+    if office and entering and not request.vehicle:
+        if not in_office_hours(rules, request.at.time()):
+            deny.append(
+                _("不在办公时间（%(start)s–%(end)s）")
+                % {
+                    "start": rules.office_start.strftime("%H:%M"),
+                    "end": rules.office_end.strftime("%H:%M"),
+                }
+            )
+        if (
+            counts_floor(rules, direction=request.direction, vehicle=request.vehicle)
+            and request.floor_occupancy is not None
+            and request.floor_occupancy >= rules.floor_cap
+        ):
+            deny.append(
+                _("本楼层今日在场人数已达上限（%(n)d/%(cap)d）")
+                % {"n": request.floor_occupancy, "cap": rules.floor_cap}
+            )
+
     fever = is_fever(request.temperature, rules)
     if deny:
         return Outcome(Decision.DENY, tuple(deny + refer), fever)
@@ -204,7 +258,8 @@ class Decider:
     A batch of 1,000 check-ins holds a few dozen distinct cases (the same rules,
     valid passes, green residents, a handful of temperatures), and deciding one
     costs more than looking it up. The key is every input of decide(), except that
-    the moment stands as in_window()'s answer, the only way decide() reads it. Its
+    the moment stands as in_window()'s and in_office_hours()' answers, the only ways
+    decide() reads it. Its
     reasons are turned into text once, in the language active when a case is first
     seen; keep one Decider to one language (services._decide makes one a batch)."""
 
@@ -222,6 +277,7 @@ class Decider:
         temperature: Decimal | None,
         household_outings: int,
         vehicle: bool,
+        floor_occupancy: int | None = None,
     ) -> tuple[Outcome, str, tuple[str, ...]]:
         """(outcome, its decision as text, its reasons as text)."""
         key = (
@@ -233,6 +289,8 @@ class Decider:
             None if temperature is None else str(temperature),  # as the reasons show it
             household_outings,
             vehicle,
+            in_office_hours(rules, at.time()),
+            floor_occupancy,
         )
         case = self._cases.get(key)
         if case is None:
@@ -246,6 +304,7 @@ class Decider:
                     temperature=temperature,
                     household_outings=household_outings,
                     vehicle=vehicle,
+                    floor_occupancy=floor_occupancy,
                 ),
             )
             case = self._cases[key] = (

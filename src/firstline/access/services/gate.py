@@ -53,6 +53,7 @@ from firstline.access.services.decision import (
     Outcome,
     Person,
     Rules,
+    counts_floor,
     is_fever,
     period_start,
 )
@@ -80,6 +81,9 @@ POLICY_FIELDS = [
     "visitor_rule",
     "delivery_rule",
     "vehicles_registered_only",
+    "office_hours_start",
+    "office_hours_end",
+    "floor_cap",
 ]
 
 
@@ -461,6 +465,9 @@ class _Batch:
     now: datetime
     ids: list[int]
     decided: list[tuple[str, list[str]]] = field(default_factory=list)
+    # Office mode with a floor cap: household → its floor, and (floor, day) → people on it.
+    floor_of: dict[int, tuple[int, str]] = field(default_factory=dict)
+    on_floor: dict[tuple, int] = field(default_factory=dict)
 
 
 def _events_record(
@@ -511,6 +518,7 @@ def _events_record(
         now=now,
         ids=ids,
     )
+    _floor_occupancy(batch)
     # Households whose exits count against a quota: locked in a fixed order, so two
     # exits of one household cannot both take its last outing (PostgreSQL row locks;
     # SQLite serialises writers anyway).
@@ -563,6 +571,58 @@ def _record_exit(batch: _Batch, counted: list[int]) -> tuple[list, list, list]:
     return rows, outcomes, [inserted.get()]
 
 
+def _office_floor(rules: Rules) -> bool:
+    return rules.mode == Mode.OFFICE and rules.floor_cap is not None
+
+
+def _day_start(local: datetime) -> datetime:
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _floor_occupancy(batch: _Batch) -> None:
+    """Office mode with a floor cap: who is on each floor the batch's people belong to,
+    today (admitted entries less admitted exits since the local midnight of each
+    event's day, never below zero). A person's floor is their unit's: in an office
+    or commercial building a tenant leases a room of a floor, written as the
+    household's unit (层), in its building. Two queries, only when some event is
+    under such a policy; every other mode reads nothing here."""
+    households = {
+        res.household_id
+        for item, res, rules in zip(batch.fresh, batch.resolved, batch.rules, strict=True)
+        if res.household_id is not None and not item.plate and _office_floor(rules)
+    }
+    if not households:
+        return
+    batch.floor_of = {
+        pk: (building_id, unit)
+        for pk, building_id, unit in Household.all_tenants.filter(
+            company_id=batch.site.company_id, site_id=batch.site.pk, pk__in=households
+        ).values_list("pk", "building_id", "unit")
+    }
+    days = sorted({_day_start(local) for local in batch.local})
+    floors = set(batch.floor_of.values())
+    for start in days:
+        events = AccessEvent.all_tenants.filter(
+            company_id=batch.site.company_id,
+            site_id=batch.site.pk,
+            decision=Decision.ADMIT,
+            device_time__gte=start,
+            device_time__lt=start + timedelta(days=1),
+            household__building_id__in={b for b, _ in floors},
+            household__unit__in={u for _, u in floors},
+        )
+        counts: dict[tuple[int, str], int] = {}
+        for building_id, unit, direction, n_events in (
+            events.values_list("household__building_id", "household__unit", "direction")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            step = n_events if direction == Direction.IN else -n_events
+            counts[(building_id, unit)] = counts.get((building_id, unit), 0) + step
+        for floor in floors:
+            batch.on_floor[(floor, start)] = max(0, counts.get(floor, 0))
+
+
 def _may_have_side_effects(batch: _Batch) -> bool:
     """Whether recording these events may write more than the events (_side_effects),
     known before deciding: a fever, or a visitor pass that an admission uses up."""
@@ -596,6 +656,11 @@ def _decide(batch: _Batch, outings: dict) -> tuple[list[tuple], list[Outcome]]:
             # Only an exit on foot of a known household reads (and adds to) its outings.
             on_foot_out = item.direction == Direction.OUT and not item.plate and res.household_id
             key = (res.household_id, period_start(rules, local)) if on_foot_out else None
+            floor = batch.floor_of.get(res.household_id) if batch.floor_of else None
+            floor_key = (floor, _day_start(local)) if floor is not None else None
+            reads_floor = floor_key is not None and counts_floor(
+                rules, direction=item.direction, vehicle=bool(item.plate)
+            )
             outcome, decision, reasons = decider(
                 rules,
                 direction=item.direction,
@@ -605,9 +670,13 @@ def _decide(batch: _Batch, outings: dict) -> tuple[list[tuple], list[Outcome]]:
                 temperature=item.temperature,
                 household_outings=outings.get(key, 0) if on_foot_out else 0,
                 vehicle=bool(item.plate),
+                floor_occupancy=batch.on_floor.get(floor_key, 0) if reads_floor else None,
             )
             if on_foot_out and decision == Decision.ADMIT:
                 outings[key] = outings.get(key, 0) + 1
+            if floor_key is not None and decision == Decision.ADMIT and not item.plate:
+                step = 1 if item.direction == Direction.IN else -1
+                batch.on_floor[floor_key] = max(0, batch.on_floor.get(floor_key, 0) + step)
             reasons = list(reasons)
             outcomes.append(outcome)
             batch.decided.append((decision, reasons))

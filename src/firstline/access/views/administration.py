@@ -137,8 +137,8 @@ def policy_value(policy: AccessPolicy | None, name: str) -> str:
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if value is None:
-        return _("不限") if name == "outing_quota" else "—"
-    if name.startswith("outing_window"):
+        return _("不限") if name in ("outing_quota", "floor_cap") else "—"
+    if name.startswith(("outing_window", "office_hours")):
         return value.strftime("%H:%M")
     return str(value)
 

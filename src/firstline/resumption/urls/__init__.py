@@ -1,5 +1,8 @@
-"""resumption pages."""
+"""resumption pages (under /resumption/): the building manager's (urls/building.py)
+and the tenant admin's (urls/tenant.py)."""
+
+from firstline.resumption.urls import building, tenant
 
 app_name = "resumption"
 
-urlpatterns = []
+urlpatterns = [*building.urlpatterns, *tenant.urlpatterns]

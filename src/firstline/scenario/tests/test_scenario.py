@@ -18,6 +18,7 @@ from firstline.estates.models import Household, Resident, Site, Staff
 from firstline.geo.models import Division
 from firstline.orgs.models import Association, Company, Membership, RoleAssignment, User
 from firstline.orgs.validators import validate_credit_code
+from firstline.resumption.models import Tenant
 from firstline.scenario.people import PeopleFactory, name_initials
 from firstline.scenario.world import (
     DEMO_PASSWORD,
@@ -51,6 +52,16 @@ def people_of_world() -> list[tuple[str, str, str]]:
     ]
 
 
+def office_staff():
+    """Tenants' returning staff: residents of the units that office and commercial
+    tenants lease (the resumption step), beside the households the size counts."""
+    return Resident.all_tenants.filter(household_id__in=Tenant.all_tenants.values("household_id"))
+
+
+def home_residents():
+    return Resident.all_tenants.exclude(pk__in=office_staff().values("pk"))
+
+
 # --- sizes and shape ---------------------------------------------------------------------
 
 
@@ -59,7 +70,7 @@ def test_tiny_world_has_the_requested_size(tiny_world):
     assert Company.objects.count() == 3
     assert Membership.objects.count() == 6
     assert Site.all_tenants.count() == 10
-    assert Resident.all_tenants.count() == 400
+    assert home_residents().count() == 400
     assert Staff.all_tenants.count() == 60
     assert set(Site.all_tenants.values_list("site_type", flat=True)) == set(Site.Type.values)
     assert set(Site.all_tenants.values_list("community__level", flat=True)) == {
@@ -81,6 +92,8 @@ def test_tiny_world_has_the_requested_size(tiny_world):
         "publishing",
         "surveys",
         "volunteers",
+        "consultations",
+        "resumption",
     ]
     assert tiny_world.steps[3].rows["residents"] == 400
     from firstline.access.models import Pass
@@ -112,11 +125,11 @@ def test_the_real_demo_scale(var_dir):
 
     assert Company.objects.count() == 24
     assert Site.all_tenants.count() == 100
-    assert Resident.all_tenants.count() == 20_000
+    assert home_residents().count() == 20_000
     assert Staff.all_tenants.count() == 1_500
     districts = {code[:6] for code in Site.all_tenants.values_list("community__code", flat=True)}
     assert len(districts) == 15
-    alone = Resident.all_tenants.filter(lives_alone_elderly=True).count() / 20_000
+    alone = home_residents().filter(lives_alone_elderly=True).count() / 20_000
     assert 0.06 <= alone <= 0.10
 
 
@@ -158,8 +171,9 @@ def test_id_numbers_and_phones_are_valid_and_unique(tiny_world):
         phone = get_personal(staff, "phone")
         validate_phone(phone)
         phones.append(phone)
-    assert len(set(ids)) == len(ids) == 400
-    assert len(set(phones)) == len(phones) == 460
+    staff = office_staff().count()
+    assert len(set(ids)) == len(ids) == 400 + staff
+    assert len(set(phones)) == len(phones) == 460 + staff
 
 
 def test_credit_codes_are_valid(tiny_world):
@@ -283,16 +297,17 @@ def test_command_refuses_to_build_over_an_existing_world(tiny_world):
 
     assert raised.value.returncode == 2
     assert Company.objects.count() == 3
-    assert Resident.all_tenants.count() == 400
+    assert home_residents().count() == 400
 
 
 def test_reset_deletes_the_world_but_keeps_divisions_and_superusers(tiny_world):
     User.objects.create_superuser("root", password="a-long-admin-password")
     divisions = Division.objects.count()
+    residents = Resident.all_tenants.count()
 
     deleted = reset_world()
 
-    assert deleted["estates.Resident"] == 400
+    assert residents > 400 and deleted["estates.Resident"] == residents
     assert Company.objects.count() == Association.objects.count() == Site.all_tenants.count() == 0
     assert list(User.objects.values_list("username", flat=True)) == ["root"]
     assert Division.objects.count() == divisions

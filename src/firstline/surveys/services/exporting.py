@@ -14,15 +14,17 @@ from __future__ import annotations
 import json
 import tempfile
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.fields.json import KT
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from firstline.core import exporting
 from firstline.core.services import audit_record
 from firstline.surveys.models import AuditAction, Question, Survey
-from firstline.surveys.services import spss, xlsform
+from firstline.surveys.services import spss, uploads, xlsform
 
 CHUNK = 5_000
 META = ("response_id", "submitted_at", "district_code", "site_type", "size_band")
@@ -33,6 +35,38 @@ FORMATS = ("csv", "xlsx", "sav")
 # CSV fast; a workbook or a .sav takes seconds per 10,000 rows.
 STREAM_ROWS = {"csv": 200_000, "xlsx": 20_000, "sav": 50_000}
 CONTENT_TYPES = {**exporting.CONTENT_TYPES, "sav": "application/x-spss-sav"}
+# Excel's rows per sheet, the header row included (tests lower it).
+XLSX_MAX_ROWS = 1_048_576
+
+
+def refusal(fmt: str, count: int) -> str:
+    """Why an export of `count` responses in `fmt` cannot be made ('' when it can)."""
+    if fmt == "xlsx" and count + 1 > XLSX_MAX_ROWS:
+        return _(
+            "共 %(n)s 份答卷，超过 Excel 单个工作表的上限（%(max)s 行，含表头），"
+            "无法导出为 XLSX。请改用 CSV 或 SPSS（.sav）导出，或用筛选缩小范围。"
+        ) % {"n": f"{count:,}", "max": f"{XLSX_MAX_ROWS:,}"}
+    return ""
+
+
+def check_rows(fmt: str, count: int) -> None:
+    """ValidationError (at `format`) when `refusal` says no."""
+    if message := refusal(fmt, count):
+        raise ValidationError({"format": message}, code="too_many_rows")
+
+
+def _capped(items, limit: int):
+    """The items passed through; ValidationError past `limit` of them (rows that
+    arrived after the count), before the workbook is finished."""
+    try:
+        for n, item in enumerate(items, start=1):
+            if n > limit:
+                check_rows("xlsx", n)
+            yield item
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:  # the server-side cursor, now rather than when collected
+            close()
 
 
 def streams(fmt: str, count: int) -> bool:
@@ -50,6 +84,9 @@ def header(questions: list[Question], *, labels: bool) -> list[str]:
 
 def _converter(question: Question, labels: bool):
     kind = question.type
+    if question.is_upload:  # the file's address (its storage path is its page's path)
+        prefix = uploads.url_prefix()
+        return lambda value: None if value in (None, "") else prefix + value
     by_code = {c["name"]: c.get("label") or c["name"] for c in question.choices}
     if kind == Question.Type.SELECT_MULTIPLE:
 
@@ -65,7 +102,7 @@ def _converter(question: Question, labels: bool):
             )
 
         return multi
-    if kind == Question.Type.SELECT_ONE:
+    if question.is_single_choice:
         if labels:
             return lambda value: None if value is None else by_code.get(value, value)
         return None
@@ -142,6 +179,8 @@ def _sql_cell(question: Question, labels: bool) -> tuple[str, list]:
     always does."""
     kind = question.type
     value = f'({TABLE}."answers" ->> %s)'
+    if question.is_upload:  # the file's address: NULL stays NULL
+        return f"(%s || {value})", [uploads.url_prefix(), question.name]
     if kind in (Question.Type.INTEGER, Question.Type.DECIMAL, Question.Type.CALCULATE):
         return value, [question.name]
     shown = [(c.get("label") or c["name"]) if labels else c["name"] for c in question.choices]
@@ -156,7 +195,7 @@ def _sql_cell(question: Question, labels: bool) -> tuple[str, list]:
         )
         cell = (joined, [*params, question.name, "；" if labels else MULTI_SEPARATOR])
         return _safe(*cell) if risky else cell
-    if kind == Question.Type.SELECT_ONE:
+    if question.is_single_choice:
         cell = (
             _case(value, [question.name], question.choices) if labels else (value, [question.name])
         )
@@ -240,7 +279,9 @@ def write_file(out, fmt: str, *, survey: Survey, responses, questions, labels: b
             out.write(block)
     elif fmt == "xlsx":
         exporting.xlsx_write(
-            _counted(rows(responses, questions, labels=labels), advance),
+            _capped(
+                _counted(rows(responses, questions, labels=labels), advance), XLSX_MAX_ROWS - 1
+            ),
             out,
             sheet="responses",
             header=header(questions, labels=labels),
@@ -297,7 +338,7 @@ def responses_xlsx(
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
     try:
         exporting.xlsx_write(
-            rows(responses, questions, labels=labels),
+            _capped(rows(responses, questions, labels=labels), XLSX_MAX_ROWS - 1),
             out,
             sheet="responses",
             header=header(questions, labels=labels),

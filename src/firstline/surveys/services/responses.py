@@ -107,7 +107,7 @@ def coerce(question: Question, raw):
         return None
     text = raw.strip() if isinstance(raw, str) else raw
     kind = question.type
-    if kind == Question.Type.SELECT_ONE:
+    if question.is_single_choice:
         if str(text) not in {c["name"] for c in question.choices}:
             raise ValidationError(_("请选择列出的选项。"))
         return str(text)
@@ -132,6 +132,12 @@ def coerce(question: Question, raw):
             return datetime.date.fromisoformat(str(text)).isoformat()
         except ValueError:
             raise ValidationError(_("日期格式应为 年-月-日。")) from None
+    if question.is_upload:
+        from firstline.surveys.services.uploads import is_stored
+
+        if not is_stored(question, text):
+            raise ValidationError(_("请在页面上上传文件。"))
+        return text
     if kind == Question.Type.TEXT:
         value = str(text)
         if len(value) > MAX_TEXT:

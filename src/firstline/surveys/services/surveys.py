@@ -31,7 +31,38 @@ QUESTION_FIELDS = (
     "section_label",
     "section_label_en",
     "section_relevant",
+    "matrix",
+    "matrix_label",
+    "matrix_label_en",
 )
+
+
+def region_choices(association_id: int):
+    """The region pickers' choices for an association's forms: by reserved list name,
+    the divisions of that level under its own division (all when it has none), each
+    with its parent's name to group them by."""
+    from firstline.geo.models import Division
+    from firstline.orgs.models import Association
+
+    root = (
+        Association.objects.filter(pk=association_id).values_list("division__code", flat=True)
+    ).first()
+
+    def regions(used: set[str]) -> dict:
+        out = {}
+        for list_name in used:
+            level = xlsform.REGION_LISTS[list_name]
+            qs = Division.objects.filter(level=level)
+            if root:
+                qs = qs.filter(code__startswith=root)
+            rows = qs.order_by("code").values_list("code", "name", "name_en", "parent__name")
+            out[list_name] = [
+                {"name": code, "label": name, "label_en": name_en, "group": parent or ""}
+                for code, name, name_en, parent in rows[: xlsform.REGION_MAX + 1]
+            ]
+        return out
+
+    return regions
 
 
 def _questions(survey: Survey, parsed: list[dict]) -> list[Question]:
@@ -66,7 +97,7 @@ def survey_create(
         raise ValidationError({"audience": _("请选择调查对象。")})
     if opens_at and closes_at and closes_at <= opens_at:
         raise ValidationError({"closes_at": _("截止时间应晚于开始时间。")})
-    parsed = xlsform.parse(data, filename=filename)
+    parsed = xlsform.parse(data, filename=filename, regions=region_choices(association_id))
     with transaction.atomic():
         survey = Survey.all_tenants.create(
             association_id=association_id,
@@ -91,7 +122,7 @@ def survey_create(
 
 def survey_replace_questions(*, actor, survey: Survey, data: bytes, filename: str) -> Survey:
     """A draft's questions from a new workbook; refused once the survey has answers."""
-    parsed = xlsform.parse(data, filename=filename)
+    parsed = xlsform.parse(data, filename=filename, regions=region_choices(survey.association_id))
     with transaction.atomic():
         survey = Survey.all_tenants.select_for_update().get(pk=survey.pk)
         if Response.all_tenants.filter(survey=survey).exists():
@@ -147,7 +178,7 @@ def survey_close(*, actor, survey: Survey) -> Survey:
 def survey_new_version(*, actor, survey: Survey, data: bytes, filename: str) -> Survey:
     """A new draft version of a survey (the old one keeps its answers), with the
     questions of a new workbook."""
-    parsed = xlsform.parse(data, filename=filename)
+    parsed = xlsform.parse(data, filename=filename, regions=region_choices(survey.association_id))
     with transaction.atomic():
         new = Survey.all_tenants.create(
             association_id=survey.association_id,

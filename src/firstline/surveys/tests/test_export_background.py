@@ -36,6 +36,9 @@ class TestSurveyExportsTenancy(TenancyCases):
         "POST /api/v1/surveys/{pk}/exports": "test_api_export_of_a_sav",
         "GET /api/v1/surveys/{pk}/exports/{progress_id}": "test_api_export_of_a_sav",
         "GET /api/v1/surveys/{pk}/exports/{progress_id}/file": "test_api_export_of_a_sav",
+        "surveys:response_file": (
+            "firstline.surveys.tests.test_files::test_a_file_is_served_to_results_readers_only"
+        ),
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date
+from pathlib import Path
 
 import pyreadstat
 import pytest
@@ -128,3 +129,49 @@ def test_sav_export_from_the_results_page(client, world):
     assert set(frame["district_code"].to_list()) == {"420106"}
     event = AuditEvent.objects.get(action="surveys.response_export")
     assert event.changes["format"] == "sav"
+
+
+def test_the_streamed_rows_are_the_bytes_pyreadstat_writes_for_the_whole_frame(world):
+    """The rows are appended by us in SPSS's row compression: they must be exactly what
+    ReadStat writes for the same frame (whole numbers in and out of the short codes,
+    missing cells, a very long text cut into 255-byte segments, multi-byte text). Every
+    numeric column has a value somewhere: pyreadstat would make an all-missing column
+    of the frame read back a text one."""
+    survey = answered_survey(world)
+    extra = [
+        {"closed": "yes", "gates": 151, "impact": "low", "extra_cost": -99, "remarks": "长" * 400},
+        {"closed": "yes", "gates": 152, "impact": "mid", "extra_cost": 2.5, "cost_yuan": 25000},
+        {"closed": "no", "impact": "high", "extra_cost": -100, "remarks": "        tail"},
+        {"closed": "no", "impact": "low", "why_not": "x" * 252, "remarks": "x" * 255},
+        {"closed": "no", "impact": "high", "extra_cost": 1e9, "remarks": "y" * 505},
+    ]
+    Response.all_tenants.bulk_create(
+        Response(
+            association_id=world.association.pk,
+            survey=survey,
+            phone_digest=f"x{n}",
+            answers=answers,
+            district_code="420102",
+        )
+        for n, answers in enumerate(extra)
+    )
+    count, _advanced, frame, _meta = _write(survey)
+    assert count == 21 and frame.height == 21
+    assert frame["remarks"].to_list()[16] == "长" * 400  # 1,200 bytes: five segments
+    with tempfile.TemporaryDirectory() as tmp:
+        ours, theirs = f"{tmp}/ours.sav", f"{tmp}/theirs.sav"
+        questions = list(Question.all_tenants.filter(survey=survey).order_by("position"))
+        spss.sav_write(ours, Response.all_tenants.filter(survey=survey), questions)
+        pyreadstat.write_sav(frame, theirs, row_compress=True)
+        ours_bytes, theirs_bytes = (Path(p).read_bytes() for p in (ours, theirs))
+    assert ours_bytes[80:84] == theirs_bytes[80:84]  # the row count in the header
+    assert (
+        ours_bytes[spss.data_start(ours_bytes) :] == theirs_bytes[spss.data_start(theirs_bytes) :]
+    )
+
+
+def test_no_responses_still_makes_a_readable_file(world):
+    survey = survey_of(world, audience="owners")
+    count, _advanced, frame, meta = _write(survey)
+    assert count == 0 and frame.height == 0
+    assert "closed" in meta.column_names

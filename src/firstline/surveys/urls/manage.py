@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from firstline.surveys.views import authoring
 from firstline.surveys.views import manage as views
 
 urlpatterns = [
@@ -15,4 +16,16 @@ urlpatterns = [
     path("<int:pk>/xlsform/", views.SurveyForm.as_view(), name="survey_form"),
     path("<int:pk>/results/", views.SurveyResults.as_view(), name="survey_results"),
     path("<int:pk>/export/", views.SurveyExport.as_view(), name="survey_export"),
+    # A draft's questions written on the page.
+    path("<int:pk>/questions/new/", authoring.QuestionAdd.as_view(), name="question_add"),
+    path(
+        "<int:pk>/questions/<int:qid>/",
+        authoring.QuestionChange.as_view(),
+        name="question_change",
+    ),
+    path(
+        "<int:pk>/questions/<int:qid>/<str:action>/",
+        authoring.QuestionAction.as_view(),
+        name="question_action",
+    ),
 ]

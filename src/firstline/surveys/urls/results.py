@@ -3,7 +3,7 @@ results page with the research group's links to it (the page itself: no sign-in)
 
 from django.urls import path
 
-from firstline.surveys.views import board, exports
+from firstline.surveys.views import board, exports, files
 
 urlpatterns = [
     path("<int:pk>/exports/", exports.ExportStart.as_view(), name="export_start"),
@@ -24,4 +24,10 @@ urlpatterns = [
         name="board_link_revoke",
     ),
     path("board/<str:token>/", board.board_page, name="board"),
+    # A file answered to a file/image question: its address is its storage path.
+    path(
+        "<int:pk>/files/<str:token>/<str:name>",
+        files.ResponseFile.as_view(),
+        name="response_file",
+    ),
 ]

@@ -30,7 +30,7 @@ from firstline.core.views import ScopedViewMixin
 from firstline.health.services import sms
 from firstline.surveys.models import Assignment, Question, Response, Survey
 from firstline.surveys.selectors import public
-from firstline.surveys.services import distribution, responses
+from firstline.surveys.services import distribution, responses, uploads
 
 COOKIE = "fl_survey_{pk}"
 COOKIE_SALT = "firstline.surveys.device"
@@ -44,13 +44,28 @@ def _state_key(survey: Survey, who: str) -> str:
 def _raw_from_post(post, page) -> dict:
     raw = {}
     for q in page.questions:
-        if not q.asks:
+        if not q.asks or q.is_upload:  # an upload: its file, below (`_uploads`)
             continue
         if q.type == Question.Type.SELECT_MULTIPLE:
             raw[q.name] = post.getlist(q.name)
         else:
             raw[q.name] = post.get(q.name, "")
     return raw
+
+
+def _uploads(files, page, raw: dict) -> dict:
+    """The page's uploaded files kept (their paths into `raw`); errors by name. A
+    question sent without a new file keeps the file it had."""
+    errors = {}
+    for q in page.questions:
+        upload = files.get(q.name) if q.is_upload else None
+        if upload is None:
+            continue
+        try:
+            raw[q.name] = uploads.upload_store(question=q, upload=upload)
+        except ValidationError as exc:
+            errors[q.name] = exc.messages
+    return errors
 
 
 def _visible(pages, index: int, answers: dict, step: int) -> int | None:
@@ -73,10 +88,30 @@ def _fields(page, raw: dict, answers: dict, errors: dict) -> list[dict]:
             {
                 "q": q,
                 "value": "" if isinstance(value, list) or value is None else value,
+                "file_name": uploads.file_name(value)
+                if q.is_upload and isinstance(value, str) and value
+                else "",
                 "values": [str(v) for v in values],
                 "errors": errors.get(q.name, []),
             }
         )
+    return out
+
+
+def _blocks(fields: list[dict]) -> list[dict]:
+    """The page's fields as the template draws them: a question alone, or the rows
+    of one matrix together as a table (its columns the first row's choices)."""
+    out: list[dict] = []
+    for f in fields:
+        q = f["q"]
+        if q.matrix and q.is_single_choice:
+            if out and out[-1].get("matrix", {}).get("name") == q.matrix:
+                out[-1]["rows"].append(f)
+                continue
+            matrix = {"name": q.matrix, "label": q.matrix_label, "label_en": q.matrix_label_en}
+            out.append({"matrix": matrix, "choices": q.choices, "rows": [f]})
+            continue
+        out.append({"field": f})
     return out
 
 
@@ -98,10 +133,12 @@ def wizard(request, *, survey, questions, key: str, submit, template: str, ctx: 
     if request.method == "POST":
         page = pages[asked]
         raw.update(_raw_from_post(request.POST, page))
+        upload_errors = _uploads(request.FILES, page, raw)
         state["raw"] = raw
         request.session[key] = state
         answers, all_errors = responses.clean(questions, raw)
         errors = {q.name: all_errors[q.name] for q in page.questions if q.name in all_errors}
+        errors.update(upload_errors)
         if errors:
             index = asked
         elif "back" in request.POST:
@@ -144,7 +181,7 @@ def wizard(request, *, survey, questions, key: str, submit, template: str, ctx: 
             "page_count": len(shown) or 1,
             "first": not shown or index == shown[0],
             "last": not shown or index == shown[-1],
-            "fields": _fields(page, raw, answers, errors) if page else [],
+            "blocks": _blocks(_fields(page, raw, answers, errors) if page else []),
             "general_errors": general,
             "has_errors": bool(errors or general),
         },

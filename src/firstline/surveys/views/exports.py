@@ -7,6 +7,7 @@ survey or an expired file is 404."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
@@ -15,7 +16,7 @@ from django.views import generic
 
 from firstline.core.models import TaskProgress
 from firstline.core.views import ScopedViewMixin
-from firstline.surveys.models import Survey
+from firstline.surveys.models import Response, Survey
 from firstline.surveys.selectors import results
 from firstline.surveys.services import exporting
 from firstline.surveys.tasks import EXPORT, EXPORT_KIND, export_enqueue
@@ -53,6 +54,12 @@ class ExportStart(ScopedViewMixin, generic.View):
     def post(self, request, pk):
         survey = get_object_or_404(self.get_queryset(), pk=pk)
         fmt, labels, filters = export_options(request.POST)
+        count = results.filtered(
+            Response.objects.for_scope(self.scope).filter(survey=survey), filters
+        ).count()
+        if refused := exporting.refusal(fmt, count):
+            messages.error(request, refused)
+            return redirect("surveys:survey_results", pk=survey.pk)
         progress = export_enqueue(
             actor=request.user, survey=survey, fmt=fmt, labels=labels, filters=filters
         )

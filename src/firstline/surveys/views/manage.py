@@ -28,7 +28,7 @@ from firstline.orgs.models import Company
 from firstline.surveys.forms import ConfirmForm, UploadForm, VersionForm
 from firstline.surveys.models import Question, Response, Survey
 from firstline.surveys.selectors import board, public, results
-from firstline.surveys.services import exporting, surveys
+from firstline.surveys.services import exporting, surveys, uploads
 from firstline.surveys.views.board import BoardLinkForm
 from firstline.surveys.views.exports import export_options
 
@@ -143,6 +143,7 @@ class SurveyDetail(ScopedDetailView):
             else "",
             can_export=self.request.scope.has_perm(EXPORT),
             has_answers=count > 0,
+            can_author=survey.state == Survey.State.DRAFT and count == 0,
         )
         return ctx
 
@@ -248,10 +249,13 @@ class SurveyResults(ScopedDetailView):
             table = results.crosstab(scoped, rows_q, cols_q, research=research)
         text_q = by_name.get(self.request.GET.get("text", ""))
         text_page = None
-        if text_q is not None and text_q.type == Question.Type.TEXT:
+        text_files = []
+        if text_q is not None and (text_q.type == Question.Type.TEXT or text_q.is_upload):
             text_page = Paginator(results.texts(scoped, text_q), 25).get_page(
                 self.request.GET.get("page")
             )
+            if text_q.is_upload:  # the files, each a link to its page
+                text_files = [(path, uploads.file_name(path)) for _id, path in text_page]
         districts = Division.objects.filter(
             code__in=Response.objects.for_scope(scope)
             .filter(survey=survey)
@@ -263,6 +267,7 @@ class SurveyResults(ScopedDetailView):
             research=research,
             choice_questions=choice_questions,
             text_questions=[q for q in questions if q.type == Question.Type.TEXT],
+            text_files=text_files,
             table=table,
             rows_q=rows_q,
             cols_q=cols_q,
@@ -278,7 +283,11 @@ class SurveyResults(ScopedDetailView):
         if ctx["can_export"]:
             count = scoped.count()
             ctx["exports"] = [
-                {"format": fmt, "streams": exporting.streams(fmt, count)}
+                {
+                    "format": fmt,
+                    "streams": exporting.streams(fmt, count),
+                    "refused": exporting.refusal(fmt, count),
+                }
                 for fmt in exporting.FORMATS
             ]
             ctx["export_count"] = count
@@ -303,6 +312,13 @@ class SurveyExport(ScopedViewMixin, generic.View):
             Response.objects.for_scope(self.scope).filter(survey=survey), filters
         )
         count = scoped.count()
+        if refused := exporting.refusal(fmt, count):
+            return render(
+                request,
+                "surveys/export_refused.html",
+                {"survey": survey, "count": count, "message": refused, "filters": filters},
+                status=422,
+            )
         if not exporting.streams(fmt, count):
             return render(
                 request,
@@ -321,14 +337,22 @@ class SurveyExport(ScopedViewMixin, generic.View):
             "xlsx": exporting.responses_xlsx,
             "sav": exporting.responses_sav,
         }[fmt]
-        return write(
-            actor=request.user,
-            survey=survey,
-            responses=scoped,
-            questions=questions,
-            labels=labels,
-            filters=filters,
-        )
+        try:
+            return write(
+                actor=request.user,
+                survey=survey,
+                responses=scoped,
+                questions=questions,
+                labels=labels,
+                filters=filters,
+            )
+        except ValidationError as exc:  # rows arrived past Excel's limit since the count
+            return render(
+                request,
+                "surveys/export_refused.html",
+                {"survey": survey, "count": count, "message": " ".join(exc.messages)},
+                status=422,
+            )
 
 
 __all__ = [
