@@ -52,7 +52,15 @@ def test_the_reports_world(world):
     assert yesterday.state == "draft"
 
     # the figures equal the records (figures of a day long past do not move with `now`)
-    sample = DailyReport.all_tenants.filter(day=today - timedelta(days=3)).order_by("site_id")[:4]
+    # (office and commercial buildings excepted: the resumption step, after the reports
+    # step, adds their tenants' staff and three days of their gate events)
+    from firstline.resumption.models import Tenant
+
+    sample = (
+        DailyReport.all_tenants.filter(day=today - timedelta(days=3))
+        .exclude(site_id__in=Tenant.all_tenants.values("site_id"))
+        .order_by("site_id")[:4]
+    )
     for report in sample:
         want = expected(report.site_id, report.day, timezone.now())
         assert {n: getattr(report, n) for n in FIGURES} == {n: want[n] for n in FIGURES}

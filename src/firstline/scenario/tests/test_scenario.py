@@ -99,7 +99,8 @@ def test_tiny_world_has_the_requested_size(tiny_world):
     from firstline.access.models import Pass
 
     passes = Pass.all_tenants.select_related("resident")
-    assert tiny_world.steps[6].rows["passes"] == passes.count()
+    homes = passes.exclude(resident__in=office_staff())  # the resumption step's are its own
+    assert tiny_world.steps[6].rows["passes"] == homes.count()
     assert all(p.resident.site_id == p.site_id for p in passes)
 
 
