@@ -13,6 +13,8 @@ queryset that lost its scope mark is refused at run time. Outside the scope is 4
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import (
@@ -27,6 +29,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
@@ -55,6 +58,15 @@ def row_id(raw) -> int | None:
         return None
     number = int(value)
     return number if 1 <= number <= ROW_ID_MAX else None
+
+
+def day_param(raw) -> date:
+    """A day from a query string (YYYY-MM-DD), or today when it is missing or not one."""
+    try:
+        parsed = parse_date(str(raw or ""))
+    except ValueError:
+        parsed = None
+    return parsed or timezone.localdate()
 
 
 def column_value(model, path: str, raw: str):

@@ -3,13 +3,9 @@ tenants' applications with approve / refuse / suspend, and the building's figure
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
@@ -21,6 +17,7 @@ from firstline.core.views import (
     ScopedListView,
     ScopedViewMixin,
     ServiceFormView,
+    day_param,
     row_id,
 )
 from firstline.estates.models import Resident, Site
@@ -210,14 +207,6 @@ class ApplicationSuspend(_Decide):
         )
 
 
-def _day(raw) -> date:
-    try:
-        parsed = parse_date(raw or "")
-    except ValueError:
-        parsed = None
-    return parsed or timezone.localdate()
-
-
 class BuildingFigures(ScopedViewMixin, generic.TemplateView):
     """楼宇复工数据: one building's tenants, staff and gate refusals."""
 
@@ -234,7 +223,7 @@ class BuildingFigures(ScopedViewMixin, generic.TemplateView):
             site = sites[0]
         else:
             raise Http404
-        day = _day(self.request.GET.get("day"))
+        day = day_param(self.request.GET.get("day"))
         return super().get_context_data(
             title=_("楼宇复工数据"),
             site=site,

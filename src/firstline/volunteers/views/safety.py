@@ -3,10 +3,7 @@ follow-up, the day's infection count, the figures and the alerts."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
@@ -18,6 +15,7 @@ from firstline.core.views import (
     ScopedListView,
     ScopedViewMixin,
     ServiceFormView,
+    day_param,
 )
 from firstline.estates.models import Site
 from firstline.volunteers.forms import (
@@ -259,14 +257,6 @@ class InfectionReportCreate(ServiceFormView):
         return "volunteers:figures"
 
 
-def _day(raw) -> date:
-    try:
-        parsed = parse_date(raw or "")
-    except ValueError:
-        parsed = None
-    return parsed or timezone.localdate()
-
-
 class FiguresPage(ScopedViewMixin, generic.TemplateView):
     """一线数据: the day's figures and the figure per hospital or isolation point."""
 
@@ -275,7 +265,7 @@ class FiguresPage(ScopedViewMixin, generic.TemplateView):
     template_name = "volunteers/figures.html"
 
     def get_context_data(self, **kwargs):
-        day = _day(self.request.GET.get("day"))
+        day = day_param(self.request.GET.get("day"))
         return super().get_context_data(
             title=_("一线数据"),
             day=day,
