@@ -104,6 +104,11 @@ class ReasonForm(ScopedForm):
             self.fields["confirmed"].label = confirm_text
 
 
+class TenantAdminForm(ScopedForm):
+    username = forms.CharField(label=_("登录名"), max_length=150)
+    name = forms.CharField(label=_("姓名"), max_length=64)
+
+
 class StaffForm(ScopedForm):
     name = forms.CharField(label=_("姓名"), max_length=64)
     phone = forms.CharField(label=_("手机号"), max_length=20, help_text=_("员工用它登录健康申报"))

@@ -145,6 +145,7 @@ class AuditAction(BaseAuditAction):
 
     TENANT_REGISTER = "resumption.tenant_register", _("登记入驻企业")
     TENANT_UPDATE = "resumption.tenant_update", _("修改入驻企业")
+    TENANT_ADMIN_CREATE = "resumption.tenant_admin_create", _("为入驻企业开设管理账号")
     APPLICATION_SAVE = "resumption.application_save", _("保存复工申请")
     APPLICATION_SUBMIT = "resumption.application_submit", _("提交复工申请")
     APPLICATION_APPROVE = "resumption.application_approve", _("批准复工")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -9,10 +11,12 @@ from django.utils.translation import gettext as _
 from firstline.core.personal.fields import set_personal
 from firstline.core.personal.identity import validate_phone
 from firstline.core.personal.normalise import normalise_credit_code, normalise_phone
+from firstline.core.roles import Role
 from firstline.core.services import audit_record
 from firstline.estates.models import Building, Household
 from firstline.estates.services import records
 from firstline.estates.services.rooms import room_key
+from firstline.orgs.models import RoleAssignment, User
 from firstline.orgs.validators import validate_credit_code
 from firstline.resumption.models import BUILDING_TYPES, AuditAction, Tenant
 
@@ -123,3 +127,40 @@ def tenant_update(*, actor, tenant: Tenant, data: dict, phone: str) -> Tenant:
         changes=changes,
     )
     return tenant
+
+
+def tenant_admin_create(*, actor, tenant: Tenant, username: str, name: str) -> tuple[User, str]:
+    """A new login for the tenant's own admin: the tenant-admin role over the tenant's
+    unit, so it reaches that unit's rows only. Always a new account (a building manager
+    may not hand a role to someone else's login); its first password is random and
+    returned once for the manager to pass on. Returns (user, password)."""
+    username, name = (username or "").strip(), (name or "").strip()
+    errors = {}
+    if not username:
+        errors["username"] = _("请填写登录名。")
+    if not name:
+        errors["name"] = _("请填写姓名。")
+    if errors:
+        raise ValidationError(errors)
+    password = secrets.token_urlsafe(9)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=username, password=password, display_name=name[:64]
+            )
+            RoleAssignment.objects.create(
+                user=user,
+                role=Role.TENANT_ADMIN,
+                company_id=tenant.company_id,
+                household_id=tenant.household_id,
+            )
+            audit_record(
+                actor=actor,
+                company_id=tenant.company_id,
+                action=AuditAction.TENANT_ADMIN_CREATE,
+                obj=tenant,
+                changes={"admin": [None, username]},
+            )
+    except IntegrityError:
+        raise ValidationError({"username": _("该登录名不可用。")}) from None
+    return user, password

@@ -120,3 +120,26 @@ def test_association_figures_are_counts_of_its_members(client, world):
     client.logout()
     login(client, world.a.users["company_admin"])
     assert client.get(reverse("resumption:association_figures")).status_code == 403
+
+
+def test_a_manager_opens_a_login_for_the_tenant_s_admin(client, world):
+    a = world.a
+    own = a.resumption_tenant
+    login(client, a.users["site_manager"])
+    url = reverse("resumption:tenant_admin_create", args=[own.pk])
+    response = client.post(url, {"username": "tower_tenant", "name": "李经理"}, follow=True)
+    shown = [str(m) for m in response.context["messages"] if "tower_tenant" in str(m)]
+    assert len(shown) == 1
+    password = shown[0].split("初始密码 ")[1].split("（")[0]
+    # the name is taken now, whoever asks: refused on the form, nothing else made
+    again = client.post(url, {"username": "tower_tenant", "name": "别人"})
+    assert again.status_code == 200 and "该登录名不可用" in again.content.decode()
+    client.logout()
+    # the new login is the tenant's own admin: its unit, not another tenant's
+    assert client.login(username="tower_tenant", password=password)
+    assert client.get(reverse("resumption:mine"))["Location"] == reverse(
+        "resumption:tenant_home", args=[own.pk]
+    )
+    other = world.b.resumption_tenant
+    assert client.get(reverse("resumption:tenant_home", args=[other.pk])).status_code == 404
+    assert client.get(reverse("resumption:tenant_detail", args=[own.pk])).status_code == 403

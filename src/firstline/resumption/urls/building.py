@@ -6,6 +6,9 @@ urlpatterns = [
     path("tenants/", building.TenantList.as_view(), name="tenant_list"),
     path("tenants/new/", building.TenantCreate.as_view(), name="tenant_create"),
     path("tenants/<int:pk>/", building.TenantDetail.as_view(), name="tenant_detail"),
+    path(
+        "tenants/<int:pk>/admin/", building.TenantAdminCreate.as_view(), name="tenant_admin_create"
+    ),
     path("applications/", building.ApplicationList.as_view(), name="application_list"),
     path("applications/<int:pk>/", building.ApplicationDetail.as_view(), name="application_detail"),
     path(

@@ -3,6 +3,7 @@ tenants' applications with approve / refuse / suspend, and the building's figure
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -21,7 +22,7 @@ from firstline.core.views import (
     row_id,
 )
 from firstline.estates.models import Resident, Site
-from firstline.resumption.forms import ApproveForm, ReasonForm, TenantForm
+from firstline.resumption.forms import ApproveForm, ReasonForm, TenantAdminForm, TenantForm
 from firstline.resumption.models import Application, Tenant
 from firstline.resumption.selectors import figures as figures_selectors
 from firstline.resumption.selectors import origins
@@ -111,6 +112,27 @@ class TenantDetail(HistoryMixin, ScopedDetailView):
             passes_active=figures_selectors.tenant_passes(self.scope, tenant),
         )
         return ctx
+
+
+class TenantAdminCreate(ObjectFormView):
+    """开设管理账号: a login for the tenant's own admin (its application, staff, passes)."""
+
+    model = Tenant
+    permission = MANAGE
+    form_class = TenantAdminForm
+    title = _("为入驻企业开设管理账号")
+
+    def act(self, form):
+        d = form.cleaned_data
+        _user, password = tenants.tenant_admin_create(
+            actor=self.request.user, tenant=self.object, username=d["username"], name=d["name"]
+        )
+        messages.info(
+            self.request,
+            _("已开设登录账号 %(u)s，初始密码 %(p)s（只显示这一次，请转告本人）")
+            % {"u": d["username"], "p": password},
+        )
+        return self.object
 
 
 class ApplicationList(ScopedListView):
