@@ -194,6 +194,16 @@ def office(world):
     return policy, [*world.a.residents, third], upstairs
 
 
+def today_moments(n: int) -> list[datetime]:
+    """`n` increasing moments of the last three minutes, none before local midnight
+    (the floor counts since then) and none in the future: the test holds at 00:01."""
+    now = timezone.now()
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    start = max(now - timedelta(minutes=3), midnight)
+    step = (now - start) / (n + 1)
+    return [start + step * (i + 1) for i in range(n)]
+
+
 def event(resident, *, direction="in", at=None, **kw):
     return GateInput(
         client_uuid=uuid.uuid4(),
@@ -208,14 +218,14 @@ def event(resident, *, direction="in", at=None, **kw):
 def test_the_floor_cap_counts_entries_less_exits_today(world, office):
     _, (first, second, third), upstairs = office
     site = world.a.site
-    now = timezone.now()
+    moments = today_moments(4)
     results = gate_services.events_record(
         site=site,
         inputs=[
-            event(first, at=now - timedelta(minutes=3)),
-            event(second, at=now - timedelta(minutes=2)),
-            event(third, at=now - timedelta(minutes=1)),
-            event(upstairs, at=now - timedelta(minutes=1)),
+            event(first, at=moments[0]),
+            event(second, at=moments[1]),
+            event(third, at=moments[2]),
+            event(upstairs, at=moments[3]),
         ],
     )
     assert [r.decision for r in results] == ["admit", "admit", "deny", "admit"]

@@ -5,7 +5,7 @@ passes only while approved and up to the approved headcount, and the figures."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -228,20 +228,23 @@ def test_building_figures(world):
     )
     first, second = world.a.residents
     now = timezone.now()
+    # two moments of today, whatever the hour (at 00:01, two minutes ago was yesterday)
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    earlier, later = (max(now - timedelta(minutes=m), midnight) for m in (2, 1))
     access_gate.events_record(
         site=world.a.site,
         inputs=[
             access_gate.GateInput(
                 client_uuid=uuid.uuid4(),
                 direction="in",
-                device_time=now - timedelta(minutes=2),
+                device_time=earlier,
                 resident_id=first.pk,
                 temperature=Decimal("36.5"),
             ),
             access_gate.GateInput(
                 client_uuid=uuid.uuid4(),
                 direction="in",
-                device_time=now - timedelta(minutes=1),
+                device_time=later,
                 temperature=Decimal("36.5"),
             ),
             access_gate.GateInput(
