@@ -16,14 +16,17 @@ from firstline.access.api.gate import router as access_router  # noqa: E402
 from firstline.consultations.api import router as consultations_router  # noqa: E402
 from firstline.estates.api import router as estates_router  # noqa: E402
 from firstline.health.api import router as health_router  # noqa: E402
+from firstline.jobfair.api import router as jobfair_router  # noqa: E402
 from firstline.notices.api import router as notices_router  # noqa: E402
 from firstline.orgs.api import router as orgs_router  # noqa: E402
+from firstline.produce.api import router as produce_router  # noqa: E402
 from firstline.publishing.api import router as publishing_router  # noqa: E402
 from firstline.reports.api import router as reports_router  # noqa: E402
 from firstline.resumption.api import router as resumption_router  # noqa: E402
 from firstline.sanitation.api import router as sanitation_router  # noqa: E402
 from firstline.supplies.api import router as supplies_router  # noqa: E402
 from firstline.surveys.api import router as surveys_router  # noqa: E402
+from firstline.training.api import router as training_router  # noqa: E402
 from firstline.volunteers.api import router as volunteers_router  # noqa: E402
 
 api.add_router("/auth", orgs_router)
@@ -38,4 +41,7 @@ api.add_router("/surveys", surveys_router)
 api.add_router("/volunteers", volunteers_router)
 api.add_router("/consultations", consultations_router)
 api.add_router("/resumption", resumption_router)
+api.add_router("/training", training_router)
+api.add_router("/jobfair", jobfair_router)
+api.add_router("/produce", produce_router)
 api.add_router("/site", publishing_router)

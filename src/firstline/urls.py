@@ -23,6 +23,9 @@ urlpatterns = [
     path("volunteers/", include("firstline.volunteers.urls")),
     path("consultations/", include("firstline.consultations.urls")),
     path("resumption/", include("firstline.resumption.urls")),
+    path("training/", include("firstline.training.urls")),
+    path("jobfair/", include("firstline.jobfair.urls")),
+    path("produce/", include("firstline.produce.urls")),
     path("ledger/", include("firstline.supplies.urls.public")),
     # The association's public site (publishing/, Wagtail): the editor, documents,
     # the site's own views, then Wagtail serving every page under /site/.

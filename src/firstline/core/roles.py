@@ -26,6 +26,8 @@ class Role(models.TextChoices):
     VOLUNTEER_COORDINATOR = "volunteer_coordinator", _("志愿者协调员")
     EXPERT = "expert", _("咨询专家")
     TENANT_ADMIN = "tenant_admin", _("入驻企业负责人")
+    GRADUATE = "graduate", _("应届毕业生")
+    SUPPLIER = "supplier", _("农产品供应商")
 
 
 class Target(models.TextChoices):
@@ -56,6 +58,12 @@ ROLE_TARGETS: dict[str, frozenset[str]] = {
     # A tenant company of an office or commercial building: its grant is the unit
     # (estates.Household) it leases, so it reaches only its own rows and staff.
     Role.TENANT_ADMIN: frozenset({Target.HOUSEHOLD}),
+    # A graduate of the association's job fair: signs up on the public fair page; its
+    # reads are its own profile and applications, narrowed by user in jobfair/selectors.
+    Role.GRADUATE: frozenset({Target.ASSOCIATION}),
+    # A supplier certified by the association's produce programme: its reads are its
+    # own supplier's products and purchase orders, narrowed by user in produce/selectors.
+    Role.SUPPLIER: frozenset({Target.ASSOCIATION}),
 }
 
 _VIEW_ESTATES = {"estates.view_site", "estates.view_building", "estates.view_household"}
@@ -201,6 +209,32 @@ _RESUMPTION_MANAGE = {"resumption.manage_building"}
 _RESUMPTION_TENANT = {"resumption.act_tenant"}
 _RESUMPTION_ASSOCIATION = {"resumption.view_figures"}
 
+# Training (issue #22). The association writes courses and reads every figure; a
+# company enrols its staff (one by one or by Excel) and follows their progress; a
+# site manager sees its roster's completions; every staff login learns its own
+# enrolments (narrowed by user in training/selectors).
+_TRAINING_MANAGE = {"training.manage_course", "training.view_figures"}
+_TRAINING_COMPANY = {"training.enrol_staff", "training.view_progress", "training.view_figures"}
+_TRAINING_SITE = {"training.enrol_staff", "training.view_progress"}
+TRAINING_LEARN = "training.learn"
+
+# The online job fair (issue #22). The association runs fairs and reads their
+# figures; a verified member company employs (booth, positions, its own applicants);
+# a graduate applies (its own profile and applications only).
+_JOBFAIR_MANAGE = {"jobfair.manage_fair", "jobfair.view_figures"}
+_JOBFAIR_EMPLOY = {"jobfair.employ"}
+_JOBFAIR_APPLY = {"jobfair.apply"}
+
+# The produce programme (issue #23). The association certifies suppliers and runs
+# campaigns; a company runs campaigns for its sites; a site manager receives
+# deliveries, distributes and orders for households without a phone; an owner orders
+# for its household; a supplier sees and confirms its own purchase orders.
+_PRODUCE_MANAGE = {"produce.manage_programme", "produce.run_campaign", "produce.view_impact"}
+_PRODUCE_COMPANY = {"produce.run_campaign", "produce.run_site", "produce.view_impact"}
+_PRODUCE_SITE = {"produce.run_site"}
+_PRODUCE_ORDER = {"produce.order"}
+_PRODUCE_SUPPLY = {"produce.supply"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_ADMIN: frozenset(
         {
@@ -221,6 +255,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _VOLUNTEERS_COORDINATE
         | _CONSULT_DESK
         | _RESUMPTION_ASSOCIATION
+        | _TRAINING_MANAGE
+        | _JOBFAIR_MANAGE
+        | _PRODUCE_MANAGE
     ),
     Role.ASSOCIATION_STAFF: frozenset(
         {
@@ -237,6 +274,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _VOLUNTEERS_COORDINATE
         | _CONSULT_DESK
         | _RESUMPTION_ASSOCIATION
+        | _TRAINING_MANAGE
+        | _JOBFAIR_MANAGE
+        | _PRODUCE_MANAGE
     ),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES
@@ -264,6 +304,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _VOLUNTEERS_DUTY
         | _CONSULT_ASK
         | _RESUMPTION_MANAGE
+        | _TRAINING_COMPANY
+        | {TRAINING_LEARN}
+        | _JOBFAIR_EMPLOY
+        | _PRODUCE_COMPANY
     ),
     Role.SITE_MANAGER: frozenset(
         _VIEW_ESTATES
@@ -278,6 +322,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"people.reveal", "core.view_accesslog", NOTICES_READ}
         | _VOLUNTEERS_DUTY
         | _RESUMPTION_MANAGE
+        | _TRAINING_SITE
+        | {TRAINING_LEARN}
+        | _PRODUCE_SITE
     ),
     Role.HEALTH_OFFICER: frozenset(
         _VIEW_ESTATES
@@ -294,12 +341,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         # Reads the notices of its site or company and their receipts; does not send.
         | {"notices.view_notice", "notices.view_receipts", NOTICES_READ}
         | {"volunteers.view_duty", "volunteers.record_check"}
+        | {TRAINING_LEARN}
     ),
-    Role.GUARD: frozenset(_VIEW_ESTATES | _GATE | {"estates.view_resident", NOTICES_READ}),
+    Role.GUARD: frozenset(
+        _VIEW_ESTATES | _GATE | {"estates.view_resident", NOTICES_READ, TRAINING_LEARN}
+    ),
     Role.CLEANER: frozenset(
         {"estates.view_site", "estates.view_building", NOTICES_READ}
         | _SANITATION_DO
         | {"volunteers.do_task"}  # support tasks and check-in when deployed (staff)
+        | {TRAINING_LEARN}
     ),
     # Flagged cases of its own division, masked, every read logged; notices to the
     # residents and staff of the sites in its division.
@@ -316,6 +367,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "health.request_support",
             NOTICES_READ,
         }
+        | _PRODUCE_ORDER
     ),
     Role.DONOR: frozenset({"supplies.view_own_donations"}),
     # Writes the association's public pages in the Wagtail editor (publishing/); what
@@ -329,6 +381,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {"estates.view_household", "estates.view_resident", "access.view_pass", NOTICES_READ}
         | _RESUMPTION_TENANT
     ),
+    Role.GRADUATE: frozenset(_JOBFAIR_APPLY),
+    Role.SUPPLIER: frozenset(_PRODUCE_SUPPLY),
 }
 
 # Roles whose accounts hold other people's data: they must use 2FA when required.

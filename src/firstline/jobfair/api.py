@@ -1,0 +1,5 @@
+"""jobfair API under /api/v1/jobfair/."""
+
+from ninja import Router
+
+router = Router(tags=["jobfair"])

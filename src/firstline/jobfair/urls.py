@@ -1,0 +1,5 @@
+"""jobfair pages (under /jobfair/)."""
+
+app_name = "jobfair"
+
+urlpatterns: list = []

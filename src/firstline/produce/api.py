@@ -1,0 +1,5 @@
+"""produce API under /api/v1/produce/."""
+
+from ninja import Router
+
+router = Router(tags=["produce"])

@@ -1,0 +1,5 @@
+"""produce pages (under /produce/)."""
+
+app_name = "produce"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Training (issue #22): courses, lessons, quizzes, enrolment of staff, live sessions, progress, certificates."""

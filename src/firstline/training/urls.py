@@ -1,0 +1,5 @@
+"""training pages (under /training/)."""
+
+app_name = "training"
+
+urlpatterns: list = []
