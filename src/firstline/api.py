@@ -16,10 +16,10 @@ from firstline.access.api.gate import router as access_router  # noqa: E402
 from firstline.consultations.api import router as consultations_router  # noqa: E402
 from firstline.estates.api import router as estates_router  # noqa: E402
 from firstline.health.api import router as health_router  # noqa: E402
-from firstline.jobfair.api import router as jobfair_router  # noqa: E402
+from firstline.jobs.api import router as jobs_router  # noqa: E402
+from firstline.market.api import router as market_router  # noqa: E402
 from firstline.notices.api import router as notices_router  # noqa: E402
 from firstline.orgs.api import router as orgs_router  # noqa: E402
-from firstline.produce.api import router as produce_router  # noqa: E402
 from firstline.publishing.api import router as publishing_router  # noqa: E402
 from firstline.reports.api import router as reports_router  # noqa: E402
 from firstline.resumption.api import router as resumption_router  # noqa: E402
@@ -42,6 +42,6 @@ api.add_router("/volunteers", volunteers_router)
 api.add_router("/consultations", consultations_router)
 api.add_router("/resumption", resumption_router)
 api.add_router("/training", training_router)
-api.add_router("/jobfair", jobfair_router)
-api.add_router("/produce", produce_router)
+api.add_router("/jobs", jobs_router)
+api.add_router("/market", market_router)
 api.add_router("/site", publishing_router)

@@ -24,8 +24,8 @@ urlpatterns = [
     path("consultations/", include("firstline.consultations.urls")),
     path("resumption/", include("firstline.resumption.urls")),
     path("training/", include("firstline.training.urls")),
-    path("jobfair/", include("firstline.jobfair.urls")),
-    path("produce/", include("firstline.produce.urls")),
+    path("jobs/", include("firstline.jobs.urls")),
+    path("market/", include("firstline.market.urls")),
     path("ledger/", include("firstline.supplies.urls.public")),
     # The association's public site (publishing/, Wagtail): the editor, documents,
     # the site's own views, then Wagtail serving every page under /site/.

@@ -59,7 +59,7 @@ ROLE_TARGETS: dict[str, frozenset[str]] = {
     # (estates.Household) it leases, so it reaches only its own rows and staff.
     Role.TENANT_ADMIN: frozenset({Target.HOUSEHOLD}),
     # A graduate of the association's job fair: signs up on the public fair page; its
-    # reads are its own profile and applications, narrowed by user in jobfair/selectors.
+    # reads are its own profile and applications, narrowed by user in jobs/selectors.
     Role.GRADUATE: frozenset({Target.ASSOCIATION}),
     # A supplier certified by the association's produce programme: its reads are its
     # own supplier's products and purchase orders, narrowed by user in produce/selectors.
@@ -221,19 +221,19 @@ TRAINING_LEARN = "training.learn"
 # The online job fair (issue #22). The association runs fairs and reads their
 # figures; a verified member company employs (booth, positions, its own applicants);
 # a graduate applies (its own profile and applications only).
-_JOBFAIR_MANAGE = {"jobfair.manage_fair", "jobfair.view_figures"}
-_JOBFAIR_EMPLOY = {"jobfair.employ"}
-_JOBFAIR_APPLY = {"jobfair.apply"}
+_JOBS_MANAGE = {"jobs.manage_fair", "jobs.view_figures"}
+_JOBS_EMPLOY = {"jobs.employ"}
+_JOBS_APPLY = {"jobs.apply"}
 
 # The produce programme (issue #23). The association certifies suppliers and runs
 # campaigns; a company runs campaigns for its sites; a site manager receives
 # deliveries, distributes and orders for households without a phone; an owner orders
 # for its household; a supplier sees and confirms its own purchase orders.
-_PRODUCE_MANAGE = {"produce.manage_programme", "produce.run_campaign", "produce.view_impact"}
-_PRODUCE_COMPANY = {"produce.run_campaign", "produce.run_site", "produce.view_impact"}
-_PRODUCE_SITE = {"produce.run_site"}
-_PRODUCE_ORDER = {"produce.order"}
-_PRODUCE_SUPPLY = {"produce.supply"}
+_MARKET_MANAGE = {"market.manage_programme", "market.run_campaign", "market.view_impact"}
+_MARKET_COMPANY = {"market.run_campaign", "market.run_site", "market.view_impact"}
+_MARKET_SITE = {"market.run_site"}
+_MARKET_ORDER = {"market.order"}
+_MARKET_SUPPLY = {"market.supply"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ASSOCIATION_ADMIN: frozenset(
@@ -256,8 +256,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _CONSULT_DESK
         | _RESUMPTION_ASSOCIATION
         | _TRAINING_MANAGE
-        | _JOBFAIR_MANAGE
-        | _PRODUCE_MANAGE
+        | _JOBS_MANAGE
+        | _MARKET_MANAGE
     ),
     Role.ASSOCIATION_STAFF: frozenset(
         {
@@ -275,8 +275,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _CONSULT_DESK
         | _RESUMPTION_ASSOCIATION
         | _TRAINING_MANAGE
-        | _JOBFAIR_MANAGE
-        | _PRODUCE_MANAGE
+        | _JOBS_MANAGE
+        | _MARKET_MANAGE
     ),
     Role.COMPANY_ADMIN: frozenset(
         _VIEW_ESTATES
@@ -306,8 +306,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _RESUMPTION_MANAGE
         | _TRAINING_COMPANY
         | {TRAINING_LEARN}
-        | _JOBFAIR_EMPLOY
-        | _PRODUCE_COMPANY
+        | _JOBS_EMPLOY
+        | _MARKET_COMPANY
     ),
     Role.SITE_MANAGER: frozenset(
         _VIEW_ESTATES
@@ -324,7 +324,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _RESUMPTION_MANAGE
         | _TRAINING_SITE
         | {TRAINING_LEARN}
-        | _PRODUCE_SITE
+        | _MARKET_SITE
     ),
     Role.HEALTH_OFFICER: frozenset(
         _VIEW_ESTATES
@@ -367,7 +367,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "health.request_support",
             NOTICES_READ,
         }
-        | _PRODUCE_ORDER
+        | _MARKET_ORDER
     ),
     Role.DONOR: frozenset({"supplies.view_own_donations"}),
     # Writes the association's public pages in the Wagtail editor (publishing/); what
@@ -381,8 +381,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {"estates.view_household", "estates.view_resident", "access.view_pass", NOTICES_READ}
         | _RESUMPTION_TENANT
     ),
-    Role.GRADUATE: frozenset(_JOBFAIR_APPLY),
-    Role.SUPPLIER: frozenset(_PRODUCE_SUPPLY),
+    Role.GRADUATE: frozenset(_JOBS_APPLY),
+    Role.SUPPLIER: frozenset(_MARKET_SUPPLY),
 }
 
 # Roles whose accounts hold other people's data: they must use 2FA when required.

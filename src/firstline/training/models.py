@@ -1,1 +1,2 @@
-"""Training (issue #22): courses, lessons, quizzes, enrolment of staff, live sessions, progress, certificates."""
+"""Training (issue #22): courses, lessons, quizzes, enrolment of staff, live sessions,
+progress, certificates."""

@@ -1,1 +1,0 @@
-"""The online job fair for graduates (issue #22): fairs, employers' booths, positions, graduates, applications, interviews, offers."""

@@ -1,5 +1,0 @@
-"""jobfair pages (under /jobfair/)."""
-
-app_name = "jobfair"
-
-urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""jobs pages (under /jobs/)."""
+
+app_name = "jobs"
+
+urlpatterns: list = []

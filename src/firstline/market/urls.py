@@ -1,0 +1,5 @@
+"""market pages (under /market/)."""
+
+app_name = "market"
+
+urlpatterns: list = []

@@ -1,5 +1,0 @@
-"""produce pages (under /produce/)."""
-
-app_name = "produce"
-
-urlpatterns: list = []
