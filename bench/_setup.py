@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import time
 import uuid
@@ -190,46 +191,159 @@ def throwaway_user(company, *, role: str = "company_admin", site=None):
 # --- the raw driver: the limit a bench compares against ------------------------------------
 
 
-def raw_executemany(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> float:
-    """Seconds for the database driver alone to insert `rows` in one transaction, on
-    its own connection (sqlite3 or psycopg), as the same table's values."""
+def raw_connect():
+    """A connection of the database driver alone (sqlite3 or psycopg) to the database
+    Django's settings name, outside Django: the limit's side of a comparison."""
     from django.db import connection
 
     settings = connection.settings_dict
-    names = ", ".join(columns)
     if connection.vendor == "sqlite":
         import sqlite3
 
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _c in columns)})"
         raw = sqlite3.connect(settings["NAME"], timeout=20, isolation_level=None)
-        try:
-            raw.execute("PRAGMA synchronous=NORMAL")
-            start = time.perf_counter()
-            raw.execute("BEGIN IMMEDIATE")
-            raw.executemany(sql, rows)
-            raw.execute("COMMIT")
-            return time.perf_counter() - start
-        finally:
-            raw.close()
+        raw.execute("PRAGMA synchronous=NORMAL")
+        return raw
     if connection.vendor == "postgresql":
         import psycopg
 
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('%s' for _c in columns)})"
-        raw = psycopg.connect(
+        return psycopg.connect(
             host=settings["HOST"] or None,
             port=settings["PORT"] or None,
             user=settings["USER"] or None,
             password=settings["PASSWORD"] or None,
             dbname=settings["NAME"],
         )
-        try:
-            start = time.perf_counter()
+    raise SystemExit(f"bench: no raw driver for {connection.vendor}")
+
+
+def _placeholder() -> str:
+    from django.db import connection
+
+    return "?" if connection.vendor == "sqlite" else "%s"
+
+
+def raw_executemany(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> float:
+    """Seconds for the database driver alone to insert `rows` in one transaction, on
+    its own connection (sqlite3 or psycopg), as the same table's values."""
+    names = ", ".join(columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(_placeholder() for _c in columns)})"
+    raw = raw_connect()
+    try:
+        start = time.perf_counter()
+        if hasattr(raw, "transaction"):  # psycopg
             with raw.transaction(), raw.cursor() as cur:
                 cur.executemany(sql, rows)
-            return time.perf_counter() - start
+        else:
+            raw.execute("BEGIN IMMEDIATE")
+            raw.executemany(sql, rows)
+            raw.execute("COMMIT")
+        return time.perf_counter() - start
+    finally:
+        raw.close()
+
+
+def raw_single_inserts(
+    table: str, columns: Sequence[str], make_row, *, connections: int, seconds: float
+) -> dict:
+    """The same shape as a server answering single requests: `connections` threads,
+    each on its own driver connection, inserting one row and committing, again and
+    again for `seconds`. make_row(n) gives the n-th row of this run (fresh unique
+    values: a caller repeating runs keeps its own count).
+    Returns rows a second and the per-commit p50/p99 in ms. The drivers release the
+    interpreter lock while the database works, so the threads do overlap."""
+    import threading
+
+    names = ", ".join(columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(_placeholder() for _c in columns)})"
+    counter = iter(range(10**12))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    failures: list[str] = []
+    start_gate = threading.Barrier(connections + 1)
+
+    def work() -> None:
+        raw = raw_connect()
+        mine = []
+        try:
+            start_gate.wait()
+            stop = time.perf_counter() + seconds
+            while time.perf_counter() < stop:
+                with lock:
+                    row = make_row(next(counter))
+                began = time.perf_counter()
+                if hasattr(raw, "transaction"):  # psycopg: one transaction per row
+                    with raw.transaction():
+                        raw.execute(sql, row)
+                else:
+                    raw.execute("BEGIN IMMEDIATE")
+                    raw.execute(sql, row)
+                    raw.execute("COMMIT")
+                mine.append(time.perf_counter() - began)
+        except Exception as exc:  # reported below: the limit must not be silently low
+            failures.append(repr(exc))
         finally:
             raw.close()
-    raise SystemExit(f"bench: no raw driver for {connection.vendor}")
+            with lock:
+                latencies.extend(mine)
+
+    threads = [threading.Thread(target=work) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    start_gate.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    if failures:
+        raise SystemExit(f"bench: the raw single inserts failed: {failures[0]}")
+    latencies.sort()
+    return {
+        "per_s": round(len(latencies) / elapsed),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "connections": connections,
+    }
+
+
+# --- repeated runs: a median and its spread, never one lucky run ---------------------------
+
+
+def percentile(ordered: Sequence[float], p: float) -> float:
+    """The p-quantile of an ascending list (nearest rank)."""
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * p + 0.5) - 1))]
+
+
+def spread(values: Sequence[float], digits: int = 3) -> dict:
+    """The median of repeated runs with their min and max (all the runs kept too), so
+    a reader sees how far one run strays from the next."""
+    import statistics
+
+    ordered = sorted(values)
+    return {
+        "median": round(statistics.median(ordered), digits),
+        "min": round(ordered[0], digits),
+        "max": round(ordered[-1], digits),
+        "runs": [round(v, digits) for v in values],
+    }
+
+
+def repeated(measure, runs: int = 3) -> list:
+    """measure() called `runs` times (at least three): its results, in order."""
+    return [measure() for _ in range(max(3, runs))]
+
+
+def summarise(results: Sequence[dict], digits: int = 3) -> dict:
+    """Dicts of figures from repeated runs → one dict of the same keys, each figure
+    as spread() of its runs (non-numeric values are taken from the first run)."""
+    out: dict = {}
+    for key, first in results[0].items():
+        if isinstance(first, (int, float)) and not isinstance(first, bool):
+            out[key] = spread([r[key] for r in results], digits)
+        else:
+            out[key] = first
+    return out
 
 
 def stored_rows(table: str, columns: Sequence[str], where: str, params: Sequence) -> list[tuple]:
@@ -335,3 +449,88 @@ def run_in_throwaway_databases(script: str, db_name: str, child_args: Sequence[s
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute(f"DROP DATABASE IF EXISTS {db_name}")
     return results
+
+
+# --- HTTP clients of a server under test -------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection on a plain socket: the clients share the
+    server's two cores, and http.client's overhead would be taken from the server."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def request(
+        self, method: str, path: str, body: bytes = b"", headers: str = ""
+    ) -> tuple[int, bytes]:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        for attempt in range(2):
+            try:
+                if self.sock is None:
+                    self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.sock.sendall(head + body)
+                return self._response()
+            except OSError:
+                # gunicorn closes an idle keep-alive connection: reconnect once.
+                self.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buffer = None, b""
+
+    def _receive(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("the server closed the connection")
+        self.buffer += chunk
+
+    def _line(self) -> bytes:
+        while b"\r\n" not in self.buffer:
+            self._receive()
+        line, _, self.buffer = self.buffer.partition(b"\r\n")
+        return line
+
+    def _take(self, length: int) -> bytes:
+        while len(self.buffer) < length:
+            self._receive()
+        data, self.buffer = self.buffer[:length], self.buffer[length:]
+        return data
+
+    def _response(self) -> tuple[int, bytes]:
+        while b"\r\n\r\n" not in self.buffer:
+            self._receive()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        status_line, *lines = head.split(b"\r\n")
+        fields = {}
+        for line in lines:
+            name, _, value = line.partition(b":")
+            fields[name.strip().lower()] = value.strip().lower()
+        if fields.get(b"transfer-encoding") == b"chunked":
+            parts = []
+            while size := int(self._line().split(b";")[0], 16):
+                parts.append(self._take(size))
+                self._take(2)
+            self._line()
+            payload = b"".join(parts)
+        else:
+            payload = self._take(int(fields.get(b"content-length", b"0")))
+        if fields.get(b"connection") == b"close":
+            self.close()
+        return int(status_line.split()[1]), payload

@@ -8,7 +8,16 @@ that server, dropped afterwards) and migrated. In it:
    staff member on duty per site, the 10 catalogue items, one warehouse with stock
    for every item in three batches each (one of them directed to a company, one to a
    district), and an open need for every site × item;
-   `plan_propose` over all of it is timed: `allocate_s` (goal ≤ 2 s);
+   `plan_propose` over all of it is timed: `allocate_s` (goal ≤ 2 s), --runs times
+   (3 by default; each plan deleted before the next, so each sees the same stock).
+   Beside it the allocation's raw limit, `raw_allocate_s`, also --runs times: on the
+   raw driver's own connection, the warehouse's balances and the open need lines read
+   by hand-written SQL, shared out first come first served per item (the simplest
+   rule there is, none of the planner's priorities, directions or pack sizes) in a
+   plain loop, and the resulting lines written into supplies_allocationline (COPY on
+   PostgreSQL, executemany on SQLite, as the code does), then rolled back. It is the
+   floor for reading the inputs and writing a plan of that size; `allocate_ratio` is
+   how far the planner is above it;
 2. 1,000,000 ledger entries (100,000 with --quick) are written with the raw driver
    (COPY on PostgreSQL, executemany on SQLite), a real hash chain over the
    canonical fields from the head on; then the balances are computed from the
@@ -16,10 +25,13 @@ that server, dropped afterwards) and migrated. In it:
    same sums by one raw SQL statement on the raw driver's own connection:
    `raw_sum_s` (the limit). Both results are compared.
 
-Each database runs in a child process; the parent prints ONE JSON line last:
+Every timed figure is {"median", "min", "max", "runs"} over the runs; the ratios are
+of the medians. Each database runs in a child process; the parent prints ONE JSON line
+last:
 
-    {"allocate_s": …, "sites": …, "items": …, "ledger_entries": …, "balance_s": …,
-     "raw_sum_s": …, "db": …, "sqlite_allocate_s": …, "postgresql_balance_s": …, …}
+    {"allocate_s": {…}, "raw_allocate_s": {…}, "allocate_ratio": …, "sites": …,
+     "items": …, "ledger_entries": …, "balance_s": {…}, "raw_sum_s": {…},
+     "balance_ratio": …, "db": …, "sqlite_allocate_s": {…}, "postgresql_balance_s": {…}, …}
 
 The unprefixed figures are PostgreSQL's when it ran, else SQLite's.
 """
@@ -42,28 +54,113 @@ DB_NAME = "firstline_bench_allocate"
 FULL_COMPANIES, FULL_SITES = 846, 2_000
 
 
-def child(n_sites: int, n_entries: int) -> dict:
+def child(n_sites: int, n_entries: int, runs: int) -> dict:
     from _setup import db_vendor, django_setup, timer
 
     django_setup()
+    from _setup import spread
+
     out: dict = {"db": db_vendor()}
     world = load(n_sites)
     out.update(sites=world["sites"], items=world["items"], need_lines=world["need_lines"])
 
-    from firstline.supplies.models import AllocationLine
+    from firstline.supplies.models import AllocationLine, AllocationPlan
     from firstline.supplies.services.allocation import plan_propose
 
-    with timer() as t:
-        plan = plan_propose(
-            actor=None, association_id=world["association_id"], warehouse=world["warehouse"]
-        )
-    out["allocate_s"] = t["s"]
-    out["allocate_cpu_s"] = t["cpu_s"]
+    walls, cpus, plan = [], [], None
+    for _n in range(runs):
+        if plan is not None:
+            AllocationLine.all_tenants.filter(plan=plan).delete()
+            AllocationPlan.all_tenants.filter(pk=plan.pk).delete()
+        with timer() as t:
+            plan = plan_propose(
+                actor=None, association_id=world["association_id"], warehouse=world["warehouse"]
+            )
+        walls.append(t["s"])
+        cpus.append(t["cpu_s"])
+    out["allocate_s"] = spread(walls)
+    out["allocate_cpu_s"] = spread(cpus)
     out["plan_lines"] = AllocationLine.all_tenants.filter(plan=plan).count()
-    log(f"plan_propose: {t['s']} s, {out['plan_lines']} lines")
+    out["plan_units"] = sum(
+        AllocationLine.all_tenants.filter(plan=plan).values_list("quantity", flat=True)
+    )
+    log(f"plan_propose: {out['allocate_s']} s, {out['plan_lines']} lines")
+    # The raw lines go under an empty plan of their own (the proposed one holds the
+    # same need line × batch pairs); rolled back each time, the plan deleted after.
+    scratch = AllocationPlan.objects.create(
+        association_id=world["association_id"], warehouse=world["warehouse"], note="bench"
+    )
+    try:
+        raw = [raw_allocate(world, scratch.pk) for _n in range(runs)]
+    finally:
+        scratch.delete()
+    out["raw_allocate_s"] = spread([seconds for seconds, _lines, _units in raw])
+    out["raw_allocate_lines"], out["raw_allocate_units"] = raw[0][1], raw[0][2]
+    log(f"raw allocation: {out['raw_allocate_s']} s, {raw[0][1]} lines")
 
-    out.update(ledger(world, n_entries))
+    out.update(ledger(world, n_entries, runs))
     return out
+
+
+def raw_allocate(world: dict, plan_id: int) -> tuple[float, int, int]:
+    """The allocation's floor on the raw driver (see the docstring): seconds, lines
+    written, units shared out. The lines go into the real table (its indexes and
+    constraints) under the empty plan `plan_id`, and are rolled back."""
+    from _setup import raw_connect
+    from django.db import connection
+
+    on_pg = connection.vendor == "postgresql"
+    mark = "%s" if on_pg else "?"
+    raw = raw_connect()
+    try:
+        start = time.perf_counter()
+        cur = raw.cursor()
+        if not on_pg:
+            cur.execute("BEGIN")
+        cur.execute(
+            "SELECT item_id, batch_id, quantity FROM supplies_balance"
+            f" WHERE location_id = {mark} AND quantity > 0 ORDER BY item_id, batch_id",
+            (world["warehouse_location"].pk,),
+        )
+        stock: dict[int, list[list[int]]] = {}
+        for item, batch, quantity in cur.fetchall():
+            stock.setdefault(item, []).append([batch, quantity])
+        cur.execute(
+            "SELECT nl.id, nl.item_id, nl.company_id, nl.site_id,"
+            " nl.quantity - nl.committed - nl.in_transit - nl.fulfilled"
+            " FROM supplies_needline nl"
+            " WHERE nl.state IN ('open', 'partly')"
+            " AND nl.quantity - nl.committed - nl.in_transit - nl.fulfilled > 0"
+            " AND nl.company_id IN (SELECT company_id FROM orgs_membership"
+            f" WHERE association_id = {mark})"
+            " ORDER BY nl.id",
+            (world["association_id"],),
+        )
+        lines = []
+        for line_id, item, company, site, remaining in cur.fetchall():
+            for lot in stock.get(item, ()):
+                if not remaining:
+                    break
+                take = min(remaining, lot[1])
+                if take:
+                    lot[1] -= take
+                    remaining -= take
+                    lines.append((plan_id, line_id, company, site, item, lot[0], take))
+        columns = "plan_id, need_line_id, company_id, site_id, item_id, batch_id, quantity"
+        if on_pg:
+            with cur.copy(f"COPY supplies_allocationline ({columns}) FROM STDIN") as copy:
+                for row in lines:
+                    copy.write_row(row)
+        else:
+            cur.executemany(
+                f"INSERT INTO supplies_allocationline ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                lines,
+            )
+        elapsed = time.perf_counter() - start
+        raw.rollback()
+    finally:
+        raw.close()
+    return elapsed, len(lines), sum(row[-1] for row in lines)
 
 
 def load(n_sites: int) -> dict:
@@ -207,7 +304,7 @@ def load(n_sites: int) -> dict:
     }
 
 
-def ledger(world: dict, n_entries: int) -> dict:
+def ledger(world: dict, n_entries: int, runs: int) -> dict:
     """Append `n_entries` real chain entries by the raw driver, then time the sums."""
     from _setup import timer
     from django.db import connection
@@ -308,18 +405,25 @@ def ledger(world: dict, n_entries: int) -> dict:
             cur.execute("ANALYZE supplies_ledgerentry")
     total = LedgerEntry.all_tenants.count()
 
-    with timer() as t:
-        ours = balances_from_entries()
-    raw_s, raw = raw_sum()
-    same = {k: v for k, v in ours.items() if v} == {k: v for k, v in raw.items() if v}
-    if not same:
-        raise SystemExit("bench: balances_from_entries and the raw SQL disagree")
+    from _setup import spread
+
+    walls, cpus, raws = [], [], []
+    for _n in range(runs):
+        with timer() as t:
+            ours = balances_from_entries()
+        walls.append(t["s"])
+        cpus.append(t["cpu_s"])
+        raw_s, raw = raw_sum()
+        raws.append(raw_s)
+        same = {k: v for k, v in ours.items() if v} == {k: v for k, v in raw.items() if v}
+        if not same:
+            raise SystemExit("bench: balances_from_entries and the raw SQL disagree")
     return {
         "ledger_entries": total,
         "chain_write_s": round(written_s, 3),
-        "balance_s": t["s"],
-        "balance_cpu_s": t["cpu_s"],
-        "raw_sum_s": round(raw_s, 3),
+        "balance_s": spread(walls),
+        "balance_cpu_s": spread(cpus),
+        "raw_sum_s": spread(raws),
         "balance_keys": len(ours),
     }
 
@@ -366,18 +470,19 @@ def raw_sum() -> tuple[float, dict]:
 # --- the parent ----------------------------------------------------------------------------------
 
 
-def run_child(env: dict, sites: int, entries: int) -> dict:
-    return child_result(__file__, env, ["--sites", str(sites), "--entries", str(entries)])
+def run_child(env: dict, sites: int, entries: int, runs: int) -> dict:
+    args = ["--sites", str(sites), "--entries", str(entries), "--runs", str(runs)]
+    return child_result(__file__, env, args)
 
 
-def with_sqlite(sites: int, entries: int) -> dict:
+def with_sqlite(sites: int, entries: int, runs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="firstline-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env["FIRSTLINE_SQLITE_PATH"] = str(Path(tmp) / "allocate.sqlite3")
-        return run_child(env, sites, entries)
+        return run_child(env, sites, entries, runs)
 
 
-def with_postgres(sites: int, entries: int, base: str) -> dict:
+def with_postgres(sites: int, entries: int, base: str, runs: int) -> dict:
     import psycopg
 
     parts = urlsplit(base)
@@ -387,7 +492,7 @@ def with_postgres(sites: int, entries: int, base: str) -> dict:
         c.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
         c.execute(f"CREATE DATABASE {DB_NAME}")
     try:
-        return run_child({**os.environ, "DATABASE_URL": url}, sites, entries)
+        return run_child({**os.environ, "DATABASE_URL": url}, sites, entries, runs)
     finally:
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
@@ -398,23 +503,29 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="200 sites, 100,000 entries")
     parser.add_argument("--sites", type=int, help="any other number of sites")
     parser.add_argument("--entries", type=int, help="any other number of ledger entries")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each (at least 3)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sites = args.sites or (200 if args.quick else FULL_SITES)
     entries = args.entries or (100_000 if args.quick else 1_000_000)
+    runs = max(3, args.runs)
     if args.child:
-        print(json.dumps(child(sites, entries), ensure_ascii=False), flush=True)
+        print(json.dumps(child(sites, entries, runs), ensure_ascii=False), flush=True)
         return
-    results = [with_sqlite(sites, entries)]
+    results = [with_sqlite(sites, entries, runs)]
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith(("postgres://", "postgresql://")):
-        results.append(with_postgres(sites, entries, base))
+        results.append(with_postgres(sites, entries, base, runs))
     out: dict = dict(results[-1])
     for result in results:
         prefix = result["db"]
         out.update({f"{prefix}_{k}": v for k, v in result.items() if k.endswith("_s")})
     if out.get("raw_sum_s"):
-        out["balance_ratio"] = round(out["balance_s"] / out["raw_sum_s"], 2)
+        out["balance_ratio"] = round(out["balance_s"]["median"] / out["raw_sum_s"]["median"], 2)
+    if out.get("raw_allocate_s"):
+        out["allocate_ratio"] = round(
+            out["allocate_s"]["median"] / out["raw_allocate_s"]["median"], 2
+        )
     print(json.dumps(out, ensure_ascii=False), flush=True)
 
 

@@ -4,8 +4,22 @@ Starts the same gunicorn command `./firstline serve` runs (firstline.cli.gunicor
 on a free 127.0.0.1 port, and drives the device API with concurrent keep-alive
 clients: single check-ins (POST /api/v1/access/events, a scanned pass or a looked-up
 resident with a temperature, in and out) for a fixed time, then batches of 1,000
-(POST /api/v1/access/events/batch). The limit is the raw driver inserting the same
-rows into access_accessevent (psycopg executemany, and COPY) in the same run.
+(POST /api/v1/access/events/batch). Each phase is timed three times (--runs): every
+figure is the median with its min and max.
+
+Two raw limits, measured in the same run by the driver alone on access_accessevent:
+- for the singles, the same shape: as many connections as single clients, each
+  inserting one event row and committing, again and again (`raw_single_*`);
+- for the batches, the same rows in one transaction (executemany, and COPY).
+
+The passes scanned are more than every cache on the way: the gate's in-process LRU
+caches hold 8,192 pass tokens each (access.services.gate._verify_signature and
+access.services.passes.claimed_pass_id, per worker process); device tokens are cached
+10,000 (devices.CACHE_SIZE) and sites' keys and policies 10,000 (gate.CACHED_SITES),
+but there are only --sites devices and sites. By default 2 sites × 12,000 residents
+= 24,000 passes, and each client walks its own shuffled share of its site's passes,
+so a pass comes round again only after the whole share: nearly every scan misses the
+caches. The ADMIT/DENY/REFER mix of the answers is printed and in the JSON.
 
 The clients are gate devices of `--sites` closed compounds (client n at site n mod
 sites), as a city's devices are spread over many compounds: two batches of one
@@ -17,12 +31,15 @@ PostgreSQL is required: DATABASE_URL must point at it; when it is unset, a throw
 database `firstline_bench_gate` is made with createdb on 127.0.0.1 as user postgres
 and dropped at the end. Everything the bench creates is deleted. The last line is JSON:
 
-    {"single_per_s": …, "p50_ms": …, "p95_ms": …, "p99_ms": …, "batch_events_per_s": …,
-     "raw_insert_per_s": …, "raw_copy_per_s": …, "clients": …, "sites": …, "workers": …,
+    {"single_per_s": {median, min, max, runs}, "p50_ms": {…}, "p95_ms": {…}, "p99_ms": {…},
+     "raw_single_insert_per_s": {…}, "raw_single_p99_ms": {…}, "single_ratio": …,
+     "batch_events_per_s": {…}, "raw_insert_per_s": {…}, "raw_copy_per_s": {…},
+     "batch_ratio_copy": …, "decisions": {"admit": …, "deny": …, "refer": …},
+     "passes": …, "pass_cache_size": 8192, "clients": …, "sites": …, "workers": …,
      "db": "postgresql"}
 
 Goal on the 2-core reference machine: ≥ 500 single check-ins/s with p99 ≤ 100 ms, and
-≥ 20,000 batch events/s. --quick finishes in under a minute.
+≥ 20,000 batch events/s. --quick (6 s a phase) finishes in about three minutes.
 """
 
 from __future__ import annotations
@@ -33,7 +50,6 @@ import multiprocessing
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,7 +59,7 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from _setup import REPO, django_setup, log
+from _setup import REPO, Connection, django_setup, free_port, log
 
 THROWAWAY_DB = "firstline_bench_gate"
 PG = {"host": "127.0.0.1", "user": "postgres"}
@@ -152,12 +168,6 @@ def purge_events(company_id: int) -> None:
 # --- the server ------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(workers: int, token: str, threads: int = 8):
     """The serve command's gunicorn on a free port, until the block ends; ready when a
@@ -203,69 +213,23 @@ def server(workers: int, token: str, threads: int = 8):
 
 
 class Client:
-    """One keep-alive HTTP/1.1 connection, as a gate device holds it: a plain socket
-    and a minimal response reader. http.client took a tenth of the two cores during
-    the single check-ins, taken from the server being measured."""
+    """A gate device's keep-alive connection (_setup.Connection: a plain socket, as
+    http.client took a tenth of the two cores during the single check-ins, taken from
+    the server being measured), posting JSON with its token."""
 
     def __init__(self, port: int, token: str):
-        self.port = port
-        self.head = (
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-            "Content-Length: {length}\r\n\r\n"
-        )
-        self.sock: socket.socket | None = None
-        self.buffer = b""
+        self.connection = Connection(port)
+        self.headers = f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
 
     def post(self, path: str, body: dict | bytes) -> dict:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        request = self.head.format(path=path, length=len(data)).encode() + data
-        for attempt in range(2):
-            try:
-                if self.sock is None:
-                    self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
-                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.sock.sendall(request)
-                status, payload = self._response()
-                break
-            except OSError:
-                # gunicorn closes an idle keep-alive connection: reconnect once.
-                self.close()
-                if attempt:
-                    raise
+        status, payload = self.connection.request("POST", path, data, self.headers)
         if status != 200:
             raise RuntimeError(f"{path}: HTTP {status} {payload[:300]!r}")
         return json.loads(payload)
 
     def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-        self.sock, self.buffer = None, b""
-
-    def _receive(self) -> None:
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionResetError("the server closed the connection")
-        self.buffer += chunk
-
-    def _response(self) -> tuple[int, bytes]:
-        while b"\r\n\r\n" not in self.buffer:
-            self._receive()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        status_line, *lines = head.split(b"\r\n")
-        fields = {}
-        for line in lines:
-            name, _, value = line.partition(b":")
-            fields[name.strip().lower()] = value.strip()
-        if b"content-length" not in fields:
-            raise RuntimeError(f"a response without Content-Length: {head[:300]!r}")
-        length = int(fields[b"content-length"])
-        while len(self.buffer) < length:
-            self._receive()
-        payload, self.buffer = self.buffer[:length], self.buffer[length:]
-        if fields.get(b"connection", b"").lower() == b"close":
-            self.close()
-        return int(status_line.split()[1]), payload
+        self.connection.close()
 
 
 def gate_event(site_id: int | None, credentials, rng: random.Random) -> dict:
@@ -294,17 +258,21 @@ class Events:
     """A client's events as JSON text, made before the timed phase: a gate device
     builds its requests on its own processor, and the bench's clients share the
     server's two cores. Each request still gets fresh client uuids (and so is a new
-    event to the server); the rest repeats from `size` events made in advance."""
+    event to the server). The passes are the client's `share` of its site's, walked
+    in a shuffled order, so none comes round again before the whole share has."""
 
-    def __init__(self, site_id: int | None, credentials, rng: random.Random, size: int = 4000):
+    def __init__(self, site_id: int | None, credentials, rng: random.Random, share=(0, 1)):
+        mine = list(credentials[share[0] :: share[1]]) or list(credentials)
+        rng.shuffle(mine)
+        walk = iter(mine)
         # Fresh uuids from a random base and a counter: unique, and cheaper to make
         # than uuid4() (the clients share the server's cores).
         base = uuid.uuid4().hex
         self.uuid_head = f"{base[:8]}-{base[8:12]}-4{base[13:16]}-8{base[17:20]}-".encode()
         self.count = 0
         self.parts = []
-        for _ in range(size):
-            event = gate_event(site_id, credentials, rng)
+        for _ in range(len(mine)):
+            event = gate_event(site_id, [next(walk)], rng)
             event["client_uuid"] = UUID_SLOT
             before, after = json.dumps(event).split(UUID_SLOT)
             self.parts.append((before.encode(), after.encode()))
@@ -369,22 +337,34 @@ def _client_loop(index: int, seconds: float, work, ready, sender) -> None:
         sender.close()
 
 
-def singles(port, gates, *, clients: int, seconds: float) -> dict:
+def share(index: int, clients: int, sites: int) -> tuple[int, int]:
+    """Client `index`'s share of its site's passes: (offset, step) among the clients
+    posting to that site."""
+    return index // sites, max(1, (clients - index % sites + sites - 1) // sites)
+
+
+def singles(port, gates, *, clients: int, seconds: float, run: int = 0) -> dict:
     def work(index):
         site_id, token, credentials = gates[index % len(gates)]
         client = Client(port, token)
-        events = Events(site_id, credentials, random.Random(index))
+        events = Events(
+            site_id,
+            credentials,
+            random.Random(index + 1000 * run),
+            share(index, clients, len(gates)),
+        )
 
         def step():
             [body] = events.take(1)
             start = time.perf_counter()
-            client.post("/api/v1/access/events", body)
-            return time.perf_counter() - start
+            answer = client.post("/api/v1/access/events", body)
+            return time.perf_counter() - start, answer["decision"]
 
         return step
 
-    latencies, elapsed = run_clients(clients, seconds, work)
-    latencies.sort()
+    done, elapsed = run_clients(clients, seconds, work)
+    latencies = sorted(d for d, _ in done)
+    decisions = Counter(decision for _, decision in done)
 
     def pct(p: float) -> float:
         return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000, 1)
@@ -395,14 +375,20 @@ def singles(port, gates, *, clients: int, seconds: float) -> dict:
         "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
         "single_events": len(latencies),
+        "decisions": dict(decisions),
     }
 
 
-def batches(port, gates, *, clients: int, seconds: float, size: int) -> dict:
+def batches(port, gates, *, clients: int, seconds: float, size: int, run: int = 0) -> dict:
     def work(index):
         site_id, token, credentials = gates[index % len(gates)]
         client = Client(port, token)
-        events = Events(None, credentials, random.Random(index))
+        events = Events(
+            None,
+            credentials,
+            random.Random(index + 1000 * run + 500),
+            share(index, clients, len(gates)),
+        )
         head = b'{"site_id": %d, "events": [' % site_id
 
         def step():
@@ -412,16 +398,17 @@ def batches(port, gates, *, clients: int, seconds: float, size: int) -> dict:
             if result["errors"] or len(result["results"]) != size:
                 raise RuntimeError(f"batch refused: {result['errors'][:3]}")
             end = time.perf_counter()
-            return end, end - start
+            return end, end - start, Counter(r["decision"] for r in result["results"])
 
         return step
 
     done, elapsed = run_clients(clients, seconds, work)
-    durations = [d for _, d in done]
+    durations = [d for _, d, _ in done]
+    decisions = sum((c for _, _, c in done), Counter())
     # Events a second in each 5 s of the phase: a table or server slowing down as the
     # events pile up would show here as a falling series.
-    first = min(end for end, _ in done)
-    windows = Counter(int((end - first) // 5) for end, _ in done)
+    first = min(end for end, _, _ in done)
+    windows = Counter(int((end - first) // 5) for end, _, _ in done)
     full = [windows[w] * size // 5 for w in range(int((elapsed - 1) // 5))]
     log(f"batch events/s in each full 5 s: {full}")
     return {
@@ -429,79 +416,88 @@ def batches(port, gates, *, clients: int, seconds: float, size: int) -> dict:
         "batches": len(durations),
         "batch_events": len(durations) * size,
         "batch_p50_ms": round(sorted(durations)[len(durations) // 2] * 1000, 1),
+        "batch_decisions": dict(decisions),
     }
 
 
 # --- the raw limit -----------------------------------------------------------------------------------
 
 
-def raw_limits(site_id: int, limit: int) -> dict:
-    """The driver inserting the rows the API stored (fresh UUIDs: the same rows, not
-    duplicates), with executemany and with COPY, each in one transaction."""
-    import psycopg
-    from _setup import raw_executemany, stored_rows
-    from django.db import connection
+def raw_limits(site_id: int, limit: int, *, connections: int, seconds: float, runs: int) -> dict:
+    """The driver alone on the rows the API stored (fresh UUIDs: the same rows, not
+    duplicates), `runs` times each: executemany and COPY of `limit` rows in one
+    transaction (the batch's limit), and `connections` connections each inserting one
+    row and committing for `seconds` (the singles' limit, the same shape as theirs).
+    The rows it adds are the site's, deleted with the company's events afterwards."""
+    import itertools
+
+    from _setup import raw_connect, raw_executemany, raw_single_inserts, spread, stored_rows
     from psycopg.types.json import Jsonb
 
     from firstline.access.models import AccessEvent
 
+    table = AccessEvent._meta.db_table
     columns = [f.column for f in AccessEvent._meta.concrete_fields if not f.primary_key]
-    rows = stored_rows(
-        AccessEvent._meta.db_table,
-        columns,
-        f"site_id = %s ORDER BY id LIMIT {int(limit)}",
-        [site_id],
-    )
+    rows = stored_rows(table, columns, f"site_id = %s ORDER BY id LIMIT {int(limit)}", [site_id])
     at = columns.index("client_uuid")
     json_at = columns.index("reasons")
-
-    def fresh(as_json):
-        return [
-            tuple(
-                uuid.uuid4() if i == at else as_json(v) if i == json_at else v
-                for i, v in enumerate(r)
-            )
-            for r in rows
-        ]
 
     def parsed(v):
         return json.loads(v) if isinstance(v, str) else v
 
-    seconds = raw_executemany(
-        AccessEvent._meta.db_table, columns, fresh(lambda v: Jsonb(parsed(v)))
-    )
-    settings = connection.settings_dict
-    copy_rows = fresh(lambda v: json.dumps(parsed(v)))
-    with psycopg.connect(
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None,
-        dbname=settings["NAME"],
-    ) as raw:
-        start = time.perf_counter()
-        with (
-            raw.transaction(),
-            raw.cursor() as cur,
-            cur.copy(
-                f"COPY {AccessEvent._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-            ) as copy,
-        ):
-            for row in copy_rows:
-                copy.write_row(row)
-        copy_seconds = time.perf_counter() - start
+    def fresh_row(r, as_json):
+        return tuple(
+            uuid.uuid4() if i == at else as_json(v) if i == json_at else v for i, v in enumerate(r)
+        )
+
+    def executemany_s() -> float:
+        return raw_executemany(
+            table, columns, [fresh_row(r, lambda v: Jsonb(parsed(v))) for r in rows]
+        )
+
+    def copy_s() -> float:
+        copy_rows = [fresh_row(r, lambda v: json.dumps(parsed(v))) for r in rows]
+        with raw_connect() as raw:
+            start = time.perf_counter()
+            with (
+                raw.transaction(),
+                raw.cursor() as cur,
+                cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
+                for row in copy_rows:
+                    copy.write_row(row)
+            return time.perf_counter() - start
+
+    serial = itertools.count()
+
+    def single_row(_n: int) -> tuple:
+        return fresh_row(rows[next(serial) % len(rows)], lambda v: Jsonb(parsed(v)))
+
+    inserts = [len(rows) / executemany_s() for _n in range(runs)]
+    copies = [len(rows) / copy_s() for _n in range(runs)]
+    singles_raw = [
+        raw_single_inserts(table, columns, single_row, connections=connections, seconds=seconds)
+        for _n in range(runs)
+    ]
     return {
-        "raw_insert_per_s": round(len(rows) / seconds),
-        "raw_copy_per_s": round(len(rows) / copy_seconds),
+        "raw_insert_per_s": spread(inserts, 0),
+        "raw_copy_per_s": spread(copies, 0),
         "raw_rows": len(rows),
+        "raw_single_insert_per_s": spread([r["per_s"] for r in singles_raw], 0),
+        "raw_single_p50_ms": spread([r["p50_ms"] for r in singles_raw], 2),
+        "raw_single_p99_ms": spread([r["p99_ms"] for r in singles_raw], 2),
+        "raw_single_connections": connections,
     }
 
 
 # --- the run ----------------------------------------------------------------------------------------
 
 
+PASS_CACHE_SIZE = 8192  # the gate's per-process LRU of pass tokens (see the docstring)
+
+
 def run(args) -> dict:
-    from _setup import db_vendor, throwaway_company
+    from _setup import db_vendor, summarise, throwaway_company
 
     from firstline.access.models import AccessEvent
 
@@ -515,34 +511,73 @@ def run(args) -> dict:
                 for n in range(args.sites)
             ]
             gates = [(site.pk, token, credentials) for site, token, credentials in built]
+            passes = sum(len(credentials) for _s, _t, credentials in gates)
             log(
-                f"{args.sites} sites with {args.residents:,} residents and passes each,"
+                f"{args.sites} sites with {args.residents:,} residents and passes each"
+                f" ({passes:,} passes; the pass caches hold {PASS_CACHE_SIZE:,} a process),"
                 " one device each"
             )
+            if passes <= PASS_CACHE_SIZE:
+                log("warning: fewer passes than the pass cache holds: scans will hit the cache")
+            answered = 0
             with server(args.workers, gates[0][1], args.threads) as port:
-                warm = singles(port, gates, clients=args.clients, seconds=1)
-                single = singles(port, gates, clients=args.clients, seconds=args.seconds)
-                log(f"single: {single}")
-                batch = batches(
-                    port,
-                    gates,
-                    clients=args.batch_clients,
-                    seconds=args.seconds,
-                    size=args.batch_size,
-                )
-                log(f"batch: {batch}")
-            answered = warm["single_events"] + single["single_events"] + batch["batch_events"]
+                warm = singles(port, gates, clients=args.clients, seconds=1, run=99)
+                answered += warm["single_events"]
+                single_runs, batch_runs = [], []
+                for run_no in range(args.runs):
+                    single = singles(
+                        port, gates, clients=args.clients, seconds=args.seconds, run=run_no
+                    )
+                    log(f"single, run {run_no + 1}: {single}")
+                    single_runs.append(single)
+                    answered += single["single_events"]
+                for run_no in range(args.runs):
+                    batch = batches(
+                        port,
+                        gates,
+                        clients=args.batch_clients,
+                        seconds=args.seconds,
+                        size=args.batch_size,
+                        run=run_no,
+                    )
+                    log(f"batch, run {run_no + 1}: {batch}")
+                    batch_runs.append(batch)
+                    answered += batch["batch_events"]
             stored = AccessEvent.all_tenants.filter(company=company).count()
             if stored != answered:
                 sys.exit(f"bench gate: {answered:,} events acknowledged but {stored:,} stored")
-            raw = raw_limits(gates[0][0], args.raw_rows)
+            raw = raw_limits(
+                gates[0][0],
+                args.raw_rows,
+                connections=args.clients,
+                seconds=min(args.seconds, 5),
+                runs=args.runs,
+            )
             log(f"raw driver: {raw}")
         finally:
             purge_events(company.pk)
+    decisions = sum((Counter(r["decisions"]) for r in single_runs), Counter())
+    batch_decisions = sum((Counter(r["batch_decisions"]) for r in batch_runs), Counter())
+    single = summarise([{k: v for k, v in r.items() if k != "decisions"} for r in single_runs], 1)
+    batch = summarise(
+        [{k: v for k, v in r.items() if k != "batch_decisions"} for r in batch_runs], 1
+    )
+    log(f"single check-ins' decisions: {dict(decisions)}; batches': {dict(batch_decisions)}")
     return {
         **single,
         **batch,
         **raw,
+        "single_ratio": round(
+            single["single_per_s"]["median"] / raw["raw_single_insert_per_s"]["median"], 3
+        ),
+        "batch_ratio_copy": round(
+            batch["batch_events_per_s"]["median"] / raw["raw_copy_per_s"]["median"], 3
+        ),
+        "decisions": dict(decisions),
+        "batch_decisions": dict(batch_decisions),
+        "passes": passes,
+        "pass_cache_size": PASS_CACHE_SIZE,
+        "runs": args.runs,
         "clients": args.clients,
         "batch_clients": args.batch_clients,
         "sites": args.sites,
@@ -568,7 +603,13 @@ def main() -> None:
         help="gunicorn workers (as serve)",
     )
     parser.add_argument("--threads", type=int, default=8, help="threads per worker (as serve)")
-    parser.add_argument("--residents", type=int, default=2000, help="residents per site")
+    parser.add_argument(
+        "--residents",
+        type=int,
+        default=12_000,
+        help="residents (and passes) per site: together more than the pass caches hold",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each phase (≥ 3)")
     parser.add_argument(
         "--sites",
         type=int,
@@ -578,6 +619,7 @@ def main() -> None:
     parser.add_argument("--raw-rows", type=int, default=50_000)
     args = parser.parse_args()
     args.seconds = args.seconds or (6 if args.quick else 30)
+    args.runs = max(3, args.runs)
     with postgres():
         django_setup()
         from _setup import emit

@@ -7,10 +7,12 @@ check digits, divisions, duplicates in the file and the database), the
 all-or-nothing insert of companies, memberships, sites and audit rows, progress.
 The limit is the raw driver inserting the same stored rows (companies,
 memberships, sites) with executemany on its own connection, after the imported
-rows are deleted. Median of --runs runs (3 by default); everything is removed
-afterwards. The last line printed is JSON:
+rows are deleted. --runs runs (3 by default, at least 3): each figure is {"median",
+"min", "max", "runs"}, the ratio of the medians; everything is removed afterwards.
+The last line printed is JSON:
 
-    {"companies": 846, "sites": 2000, "import_s": …, "raw_insert_s": …, "runs": 3, "db": …}
+    {"companies": 846, "sites": 2000, "import_s": {…}, "raw_insert_s": {…}, "ratio": …,
+     "runs": 3, "db": …}
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def one_run(association, user, companies: int, sites: int, rng: random.Random) -
 
 
 def run(companies: int, sites: int, runs: int) -> dict:
-    from _setup import db_vendor
+    from _setup import db_vendor, spread
 
     from firstline.orgs.models import Association, RoleAssignment, User
 
@@ -148,8 +150,9 @@ def run(companies: int, sites: int, runs: int) -> dict:
     return {
         "companies": companies,
         "sites": sites,
-        "import_s": statistics.median(imports),
-        "raw_insert_s": statistics.median(raws),
+        "import_s": spread(imports),
+        "raw_insert_s": spread(raws),
+        "ratio": round(statistics.median(imports) / statistics.median(raws), 2),
         "runs": runs,
         "db": db_vendor(),
     }

@@ -13,10 +13,28 @@ for the command centre. The access, health and sanitation histories are demo-sca
 only, so their list pages are measured on what the world holds.
 
 Each page is requested through Django's full stack (middleware, sessions, templates)
-in-process: 3 warm-up requests, then N timed ones. The raw-database limit is the
-city roll-up's aggregate (reports of one day grouped by district) run by the driver
-alone in the same run. Last line: JSON with `pages` ([{name, p50_ms, p95_ms,
-queries}]), `worst_p95_ms` and `raw_rollup_ms`.
+in-process: 3 warm-up requests, then N timed ones (10 with --quick, 20 otherwise):
+each page's median, p95, min and max. The raw-database limit is the city roll-up's
+aggregate (reports of one day grouped by district) run by the driver alone in the
+same run, N times: its median, min and max. Last line: JSON with `pages` ([{name,
+p50_ms, p95_ms, min_ms, max_ms, queries}]), `worst_p95_ms`, `raw_rollup_ms` and
+`failed`.
+
+A page that does not resolve (no such URL name) or answers anything but 200 fails the
+bench: it is listed in `failed` with what it answered, the JSON line is still
+printed, and the command exits with status 1 naming the pages. A listed page is part
+of what the bench promises to measure; a page that quietly dropped out would make
+the figures look better than they are.
+
+At wuhan scale (the default, without --quick) the world is 846 companies, 2,000
+sites and 1,000,000 residents, fifty times the demo world (which builds in about a
+minute here), so build it once and keep it:
+
+    ./firstline bench pages --keep                      # SQLite: var/bench-pages-wuhan.sqlite3
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres ./firstline bench pages --keep
+                                                        # PostgreSQL: database fl_bench_pages
+
+and later runs with --keep reuse it and only time the pages.
 """
 
 from __future__ import annotations
@@ -180,7 +198,7 @@ PAGES = [
 ]
 
 
-def measure(rounds: int) -> list[dict]:
+def measure(rounds: int, failed: list[dict]) -> list[dict]:
     from _setup import log
     from django.db import connection, reset_queries
     from django.test import Client
@@ -193,7 +211,12 @@ def measure(rounds: int) -> list[dict]:
         try:
             url = reverse(url_name) + (f"?{query}" if query else "")
         except NoReverseMatch:
-            log(f"{name}: no page {url_name}, skipped")
+            log(f"FAILED {name}: no page named {url_name}")
+            failed.append({"name": name, "url_name": url_name, "status": "no such page"})
+            continue
+        if login and login not in logins:
+            log(f"FAILED {name}: no login {login} in this world")
+            failed.append({"name": name, "url": url, "status": f"no login {login}"})
             continue
         client = Client(HTTP_HOST="127.0.0.1")
         if login:
@@ -201,7 +224,8 @@ def measure(rounds: int) -> list[dict]:
         for _ in range(3):
             response = client.get(url)
         if response.status_code != 200:
-            log(f"{name}: {url} answered {response.status_code}, skipped")
+            log(f"FAILED {name}: {url} answered {response.status_code}")
+            failed.append({"name": name, "url": url, "status": response.status_code})
             continue
         # The request resets the query log when it starts (request_started), so the
         # log must be empty going in for the context's count to be the request's.
@@ -212,14 +236,22 @@ def measure(rounds: int) -> list[dict]:
         times = []
         for _ in range(rounds):
             started = time.perf_counter()
-            client.get(url)
+            response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                break
+        if response.status_code != 200:
+            log(f"FAILED {name}: {url} answered {response.status_code} while timed")
+            failed.append({"name": name, "url": url, "status": response.status_code})
+            continue
         times.sort()
         row = {
             "name": name,
             "url": url,
             "p50_ms": round(statistics.median(times), 1),
             "p95_ms": round(times[max(0, int(len(times) * 0.95 + 0.5) - 1)], 1),
+            "min_ms": round(times[0], 1),
+            "max_ms": round(times[-1], 1),
             "queries": count,
         }
         log(f"{name}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, {row['queries']} queries")
@@ -227,9 +259,9 @@ def measure(rounds: int) -> list[dict]:
     return out
 
 
-def raw_rollup_ms(rounds: int) -> float:
+def raw_rollup_ms(rounds: int) -> dict:
     """The city roll-up's aggregate by the driver alone: yesterday's reports of the
-    city grouped by district, each figure summed (median of `rounds`)."""
+    city grouped by district, each figure summed (median, min and max of `rounds`)."""
     from django.db import connection
     from django.utils import timezone
 
@@ -254,7 +286,9 @@ def raw_rollup_ms(rounds: int) -> float:
         cur.fetchall()
         times.append((time.perf_counter() - started) * 1000)
         cur.close()
-    return round(statistics.median(times), 2)
+    from _setup import spread
+
+    return spread(times, 2)
 
 
 def child(quick: bool) -> dict:
@@ -268,7 +302,8 @@ def child(quick: bool) -> dict:
 
     figures = build(quick)
     rounds = 10 if quick else 20
-    pages = measure(rounds)
+    failed: list[dict] = []
+    pages = measure(rounds, failed)
     return {
         "db": connection.vendor,
         "sites": Site.all_tenants.count(),
@@ -279,6 +314,7 @@ def child(quick: bool) -> dict:
         "pages": pages,
         "worst_p95_ms": max((p["p95_ms"] for p in pages), default=None),
         "raw_rollup_ms": raw_rollup_ms(rounds),
+        "failed": failed,
     }
 
 
@@ -335,6 +371,9 @@ def main() -> None:
     on_pg = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
     result = with_postgres(args.quick, args.keep) if on_pg else with_sqlite(args.quick, args.keep)
     print(json.dumps(result, ensure_ascii=False), flush=True)
+    if result["failed"]:
+        names = ", ".join(f"{f['name']} ({f['status']})" for f in result["failed"])
+        sys.exit(f"bench pages: FAILED: {names}")
 
 
 if __name__ == "__main__":

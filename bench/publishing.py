@@ -28,9 +28,11 @@
 3. Reading: views recorded through the buffered writer (`reading_record`, then
    `reading_flush` every 4,000: the marks, then the exact recount of the day's
    figures), readers all distinct, as `views_per_s`; beside it the raw driver's
-   executemany of the same marks into the same table, `raw_insert_per_s`.
+   executemany of the same marks into the same table, `raw_insert_per_s`; --runs
+   rounds of each.
 
-Everything is written under a throwaway page and deleted afterwards. The database is
+Every figure that is a median over --runs rounds has its spread beside it, as
+`<name>_spread`: {"median", "min", "max", "runs"}. Everything is written under a throwaway page and deleted afterwards. The database is
 the one the settings name (SQLite by default; DATABASE_URL for PostgreSQL). The last
 line printed is JSON:
 
@@ -318,11 +320,16 @@ def bench_search(page, docs: int, runs: int, rng: random.Random) -> dict:
             times.append((time.perf_counter() - start) * 1000)
         cached_p95s.append(percentile95(times))
         log(f"cached first pages, round {run + 1}: p95 {cached_p95s[-1]:.1f} ms")
+    from _setup import spread
+
     return {
         "docs": count,
         "search_p95_ms": round(statistics.median(p95s), 1),
+        "search_p95_ms_spread": spread(p95s, 1),
         "search_p50_ms": round(statistics.median(p50s), 1),
+        "search_p50_ms_spread": spread(p50s, 1),
         "search_cached_p95_ms": round(statistics.median(cached_p95s), 1),
+        "search_cached_p95_ms_spread": spread(cached_p95s, 1),
         "search_by_kind": kinds,
         "index_s": written["s"],
     }
@@ -357,7 +364,9 @@ def bench_pages(page, runs: int) -> dict:
     client = Client(HTTP_HOST="localhost", HTTP_USER_AGENT="Mozilla/5.0 (bench)")
     uncached = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
-    def timed(url: str) -> tuple[float, int]:
+    from _setup import spread
+
+    def timed(url: str) -> tuple[float, int, dict]:
         client.get(url)  # warm: templates compiled, caches filled
         p95s = []
         for _run in range(runs):
@@ -372,18 +381,21 @@ def bench_pages(page, runs: int) -> dict:
             p95s.append(times[int(len(times) * 0.95) - 1])
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
-        return round(statistics.median(p95s), 1), len(queries)
+        return round(statistics.median(p95s), 1), len(queries), spread(p95s, 1)
 
     figures = {}
     try:
         for name, url in urls.items():
             with override_settings(CACHES=uncached):  # every page rendered anew
-                p95, count = timed(url)
-            cached_p95, cached_count = timed(url)  # an anonymous reader: from the cache
+                p95, count, p95_spread = timed(url)
+            # An anonymous reader: from the cache.
+            cached_p95, cached_count, cached_spread = timed(url)
             figures[name] = {
                 "p95_ms": p95,
+                "p95_ms_spread": p95_spread,
                 "queries": count,
                 "cached_p95_ms": cached_p95,
+                "cached_p95_ms_spread": cached_spread,
                 "cached_queries": cached_count,
             }
             log(
@@ -399,8 +411,10 @@ def bench_pages(page, runs: int) -> dict:
     }
 
 
-def bench_reading(page, views: int) -> dict:
-    from _setup import raw_executemany
+def bench_reading(page, views: int, runs: int) -> dict:
+    """`runs` rounds of `views` distinct readers, each round's marks and counts deleted
+    before the next, and as many rounds of the raw executemany."""
+    from _setup import raw_executemany, spread
     from django.conf import settings
 
     from firstline.publishing.models import ReaderMark, ReadingDay
@@ -408,25 +422,30 @@ def bench_reading(page, views: int) -> dict:
 
     settings.FIRSTLINE_READING_FLUSH_SECONDS = 3600  # flushed by hand below
     day = date.today()
-    start = time.perf_counter()
-    for n in range(views):
-        reading_record(page_id=page.pk, reader=f"{n:032x}", channel="web", day=day)
-        if n % 4_000 == 3_999:
-            reading_flush()
-    reading_flush()
-    elapsed = time.perf_counter() - start
-    counted = ReadingDay.objects.get(page=page, day=day, channel="web").views
-    if counted != views:
-        raise SystemExit(f"bench: {counted} views counted of {views}")
+    ours, raws = [], []
     columns = ["day", "page_id", "document_id", "channel", "reader"]
     raw_rows = [(day.isoformat(), page.pk, None, "web", f"r{n:031x}") for n in range(views)]
-    raw_s = raw_executemany(ReaderMark._meta.db_table, columns, raw_rows)
-    ReaderMark.objects.filter(page=page).delete()
-    ReadingDay.objects.filter(page=page).delete()
+    for _run in range(runs):
+        start = time.perf_counter()
+        for n in range(views):
+            reading_record(page_id=page.pk, reader=f"{n:032x}", channel="web", day=day)
+            if n % 4_000 == 3_999:
+                reading_flush()
+        reading_flush()
+        ours.append(views / (time.perf_counter() - start))
+        counted = ReadingDay.objects.get(page=page, day=day, channel="web").views
+        if counted != views:
+            raise SystemExit(f"bench: {counted} views counted of {views}")
+        ReaderMark.objects.filter(page=page).delete()
+        ReadingDay.objects.filter(page=page).delete()
+        raws.append(views / raw_executemany(ReaderMark._meta.db_table, columns, raw_rows))
+        ReaderMark.objects.filter(page=page).delete()
     return {
         "views": views,
-        "views_per_s": round(views / elapsed),
-        "raw_insert_per_s": round(views / raw_s),
+        "views_per_s": round(statistics.median(ours)),
+        "views_per_s_spread": spread(ours, 0),
+        "raw_insert_per_s": round(statistics.median(raws)),
+        "raw_insert_per_s_spread": spread(raws, 0),
     }
 
 
@@ -441,7 +460,7 @@ def run(docs: int, views: int, runs: int, *, search_only: bool = False) -> dict:
         figures = bench_search(page, docs, runs, rng)
         if not search_only:
             figures |= bench_pages(page, runs)
-            figures |= bench_reading(page, views)
+            figures |= bench_reading(page, views, runs)
     finally:
         search_remove(page_ids=[page.pk])
         page.delete()
@@ -452,14 +471,14 @@ def run(docs: int, views: int, runs: int, *, search_only: bool = False) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 entries, 20,000 views")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="rounds of each (at least 3)")
     parser.add_argument("--search-only", action="store_true", help="the search figures alone")
     args = parser.parse_args()
     django_setup()
     from _setup import emit
 
     docs, views = (20_000, 20_000) if args.quick else (100_000, 100_000)
-    emit(run(docs, views, args.runs, search_only=args.search_only))
+    emit(run(docs, views, max(3, args.runs), search_only=args.search_only))
 
 
 if __name__ == "__main__":

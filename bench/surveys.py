@@ -21,10 +21,13 @@ COPY on PostgreSQL), then times
   peak after it: flat too (529.8 MB at 1,000,000 rows when the whole frame went to
   pyreadstat, 2026-12-07).
 
+Each is timed --runs times (3 by default): every timed figure is {"median", "min",
+"max", "runs"}, and export_ratio is the CSV export's median over the raw COPY's.
 Everything is removed afterwards. The last line printed is JSON:
 
-    {"responses": 1000000, "export_csv_s": …, "raw_copy_s": …, "crosstab_ms": …,
-     "peak_rss_mb": …, "export_sav_s": …, "sav_peak_rss_mb": …, "db": …}
+    {"responses": 1000000, "export_csv_s": {…}, "raw_copy_s": {…}, "export_ratio": …,
+     "crosstab_ms": {…}, "peak_rss_mb": …, "export_sav_s": {…}, "sav_peak_rss_mb": …,
+     "db": …}
 """
 
 from __future__ import annotations
@@ -50,11 +53,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 responses")
     parser.add_argument("--responses", type=int, default=0)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each (at least 3)")
     args = parser.parse_args()
     count = args.responses or (20_000 if args.quick else 1_000_000)
+    runs = max(3, args.runs)
 
     django_setup()
-    from _setup import copy_rows, db_vendor
+    from _setup import copy_rows, db_vendor, spread
     from django.db import connection
     from django.utils import timezone
 
@@ -115,56 +120,63 @@ def main() -> None:
         responses = Response.all_tenants.filter(survey=survey)
         asked = [q for q in questions if q.type != Question.Type.NOTE]
 
-        log("exporting CSV…")
-        start = time.perf_counter()
-        streamed = exporting.responses_csv(
-            actor=None,
-            survey=survey,
-            responses=responses,
-            questions=asked,
-            labels=False,
-            filters={},
-        )
-        size = 0
-        lines = 0
-        for chunk in streamed.streaming_content:
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-        export_s = time.perf_counter() - start
-        assert lines == count + 1, (lines, count)
-        log(f"CSV {size / 1e6:.1f} MB in {export_s:.2f} s")
+        exports, raws = [], []
+        for n in range(runs):
+            log(f"exporting CSV, run {n + 1}…")
+            start = time.perf_counter()
+            streamed = exporting.responses_csv(
+                actor=None,
+                survey=survey,
+                responses=responses,
+                questions=asked,
+                labels=False,
+                filters={},
+            )
+            size = 0
+            lines = 0
+            for chunk in streamed.streaming_content:
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+            exports.append(time.perf_counter() - start)
+            assert lines == count + 1, (lines, count)
+            log(f"CSV {size / 1e6:.1f} MB in {exports[-1]:.2f} s")
 
-        raw_s = raw_copy(survey.pk, asked)
-        log(f"raw in {raw_s:.2f} s")
+            raws.append(raw_copy(survey.pk, asked))
+            log(f"raw in {raws[-1]:.2f} s")
 
         by_name = {q.name: q for q in questions}
         timings = []
-        for _ in range(3):
+        for _ in range(runs):
             start = time.perf_counter()
             table = results.crosstab(responses, by_name["revenue"], by_name["cash"], research=True)
             timings.append(time.perf_counter() - start)
         assert table.total == count
-        crosstab_ms = round(min(timings) * 1000, 1)
         csv_peak = peak_rss_mb()
 
-        log("exporting SPSS .sav…")
-        with tempfile.NamedTemporaryFile(suffix=".sav") as out:
-            start = time.perf_counter()
-            exporting.write_file(
-                out, "sav", survey=survey, responses=responses, questions=asked, labels=False
-            )
-            sav_s = time.perf_counter() - start
-            sav_mb = os.path.getsize(out.name) / 1e6
-        log(f"SAV {sav_mb:.1f} MB in {sav_s:.2f} s")
+        savs = []
+        for n in range(runs):
+            log(f"exporting SPSS .sav, run {n + 1}…")
+            with tempfile.NamedTemporaryFile(suffix=".sav") as out:
+                start = time.perf_counter()
+                exporting.write_file(
+                    out, "sav", survey=survey, responses=responses, questions=asked, labels=False
+                )
+                savs.append(time.perf_counter() - start)
+                sav_mb = os.path.getsize(out.name) / 1e6
+            log(f"SAV {sav_mb:.1f} MB in {savs[-1]:.2f} s")
+        export_s = spread(exports)
+        raw_s = spread(raws)
         emit(
             {
                 "responses": count,
-                "export_csv_s": round(export_s, 3),
-                "raw_copy_s": round(raw_s, 3),
-                "crosstab_ms": crosstab_ms,
+                "runs": runs,
+                "export_csv_s": export_s,
+                "raw_copy_s": raw_s,
+                "export_ratio": round(export_s["median"] / raw_s["median"], 2),
+                "crosstab_ms": spread([t * 1000 for t in timings], 1),
                 "peak_rss_mb": csv_peak,
                 "csv_mb": round(size / 1e6, 1),
-                "export_sav_s": round(sav_s, 3),
+                "export_sav_s": spread(savs),
                 "sav_peak_rss_mb": peak_rss_mb(),
                 "sav_mb": round(sav_mb, 1),
                 "db": db_vendor(),

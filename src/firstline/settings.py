@@ -4,6 +4,7 @@ Defaults run the embedded set-up: SQLite in WAL mode under var/, tasks in the
 database. DATABASE_URL switches to PostgreSQL, REDIS_URL to Redis + RQ tasks.
 """
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -94,7 +95,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "firstline.orgs.middleware.TwoFactorMiddleware",
     "firstline.orgs.middleware.ScopeMiddleware",
+    # Read-only paths (REPLICA_READ_PATHS) read from a replica when replicas are set.
+    "firstline.core.replicas.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sign-in and public sign-up POSTs per client address, on the shared cache (429).
+    "firstline.core.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # The Wagtail editor (/cms/) needs inline styles; every other page keeps the strict CSP.
@@ -162,6 +167,39 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Read replicas (core/replicas.py, docs/deploy.md): comma-separated PostgreSQL URLs of
+# streaming replicas. Read-only pages (roll-ups, dashboards, exports, the public ledger
+# and open data, the public site) read from a healthy one; writes, reads after a write
+# and every other page stay on the primary. A replica that does not answer or whose
+# replay lags more than REPLICA_MAX_LAG_SECONDS is skipped; its health is checked at
+# most every REPLICA_HEALTH_SECONDS per process.
+REPLICA_ALIASES: list[str] = []
+for _number, _url in enumerate(
+    (u.strip() for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if u.strip()),
+    start=1,
+):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(_url)
+    DATABASES[_alias]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    _replica_options = DATABASES[_alias].setdefault("OPTIONS", {})
+    if "prepare_threshold" in DATABASES["default"].get("OPTIONS", {}):
+        _replica_options["prepare_threshold"] = DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    # A replica that is down costs at most this long, once per health period.
+    _replica_options.setdefault(
+        "connect_timeout", int(os.environ.get("FIRSTLINE_REPLICA_CONNECT_TIMEOUT", "2"))
+    )
+    # Tests run against the test database through this alias (Django's test mirror).
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_ALIASES.append(_alias)
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
+REPLICA_HEALTH_SECONDS = float(os.environ.get("REPLICA_HEALTH_SECONDS", "5"))
+# After a POST, the same browser reads the primary this long (reads its own writes).
+REPLICA_STICKY_SECONDS = int(os.environ.get("REPLICA_STICKY_SECONDS", "10"))
+# Paths whose GETs are read-only as a whole (Wagtail serves the public site itself);
+# the app's own read-only views carry @replica_reads instead.
+REPLICA_READ_PATHS = ["/site/"]
+DATABASE_ROUTERS = ["firstline.core.replicas.ReplicaRouter"] if REPLICA_ALIASES else []
+
 # --- Tasks ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -170,6 +208,20 @@ if REDIS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     RQ_QUEUES = {}
+# The cache: Redis (shared by every app host: rate limits, the public site's page cache)
+# when FIRSTLINE_CACHE_URL or REDIS_URL is set; otherwise one per process, enough for
+# one machine (the embedded default).
+CACHE_URL = os.environ.get("FIRSTLINE_CACHE_URL", REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("FIRSTLINE_CACHE_PREFIX", "firstline"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The periodic jobs, declared in one place and run by `manage worker`'s scheduler
 # (firstline/core/scheduler.py): each slot once, however many workers run.
 FIRSTLINE_SCHEDULE = "firstline.schedule.JOBS"
@@ -236,6 +288,17 @@ LOGOUT_REDIRECT_URL = "login"
 FIRSTLINE_REQUIRE_2FA = env_bool("FIRSTLINE_REQUIRE_2FA")
 FIRSTLINE_LOCKOUT_ATTEMPTS = int(os.environ.get("FIRSTLINE_LOCKOUT_ATTEMPTS", "5"))
 FIRSTLINE_LOCKOUT_MINUTES = int(os.environ.get("FIRSTLINE_LOCKOUT_MINUTES", "15"))
+# POSTs per client address (core/ratelimit.py): "name=N/m,…" by URL name or path prefix.
+FIRSTLINE_RATE_LIMITS = dict(
+    item.strip().split("=", 1)
+    for item in os.environ.get(
+        "FIRSTLINE_RATE_LIMITS",
+        "login=30/m,volunteers:join=10/m,volunteers:join_association=10/m",
+    ).split(",")
+    if "=" in item
+)
+# Proxies (load balancers) in front of the app hosts that append to X-Forwarded-For.
+FIRSTLINE_PROXY_COUNT = int(os.environ.get("FIRSTLINE_PROXY_COUNT", "0"))
 
 # --- Personal data ----------------------------------------------------------
 # "kid:base64key,kid:base64key": the first encrypts, all decrypt (rotation).
@@ -277,10 +340,19 @@ STATICFILES_DIRS = [
     ("vendor/html5-qrcode", NODE_MODULES / "html5-qrcode"),
 ]
 WHITENOISE_USE_FINDERS = True
+# Uploaded files: one storage for every app host. FIRSTLINE_MEDIA_ROOT puts them on a
+# shared mount; FIRSTLINE_STORAGE_BACKEND (a Storage class's dotted path) with
+# FIRSTLINE_STORAGE_OPTIONS (JSON) puts them elsewhere, e.g. an object store.
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": VAR_DIR / "media"},
+        "BACKEND": os.environ.get(
+            "FIRSTLINE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": (
+            json.loads(os.environ["FIRSTLINE_STORAGE_OPTIONS"])
+            if os.environ.get("FIRSTLINE_STORAGE_OPTIONS")
+            else {"location": Path(os.environ.get("FIRSTLINE_MEDIA_ROOT", VAR_DIR / "media"))}
+        ),
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -41,3 +41,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"firstline-test-{os.getpid()}.sqlite3")
     }
+
+# Each test process keeps its own cache (a shared Redis would carry one test database's
+# cached pages and counters into another's); rate limits are off unless a test sets
+# them (core/tests/test_ratelimit.py), as many tests sign in from one address.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+FIRSTLINE_RATE_LIMITS = {}

@@ -46,6 +46,8 @@ CORE_PRIMITIVES = {
     "importing.py",  # the workbook reader and template writer every import shares
     "progress.py",  # progress of background work, for the bar on the page
     "scheduler.py",  # the worker's scheduler of periodic jobs (firstline/schedule.py)
+    "replicas.py",  # the database router to read replicas and the read-only marker
+    "ratelimit.py",  # rate limits on the shared cache (sign-in, public sign-up)
 }
 # Not an app with pages: the demo world generator, one module per app it fills.
 NOT_APPS = {"scenario"}

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from firstline.core.personal.aggregates import SUPPRESSED, SUPPRESSION_THRESHOLD, suppress
+from firstline.core.replicas import replica_reads
 from firstline.core.roles import Role, Target
 from firstline.core.scope import Scope
 from firstline.estates.models import Building, Household, Resident, Site, Staff
@@ -78,6 +79,7 @@ def primary_role(roles) -> str | None:
     return next((role for role in ROLE_PRIORITY if role in roles), None)
 
 
+@replica_reads
 @login_required
 def dashboard(request):
     role = primary_role(request.scope.roles)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from firstline.core.replicas import replica_reads_view
 from firstline.core.views import ScopedViewMixin
 from firstline.reports.models import FIGURES, DailyReport
 from firstline.reports.selectors import rollups
@@ -66,6 +67,7 @@ def _bad_query(request, form: DayForm):
     )
 
 
+@replica_reads_view
 class RollupView(ScopedViewMixin, generic.View):
     """`?day=&division=` or `?day=&company=`: the rows of one level, links one level
     down, and at the bottom the sites with their reports."""
@@ -108,6 +110,7 @@ class RollupView(ScopedViewMixin, generic.View):
         )
 
 
+@replica_reads_view
 class RollupExport(ScopedViewMixin, generic.View):
     """The same roll-up as a file: `&format=xlsx` (default) or `csv`; audited."""
 
@@ -125,6 +128,7 @@ class RollupExport(ScopedViewMixin, generic.View):
         return exporting.rollup_export(actor=request.user, rollup=rollup, fmt=fmt)
 
 
+@replica_reads_view
 class OverviewView(ScopedViewMixin, generic.View):
     """The association's overview of its members' reports: per district, suppressed."""
 

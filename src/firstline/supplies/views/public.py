@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from firstline.core.replicas import replica_reads
 from firstline.supplies.selectors import opendata, public
 
 PAGE_SIZE = 50
@@ -32,6 +33,7 @@ def _page(request, queryset, param: str = "page", size: int = PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get(param))
 
 
+@replica_reads
 @require_GET
 def home(request):
     """Headline figures, totals by item, donor and district, and how to verify."""
@@ -47,6 +49,7 @@ def home(request):
     return render(request, "supplies/public_home.html", context)
 
 
+@replica_reads
 @require_GET
 def companies(request):
     term = request.GET.get("q", "").strip()
@@ -58,6 +61,7 @@ def companies(request):
     )
 
 
+@replica_reads
 @require_GET
 def sites(request):
     term = request.GET.get("q", "").strip()
@@ -67,6 +71,7 @@ def sites(request):
     )
 
 
+@replica_reads
 @require_GET
 def batches(request):
     term = request.GET.get("q", "").strip()
@@ -78,6 +83,7 @@ def batches(request):
     )
 
 
+@replica_reads
 @require_GET
 def batch_detail(request, number: int):
     """One batch's trace: its lines, where its units are now, every entry in order."""
@@ -95,6 +101,7 @@ def trace_context(request, batch: dict) -> dict:
     }
 
 
+@replica_reads
 @require_GET
 @cache_control(public=True, max_age=60)
 def open_data_json(request):
@@ -105,6 +112,7 @@ def open_data_json(request):
     return response
 
 
+@replica_reads
 @require_GET
 @cache_control(public=True, max_age=60)
 def open_data_csv(request):
