@@ -20,11 +20,13 @@ from firstline.consultations.tasks import consultations_tick
 from firstline.core.scheduler import Daily, Every, Job
 from firstline.core.tasks import purge_job_runs, purge_task_progress
 from firstline.health.tasks import health_tick
+from firstline.market.tasks import market_tick
 from firstline.publishing.tasks import publishing_reading_fold, publishing_scheduled
 from firstline.reports.tasks import reports_deliver, reports_tick
 from firstline.sanitation.tasks import sanitation_tick
 from firstline.supplies.tasks import supplies_verify
 from firstline.surveys.tasks import purge_survey_exports
+from firstline.training.tasks import training_tick
 from firstline.volunteers.tasks import volunteers_tick
 
 JOBS = [
@@ -93,6 +95,18 @@ JOBS = [
         consultations_tick,
         Every(minutes=5),
         _("咨询首次答复与办结超时标记，提醒咨询台和专家"),
+    ),
+    Job(
+        "training_tick",
+        training_tick,
+        Every(minutes=15),
+        _("直播课开课前一天提醒已报名学员（每人一次）"),
+    ),
+    Job(
+        "market_tick",
+        market_tick,
+        Every(minutes=5),
+        _("助农团购到期截单并向供应商下采购单"),
     ),
     Job(
         "surveys_remind",

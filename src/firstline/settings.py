@@ -293,7 +293,7 @@ FIRSTLINE_RATE_LIMITS = dict(
     item.strip().split("=", 1)
     for item in os.environ.get(
         "FIRSTLINE_RATE_LIMITS",
-        "login=30/m,volunteers:join=10/m,volunteers:join_association=10/m",
+        "login=30/m,volunteers:join=10/m,volunteers:join_association=10/m,jobs:sign_up=10/m",
     ).split(",")
     if "=" in item
 )

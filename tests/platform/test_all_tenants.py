@@ -123,6 +123,35 @@ ALLOWED = {
     "its replies and experts' names (to anonymise), the draft locked to publish",
     "consultations/services/sessions.py": "a session read in scope locked to count its places; "
     "attendance marks that session's registrations",
+    "training/services/enrolment.py": "enrolments of staff the caller read in scope: "
+    "duplicate checks within the company, insert with their progress rows",
+    "training/services/learning.py": "a learner's progress row read in scope, locked; "
+    "its enrolment's rows checked and the certificate issued",
+    "training/services/sessions.py": "a session locked to count its seats across companies; "
+    "the reminder tick over every registration",
+    "training/services/certificates.py": "the public verification of a certificate by its "
+    "code (across companies by design; the name masked)",
+    "market/services/catalogue.py": "the association's suppliers and products: inserts",
+    "market/services/campaigns.py": "a campaign read in scope locked to open or close; the "
+    "close tick over every association's campaigns; purchase orders added up from its orders",
+    "market/services/orders.py": "an order placed at a site read in scope: campaign and product "
+    "rows locked in id order, stock moved with F()",
+    "market/services/purchasing.py": "a purchase order or order read in scope locked to "
+    "confirm, receive or hand over; the shortfall shared over that site's order lines",
+    "market/selectors/impact.py": "impact_across_tenants: the public impact page's sums "
+    "across every company by design (no household rows, small cells suppressed)",
+    "market/selectors/catalogue.py": "campaign_sites_choosable: the association desk picks "
+    "any member company's sites for its campaign (by membership, sites only)",
+    # --- jobs (issue #22): the online job fair ----------------------------------------------
+    "jobs/services/fairs.py": "a fair, booth or position read in scope locked for its update; "
+    "the public page's visitor mark (no scope: no login by design)",
+    "jobs/services/graduates.py": "the caller's own profile locked for its update",
+    "jobs/services/applications.py": "an application or position read in scope: the graduate's "
+    "row lock for the daily limit, the position's free slots and booked interviews",
+    "jobs/selectors/people.py": "the public fair page (no login by design): a published fair, "
+    "its verified booths and their open positions",
+    "jobs/selectors/figures.py": "one fair's counts, the fair read in the desk's scope or "
+    "published (the public page): aggregates only",
 }
 
 

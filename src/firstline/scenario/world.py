@@ -334,6 +334,16 @@ class WorldBuilder:
             # Office tower and shopping centre tenants back at work (issue #21).
             with self.step("resumption") as step:
                 self.build_resumption(step)
+        # Training for the members' staff: courses and a month of progress (issue #22).
+        with self.step("training") as step:
+            self.build_training(step)
+        # The 25 March 2020 online job fair for graduates, at both scales (issue #22).
+        with self.step("jobs") as step:
+            self.build_jobs(step)
+        # The produce programme at both scales: at wuhan scale the article's ~48,000 jin,
+        # ~400,000 yuan and ~50,000 households (issue #23).
+        with self.step("market") as step:
+            self.build_market(step)
         return self.report
 
     def ordered_sites(self) -> list[Site]:
@@ -452,6 +462,50 @@ class WorldBuilder:
         self.add_accounts([(f"expert_{n}", Role.EXPERT, national) for n in range(1, 6)], rng)
         step.rows = build_consultations(
             rng=rng, now=timezone.now(), association=self.national, companies=self.companies
+        ).figures()
+
+    def build_training(self, step: Step) -> None:
+        """Two front-line courses and a management course with lessons and question
+        banks; the first sites' staff enrolled with a month of progress, certificates,
+        one past and one coming live session (issue #22). Its own stream."""
+        from firstline.scenario.training import build_training
+
+        step.rows = build_training(
+            rng=random.Random(self.report.seed + 11),
+            now=timezone.now(),
+            association=self.national,
+            companies=self.companies,
+            sites=self.ordered_sites(),
+        ).figures()
+
+    def build_jobs(self, step: Step) -> None:
+        """The 25 March 2020 online job fair: 50+ verified employers, ~300 graduates
+        interviewed or given an offer, 1,000+ participants (issue #22). Its own stream;
+        its login graduate_1 from it (the employer is the first company's admin_anju)."""
+        from firstline.scenario.jobs import build_jobs
+
+        rng = random.Random(self.report.seed + 12)
+        self.add_accounts([("graduate_1", Role.GRADUATE, {"association": self.national})], rng)
+        step.rows = build_jobs(
+            rng=rng, now=timezone.now(), association=self.national, companies=self.companies
+        ).figures()
+
+    def build_market(self, step: Step) -> None:
+        """The produce programme: suppliers in poor counties and a Tibetan barley
+        partner, four done campaigns of Feb–Mar 2020 and one open now (issue #23).
+        Its own stream; the supplier login supplier_1."""
+        from firstline.scenario.market import build_market
+
+        rng = random.Random(self.report.seed + 13)
+        self.add_accounts([("supplier_1", Role.SUPPLIER, {"association": self.national})], rng)
+        step.rows = build_market(
+            rng=rng,
+            now=timezone.now(),
+            association=self.national,
+            companies=self.companies,
+            sites=self.ordered_sites(),
+            scale=self.report.scale,
+            residents=self.size.residents,
         ).figures()
 
     def build_publishing(self, step: Step) -> None:

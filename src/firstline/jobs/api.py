@@ -1,5 +1,0 @@
-"""jobs API under /api/v1/jobs/."""
-
-from ninja import Router
-
-router = Router(tags=["jobs"])
