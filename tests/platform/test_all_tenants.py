@@ -131,6 +131,9 @@ ALLOWED = {
     "the reminder tick over every registration",
     "training/services/certificates.py": "the public verification of a certificate by its "
     "code (across companies by design; the name masked)",
+    "training/services/courses.py": "the association's catalogue: a lesson's progress rows "
+    "counted before deleting it, a session's registrations counted to keep the cap and "
+    "removed when it is cancelled (every company's, by design)",
     "market/services/catalogue.py": "the association's suppliers and products: inserts",
     "market/services/campaigns.py": "a campaign read in scope locked to open or close; the "
     "close tick over every association's campaigns; purchase orders added up from its orders",

@@ -30,6 +30,8 @@ EXPECTED = {
     "purge_survey_exports": Every(minutes=60),
     "volunteers_tick": Every(minutes=5),
     "consultations_tick": Every(minutes=5),
+    "training_tick": Every(minutes=15),
+    "market_tick": Every(minutes=5),
     "purge_task_progress": Daily(time(4, 30)),
     "purge_job_runs": Daily(time(4, 40)),
 }

@@ -162,6 +162,11 @@ class Product(AssociationModel):
         return self.grams_per_unit / 1000
 
     @property
+    def weight_label(self) -> str:
+        """Weight per unit as shown: "5 斤 / 2.5 kg"."""
+        return f"{round(self.jin, 3):g} {_('斤')} / {round(self.kg, 3):g} kg"
+
+    @property
     def price_yuan(self) -> str:
         return yuan(self.price_fen)
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from firstline.core.personal.fields import set_personal
 from firstline.core.roles import Role
+from firstline.geo.models import Division
 from firstline.jobs.models import (
     Application,
     Employer,
@@ -94,23 +95,27 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
 
-def _employer_companies(association: Association, companies: list[Company], rng) -> list[Company]:
-    """The world's member companies, then members made for the fair up to EMPLOYERS."""
-    chosen = list(companies)[:EMPLOYERS]
-    if len(chosen) >= EMPLOYERS:
+def _employer_companies(
+    association: Association, companies: list[Company], target: int
+) -> list[Company]:
+    """The world's member companies, then members made for the fair up to `target`
+    (their credit codes valid and of the first company's district)."""
+    chosen = list(companies)[:target]
+    if len(chosen) >= target:
         return chosen
     division_id = chosen[0].division_id
+    district = Division.objects.get(pk=division_id).code
     taken = set(Company.objects.values_list("name", flat=True))
     guests = []
     serial = 0
-    while len(chosen) + len(guests) < EMPLOYERS:
+    while len(chosen) + len(guests) < target:
         serial += 1
         word = GUEST_WORDS[serial % len(GUEST_WORDS)] + GUEST_WORDS[(serial * 7) % len(GUEST_WORDS)]
         name = GUEST_EMPLOYERS.format(word)
         if name in taken:
             name = f"{name[:-8]}{serial}物业服务有限公司"
         taken.add(name)
-        first17 = f"91420100MA{8_000_000 + serial:07d}"
+        first17 = f"91{district}MA{8_000_000 + serial:07d}"
         guests.append(
             Company(
                 name=name,
@@ -127,7 +132,12 @@ def _employer_companies(association: Association, companies: list[Company], rng)
 
 
 def build_jobs(
-    *, rng: random.Random, now: datetime, association: Association, companies: list[Company]
+    *,
+    rng: random.Random,
+    now: datetime,
+    association: Association,
+    companies: list[Company],
+    employer_count: int = EMPLOYERS,
 ) -> JobsReport:
     report = JobsReport()
     fair = Fair.all_tenants.create(
@@ -142,7 +152,7 @@ def build_jobs(
     registered = _at(FAIR_DAY - timedelta(days=10), 10)
     people = PeopleFactory(rng)
     employers = []
-    for company in _employer_companies(association, companies, rng):
+    for company in _employer_companies(association, companies, employer_count):
         employer = Employer(
             company_id=company.pk,
             fair=fair,
@@ -220,7 +230,7 @@ def build_jobs(
     apps = []
     outcome = {}  # graduate → the state its chosen application reaches
     for n, graduate in enumerate(graduates):
-        picked = rng.sample(positions, rng.randint(1, 4))
+        picked = rng.sample(positions, min(len(positions), rng.randint(1, 4)))
         if n == 0:  # graduate_1 applied to the first company's position (admin_anju's)
             own = next(p for p in positions if p.company_id == employers[0].company_id)
             picked = [own, *[p for p in picked if p.pk != own.pk]][:3]

@@ -482,12 +482,17 @@ class WorldBuilder:
         """The 25 March 2020 online job fair: 50+ verified employers, ~300 graduates
         interviewed or given an offer, 1,000+ participants (issue #22). Its own stream;
         its login graduate_1 from it (the employer is the first company's admin_anju)."""
-        from firstline.scenario.jobs import build_jobs
+        from firstline.scenario.jobs import EMPLOYERS, build_jobs
 
         rng = random.Random(self.report.seed + 12)
         self.add_accounts([("graduate_1", Role.GRADUATE, {"association": self.national})], rng)
+        share = min(1.0, self.size.residents / 20_000)  # a test's tiny world: its own members
         step.rows = build_jobs(
-            rng=rng, now=timezone.now(), association=self.national, companies=self.companies
+            rng=rng,
+            now=timezone.now(),
+            association=self.national,
+            companies=self.companies,
+            employer_count=max(len(self.companies), round(EMPLOYERS * share)),
         ).figures()
 
     def build_market(self, step: Step) -> None:

@@ -13,6 +13,7 @@ from ninja import Field, Path, Status
 from ninja.pagination import paginate
 
 from firstline.core.api import (
+    ROW_ID_MAX,
     Choice,
     RowId,
     Schema,
@@ -401,7 +402,10 @@ def _session_out(session_id: int) -> LiveSession:
     summary="List a course's live sessions with their registrations (association; paginated)",
 )
 @paginate(ScopedPagination)
-def course_sessions(request, pk: RowId):
+def course_sessions(request, pk: int):
+    # `int`, not RowId: paginate resolves the annotations in its own module.
+    if not 1 <= pk <= ROW_ID_MAX:
+        raise Http404
     course = _managed(request, Course, pk, "association_id")
     return (
         LiveSession.objects.filter(course=course)

@@ -4,44 +4,20 @@ with the slot's error; and concurrent applies cannot pass the daily limit."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from firstline.jobs.models import Application, Interview
 from firstline.jobs.services import applications, fairs
 from firstline.jobs.services.applications import APPLICATIONS_PER_DAY
 from firstline.jobs.tests.furnish import furnish, make_graduate
+from firstline.testing.concurrency import race
 from firstline.testing.world import build_world
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def race(*jobs) -> list[str]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[str] = []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-            results.append("ok")
-        except ValidationError:
-            results.append("refused")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(results)
 
 
 def test_two_bookings_of_one_slot_at_once_one_wins():

@@ -61,7 +61,10 @@ def plain(rich: str) -> str:
     return "\n".join(line.strip() for line in html.unescape(text).splitlines() if line.strip())
 
 
-def _qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
+def draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
+    """A QR code of `url` drawn black, `size` square with its lower left corner at
+    (x, y): the poster's, and the one other apps' PDFs use (training's and
+    volunteers' certificates)."""
     qr = segno.make(url, error="m")
     rows = list(qr.matrix_iter(border=2))
     cell = size / len(rows)
@@ -111,7 +114,7 @@ def poster_pdf(
         y -= 3 * mm
     # Footer: QR code, version and date.
     qr_size = 50 * mm
-    _qr(pdf, url, WIDTH - MARGIN - qr_size, 20 * mm, qr_size)
+    draw_qr(pdf, url, WIDTH - MARGIN - qr_size, 20 * mm, qr_size)
     pdf.setFont(font, 12)
     pdf.drawString(MARGIN, 58 * mm, "扫码阅读指引全文")
     pdf.drawString(MARGIN, 50 * mm, f"第 {version} 版 · {date}")

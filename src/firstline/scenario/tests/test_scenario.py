@@ -5,7 +5,7 @@ import random
 from datetime import date
 
 import pytest
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
@@ -94,6 +94,9 @@ def test_tiny_world_has_the_requested_size(tiny_world):
         "volunteers",
         "consultations",
         "resumption",
+        "training",
+        "jobs",
+        "market",
     ]
     assert tiny_world.steps[3].rows["residents"] == 400
     from firstline.access.models import Pass
@@ -122,9 +125,12 @@ def test_households_are_rooms_of_residential_buildings(tiny_world):
 
 
 def test_the_real_demo_scale(var_dir):
-    build_world(scale="demo", seed=2020)
+    report = build_world(scale="demo", seed=2020)
 
-    assert Company.objects.count() == 24
+    # 24 companies with sites; the job fair adds members without sites up to its 52 employers
+    assert Company.objects.filter(pk__in=Site.all_tenants.values("company_id")).count() == 24
+    jobs = next(s for s in report.steps if s.name == "jobs")
+    assert jobs.rows["employers"] == Company.objects.count() == 52
     assert Site.all_tenants.count() == 100
     assert home_residents().count() == 20_000
     assert Staff.all_tenants.count() == 1_500
@@ -250,7 +256,9 @@ def test_demo_accounts_file_lists_every_role(tiny_world, var_dir):
         "resident_1",
         "donor_1",
     }
-    hashes = set(User.objects.values_list("password", flat=True))
+    # Every login shares the demo password; the job fair's other graduates have none.
+    usable = User.objects.exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    hashes = set(usable.values_list("password", flat=True))
     assert len(hashes) == 1
     assert check_password(DEMO_PASSWORD, hashes.pop())
     for account in accounts:

@@ -4,43 +4,19 @@ time, nothing committed twice, no more promised than the warehouse holds."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from firstline.supplies.models import AllocationPlan, NeedLine, Shipment, ShipmentLine
 from firstline.supplies.services.allocation import plan_approve, plan_propose
 from firstline.supplies.tests.allocating import ask, depot, receive
+from firstline.testing.concurrency import race
 from firstline.testing.world import build_world
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def race(*jobs) -> list[str]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[str] = []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-            results.append("ok")
-        except ValidationError:
-            results.append("refused")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(results)
 
 
 def test_same_plan_approved_twice_at_once_is_one_approval():

@@ -210,6 +210,8 @@ def _session_checked(session: LiveSession) -> None:
         raise ValidationError({"starts_at": [_("请填写开始和结束时间。")]})
     for name in ("starts_at", "ends_at"):
         moment = getattr(session, name)
+        if not 2000 <= moment.year <= 2100:  # also keeps the conversion to UTC in range
+            raise ValidationError({name: [_("时间须在 2000 到 2100 年之间。")]})
         if timezone.is_naive(moment):  # an API client's local time: the site's zone
             setattr(session, name, timezone.make_aware(moment))
     if session.meeting_link:

@@ -273,6 +273,9 @@ def test_session_api_schedules_changes_and_cancels(client, world: World):
         f"{API}/courses/{course.pk}/sessions", {**body, "meeting_link": "not a url"}, JSON
     )
     assert bad.status_code == 422 and "meeting_link" in str(bad.json())
+    ancient = {**body, "starts_at": "0001-01-01T00:00:00", "ends_at": "0001-01-02T00:00:00"}
+    bad = client.post(f"{API}/courses/{course.pk}/sessions", ancient, JSON)
+    assert bad.status_code == 422 and "starts_at" in str(bad.json())
     url = f"{API}/live-sessions/{session.pk}"
     keep = {
         "title": session.title,

@@ -14,6 +14,7 @@ from firstline.testing.world import World
 from firstline.training.tests.furnish import furnish
 
 ACCESS = "firstline.training.tests.test_access::"
+CATALOGUE = "firstline.training.tests.test_catalogue::"
 LEARNER = {"viewer": "guard", "site_role": "guard", "denied_writer": "site_manager"}
 
 
@@ -100,6 +101,30 @@ class TestTrainingTenancy(TenancyCases):
                 "course_edit",
                 "lesson_add",
                 "question_add",
+            )
+        },
+        **{
+            f"training:{name}": CATALOGUE + "test_catalogue_edits_are_the_association_s"
+            for name in (
+                "session_create",
+                "session_edit",
+                "session_cancel",
+                "lesson_edit",
+                "lesson_delete",
+                "question_edit",
+                "question_delete",
+            )
+        },
+        **{
+            operation: CATALOGUE + "test_catalogue_edits_are_the_association_s"
+            for operation in (
+                "GET /api/v1/training/courses/{pk}/sessions",
+                "POST /api/v1/training/courses/{pk}/sessions",
+                "PUT /api/v1/training/live-sessions/{pk}",
+                "DELETE /api/v1/training/live-sessions/{pk}",
+                "DELETE /api/v1/training/lessons/{pk}",
+                "PUT /api/v1/training/questions/{pk}",
+                "DELETE /api/v1/training/questions/{pk}",
             )
         },
         "GET /api/v1/training/figures": ACCESS + "test_figures_are_counts_of_the_scope",

@@ -7,24 +7,14 @@ from __future__ import annotations
 
 import io
 
-import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from firstline.publishing.services.pdf import FONT, wrap
+from firstline.publishing.services.pdf import FONT, draw_qr, wrap
 
 WIDTH, HEIGHT = A4
 MARGIN = 25 * mm
-
-
-def _qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
-    rows = list(segno.make(url, error="m").matrix_iter(border=2))
-    cell = size / len(rows)
-    for r, row in enumerate(rows):
-        for c, dark in enumerate(row):
-            if dark:
-                pdf.rect(x + c * cell, y + size - (r + 1) * cell, cell, cell, stroke=0, fill=1)
 
 
 def certificate_pdf(
@@ -59,7 +49,7 @@ def certificate_pdf(
     pdf.drawRightString(WIDTH - MARGIN, y - 15 * mm, association)
     pdf.drawRightString(WIDTH - MARGIN, y - 25 * mm, issued)
     size = 35 * mm
-    _qr(pdf, url, MARGIN, 30 * mm, size)
+    draw_qr(pdf, url, MARGIN, 30 * mm, size)
     pdf.setFont(FONT, 11)
     pdf.drawString(MARGIN + size + 6 * mm, 30 * mm + size - 8 * mm, f"验证码：{code}")
     for i, line in enumerate(
