@@ -402,10 +402,8 @@ def _session_out(session_id: int) -> LiveSession:
     summary="List a course's live sessions with their registrations (association; paginated)",
 )
 @paginate(ScopedPagination)
-def course_sessions(request, pk: int):
-    # `int`, not RowId: paginate resolves the annotations in its own module.
-    if not 1 <= pk <= ROW_ID_MAX:
-        raise Http404
+def course_sessions(request, pk: int = Path(..., ge=1, le=ROW_ID_MAX)):
+    # Path bounds, not RowId: paginate resolves the annotations in its own module.
     course = _managed(request, Course, pk, "association_id")
     return (
         LiveSession.objects.filter(course=course)
