@@ -7,16 +7,21 @@ migrated, and filled by the raw driver: 20 sites, the expired events spread over
 40 days back and more, and a fiftieth as many recent ones, one in a hundred a fever with its
 alert and follow-up (dealt with on the old ones, open on the recent ones). Then:
 
-1. `purge_gate_data(days=30)` is timed;
+1. `purge_gate_data(days=30)` is timed; the expired rows are in no month partition
+   (on PostgreSQL they are in DEFAULT, as rows of the cutoff's own month would be),
+   so this is the purge's row delete;
 2. the same rows are loaded again, and the raw driver deletes what the purge deleted
    in three statements, one transaction: the limit. Both must leave the same rows.
-Both steps run --runs times (3 by default); each figure is {"median", "min", "max",
+3. PostgreSQL only: the same number of rows is loaded 70 days back, into month
+   partitions made for them (core/partitions.py), and the purge is timed again: it
+   now detaches and drops whole months (`drop_s`), and must leave the same rows.
+Each step runs --runs times (3 by default); each figure is {"median", "min", "max",
 "runs"} and the rates and the ratio are of the medians.
 
 Each database runs in a child process; the parent prints ONE JSON line last:
 
     {"rows": …, "purge_s": …, "purge_rows_per_s": …, "raw_s": …, "raw_rows_per_s": …,
-     "sqlite_purge_s": …, …}
+     "drop_s": …, "drop_rows_per_s": …, "drop_speedup": …, "sqlite_purge_s": …, …}
 
 The unprefixed figures are PostgreSQL's.
 """
@@ -37,7 +42,7 @@ RECENT_SHARE = 50  # one recent event for every fifty expired ones
 FEVER_EVERY = 100
 
 
-def load(company, sites, rows: int, now) -> None:
+def load(company, sites, rows: int, now, *, back: timedelta = timedelta(days=40)) -> None:
     """The events by COPY (executemany on SQLite), then their alerts and follow-ups
     in two INSERT … SELECTs."""
     from django.db import connection
@@ -49,7 +54,7 @@ def load(company, sites, rows: int, now) -> None:
         for i in range(total):
             site = sites[i % len(sites)]
             old = i < rows
-            at = now - (timedelta(days=40, seconds=i) if old else timedelta(seconds=i))
+            at = now - (back + timedelta(seconds=i) if old else timedelta(seconds=i))
             fever = i % FEVER_EVERY == 0
             yield (
                 company.pk,
@@ -151,6 +156,7 @@ def child(rows: int, runs: int) -> dict:
     from django.utils import timezone
 
     from firstline.access.services.retention import gate_cutoff, purge_gate_data
+    from firstline.core import partitions
 
     vendor = connection.vendor
     now = timezone.now()
@@ -159,37 +165,58 @@ def child(rows: int, runs: int) -> dict:
             throwaway_site(company, name=f"小区{n}", buildings=1, units=1, rooms=2)[0]
             for n in range(SITES)
         ]
-        purges, raws, kept = [], [], None
+        purges, raws, drops, kept = [], [], [], None
         before = remaining()  # rows that were there already (none in a fresh database)
+        loaded = 0
 
         def loads(k: int) -> tuple[int, ...]:
             return tuple(b + k * (f - b) for b, f in zip(before, kept, strict=True))
 
-        for n in range(runs):
+        def fill(**kwargs) -> None:
             # Each load adds the same expired rows again, and as many recent ones, which
             # stay: after k loads, k times what the first purge left.
-            load(company, sites, rows, now)
+            nonlocal loaded
+            load(company, sites, rows, now, **kwargs)
+            loaded += 1
             log(f"[{vendor}] {rows:,} expired events and {rows // RECENT_SHARE:,} recent loaded")
+
+        for n in range(runs):
+            fill()
             with timer() as t:
                 result = purge_gate_data(days=30, now=now)
             purges.append(t["s"])
             kept = kept or remaining()
-            if result.deleted["events"] != rows or remaining() != loads(2 * n + 1):
+            if result.deleted["events"] != rows or remaining() != loads(loaded):
                 raise SystemExit(
                     f"bench: the purge deleted {result.deleted['events']:,}, not {rows:,},"
                     " or left other rows than the first time"
                 )
             log(f"[{vendor}] purge_gate_data, run {n + 1}: {t['s']} s, {result.deleted}")
 
-            load(company, sites, rows, now)  # the same expired rows again (and more recent)
+            fill()  # the same expired rows again (and more recent)
             with timer() as t:
                 deleted = raw_delete(gate_cutoff(30, now))
             raws.append(t["s"])
             log(f"[{vendor}] raw driver, run {n + 1}: {t['s']} s, {deleted:,} events")
-            if deleted != rows or remaining() != loads(2 * n + 2):
+            if deleted != rows or remaining() != loads(loaded):
                 raise SystemExit("bench: the raw delete and the purge left different rows")
+
+            if partitions.active():
+                back = timedelta(days=70)  # wholly in months before the cutoff's month
+                first = timezone.localdate(now - back - timedelta(seconds=rows))
+                partitions.ensure_months(
+                    partitions.of("access.AccessEvent"), first, timezone.localdate(now - back)
+                )
+                fill(back=back)
+                with timer() as t:
+                    result = purge_gate_data(days=30, now=now)
+                drops.append(t["s"])
+                months = [(m.name, m.rows) for m in result.months]
+                log(f"[{vendor}] purge by months, run {n + 1}: {t['s']} s, {months}")
+                if not months or result.deleted["events"] or remaining() != loads(loaded):
+                    raise SystemExit("bench: the month drop left other rows than the delete")
     purge_s, raw_s = spread(purges), spread(raws)
-    return {
+    out = {
         "db": vendor,
         "rows": rows,
         "runs": runs,
@@ -198,6 +225,14 @@ def child(rows: int, runs: int) -> dict:
         "raw_s": raw_s,
         "raw_rows_per_s": round(rows / raw_s["median"]),
     }
+    if drops:
+        drop_s = spread(drops)
+        out |= {
+            "drop_s": drop_s,
+            "drop_rows_per_s": round(rows / drop_s["median"]),
+            "drop_speedup": round(purge_s["median"] / drop_s["median"], 1),
+        }
+    return out
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from firstline.consultations.tasks import consultations_tick
 from firstline.core.scheduler import Daily, Every, Job
-from firstline.core.tasks import purge_job_runs, purge_task_progress
+from firstline.core.tasks import partitions_ahead, purge_job_runs, purge_task_progress
 from firstline.health.tasks import health_tick
 from firstline.market.tasks import market_tick
 from firstline.publishing.tasks import publishing_reading_fold, publishing_scheduled
@@ -65,6 +65,12 @@ JOBS = [
         publishing_reading_fold,
         Daily(time(0, 30)),
         _("知识库阅读统计：前一天的读者标记计入日统计后删除"),
+    ),
+    Job(
+        "partitions_ahead",
+        partitions_ahead,
+        Daily(time(2, 40)),
+        _("PostgreSQL：提前建好本月及之后三个月的分区（门岗记录、隔离体温检测）"),
     ),
     Job(
         "purge_health_data",

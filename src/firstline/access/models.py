@@ -315,7 +315,8 @@ class AccessEvent(SiteModel):
         FACE = "face", _("人脸")
         VISITOR = "visitor", _("访客")
 
-    # The unique (company, client_uuid) and (company, id) indexes lead with company_id.
+    # The unique (company, client_uuid, device_time) and the (company, id) indexes
+    # lead with company_id.
     company = models.ForeignKey(
         "orgs.Company",
         on_delete=models.PROTECT,
@@ -362,12 +363,17 @@ class AccessEvent(SiteModel):
         verbose_name_plural = _("出入记录")
         ordering = ["-device_time", "-id"]
         constraints = [
+            # A replay is the same event sent again: the same uuid with the same device
+            # time. The time is in the key because on PostgreSQL the table is
+            # partitioned by month of device time (core/partitions.py), and a
+            # partitioned table's unique indexes must hold the partition key.
             models.UniqueConstraint(
-                fields=["company", "client_uuid"], name="access_event_company_client_uuid_uniq"
+                fields=["company", "client_uuid", "device_time"],
+                name="access_event_uuid_time_uniq",
             ),
-            models.UniqueConstraint(fields=["company", "id"], name="access_event_company_id_uniq"),
         ]
         indexes = [
+            models.Index(fields=["company", "id"], name="access_event_company_id_idx"),
             models.Index(
                 fields=["company", "site", "device_time"], name="access_event_site_time_idx"
             ),
@@ -391,7 +397,12 @@ class Alert(AlertModel):
         FEVER = "fever", _("体温异常")
 
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    event = models.ForeignKey(AccessEvent, on_delete=models.CASCADE, related_name="+")
+    # No database foreign key: the event table is partitioned on PostgreSQL, and a key
+    # to it would need the partition key too. The purge deletes these before their
+    # events (retention.py); Django's CASCADE covers deleting an event through the ORM.
+    event = models.ForeignKey(
+        AccessEvent, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("告警")
@@ -411,7 +422,10 @@ class FollowUp(SiteModel):
         OPEN = "open", _("待跟进")
         DONE = "done", _("已处理")
 
-    event = models.ForeignKey(AccessEvent, on_delete=models.CASCADE, related_name="+")
+    # No database foreign key, as Alert.event.
+    event = models.ForeignKey(
+        AccessEvent, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     resident = models.ForeignKey(
         "estates.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -6,6 +6,7 @@ from django.db.models import Max, Q
 from django.tasks import task
 from django.utils import timezone
 
+from firstline.core import partitions
 from firstline.core.models import JobRun, TaskProgress
 
 
@@ -39,3 +40,10 @@ def purge_job_runs(*, days: int = 30) -> int:
         old = old.exclude(keep)
     deleted, _ = old.delete()
     return deleted
+
+
+@task()
+def partitions_ahead() -> list[str]:
+    """Make this month's and the next months' partitions of every partitioned table
+    (PostgreSQL; core/partitions.py) before their rows arrive; returns their names."""
+    return partitions.ensure_ahead()

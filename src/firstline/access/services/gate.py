@@ -442,9 +442,7 @@ def events_record(
         return []
     for attempt in range(2):
         try:
-            return _events_record(
-                site=site, inputs=inputs, device=device, actor=actor, replayed=attempt > 0
-            )
+            return _events_record(site=site, inputs=inputs, device=device, actor=actor)
         except IntegrityError:
             if attempt:  # a concurrent writer stored the same uuids twice in a row: give up loudly
                 raise
@@ -470,39 +468,41 @@ class _Batch:
     on_floor: dict[tuple, int] = field(default_factory=dict)
 
 
-def _events_record(
-    *, site: Site, inputs: list[GateInput], device, actor, replayed: bool
-) -> list[GateResult]:
+def _events_record(*, site: Site, inputs: list[GateInput], device, actor) -> list[GateResult]:
     """Reads first, outside any transaction (each statement sees what is committed,
     as each statement of a READ COMMITTED transaction did); then one transaction
     locks the households whose exits count against a quota, counts their outings,
     decides and inserts. A single event that needs no lock and raises no alert is
     one INSERT, committed on its own.
 
-    Replays are rare, so a batch is first stored without looking its uuids up: a
-    stored uuid makes the insert fail on the unique (company, uuid) index, the
-    transaction rolls back, and the batch is recorded again (`replayed`), this time
-    answering the stored ones with their original results."""
+    A replay (a uuid already stored) is answered with its stored result: the uuids
+    are looked up in the first round trip, with the site's stamps and the
+    credentials. The lookup spans every device time a stored event can have
+    (`replay_window`): the unique index holds the device time too (the table is
+    partitioned by it on PostgreSQL), so a uuid sent again with another time is
+    found here, not by the index. A replay racing its first sending is stopped by the
+    unique index: ON CONFLICT for one event, an IntegrityError for a batch, which
+    events_record records again."""
     now = timezone.now()
-    # One event on PostgreSQL: its INSERT … ON CONFLICT DO NOTHING finds a replay.
+    # One event on PostgreSQL: its INSERT … ON CONFLICT DO NOTHING finds a racing replay.
     at_insert = len(inputs) == 1 and fastpath.postgres()
-    existing = (
-        fastpath.existing(site.company_id, {i.client_uuid for i in inputs}) if replayed else {}
-    )
     # In device-time order; one uuid twice in the same batch: the first one counts.
     first_of: dict[uuid.UUID, GateInput] = {}
     for item in sorted(inputs, key=lambda i: i.device_time):
-        if item.client_uuid not in existing:
-            first_of.setdefault(item.client_uuid, item)
-    fresh = list(first_of.values())
+        first_of.setdefault(item.client_uuid, item)
+    candidates = list(first_of.values())
+
+    # The stored uuids, the site's stamps and the credentials' rows (with each
+    # resident's status) are read in one round trip; the tokens are verified once the
+    # keys are known. Ids are reserved for every candidate: a replay's go unused.
+    with fastpath.together():
+        stored_before = fastpath.existing(site.company_id, first_of.keys(), replay_window(now))
+        state = fastpath.site_state(site.pk, reserve=len(candidates) if len(candidates) > 1 else 0)
+        found = _Lookups(site, candidates)
+    existing = stored_before.get()
+    fresh = [item for item in candidates if item.client_uuid not in existing]
     if not fresh:
         return _results(inputs, existing, None, [])
-
-    # The site's stamps and the credentials' rows (with each resident's status) are
-    # read in one round trip; the tokens are verified once the keys are known.
-    with fastpath.together():
-        state = fastpath.site_state(site.pk, reserve=len(fresh) if len(fresh) > 1 else 0)
-        found = _Lookups(site, fresh)
     policy_stamp, key_stamp, ids = state.get()
     timeline = policy_timeline(site.pk, policy_stamp)
     zone = timezone.get_current_timezone()
@@ -551,11 +551,17 @@ def _events_record(
                 stored = _store(batch, rows, outcomes, at_insert=at_insert)
         else:
             stored = _store(batch, rows, outcomes, at_insert=at_insert)
-    if at_insert and stored[0] is None:  # a replay, stored before (or meanwhile)
-        return _results(
-            inputs, fastpath.existing(site.company_id, [fresh[0].client_uuid]), None, []
-        )
+    if at_insert and stored[0] is None:  # a replay stored meanwhile
+        meanwhile = fastpath.existing(site.company_id, first_of.keys(), replay_window(now))
+        return _results(inputs, meanwhile.get(), None, [])
     return _results(inputs, existing, batch, stored)
+
+
+def replay_window(now: datetime) -> tuple[datetime, datetime]:
+    """The device times a stored event can have: the window events are accepted in
+    (device_time_window), and a day more before it, the daily purge's lag."""
+    earliest, latest = device_time_window(now)
+    return earliest - timedelta(days=1), latest
 
 
 def _record_exit(batch: _Batch, counted: list[int]) -> tuple[list, list, list]:

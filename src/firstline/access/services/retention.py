@@ -16,11 +16,16 @@ the quota counts them (services._outings), and deleting them would let a househo
 out again. Events go in chunks, each in its own transaction, so a large purge holds
 no long lock and the gates keep recording while it runs.
 
-Rows are deleted, not partitions dropped: the event table is not partitioned by
-month on PostgreSQL (docs/architecture.md says why)."""
+On PostgreSQL the event table is partitioned by month of device time
+(core/partitions.py): a month wholly before the cutoff is detached and dropped, in
+milliseconds whatever its size, after its events with open work are put back (they
+land in the DEFAULT partition) and the alerts and follow-ups of the others deleted.
+What is left before the cutoff (the cutoff's own month, DEFAULT, SQLite) is deleted
+row by row as above."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -38,6 +43,7 @@ from firstline.access.models import (
     Pass,
     Visitor,
 )
+from firstline.core import partitions
 from firstline.estates.models import Site
 
 CHUNK = 20_000
@@ -48,6 +54,7 @@ class GatePurgeResult:
     cutoff: datetime
     dry_run: bool
     deleted: dict[str, int] = field(default_factory=dict)
+    months: list[partitions.Dropped] = field(default_factory=list)  # PostgreSQL
 
     @property
     def total(self) -> int:
@@ -119,6 +126,31 @@ def _delete_chunk(events: QuerySet, deleted: dict[str, int]) -> int:
     return count  # the events'
 
 
+def _keep_open_work(cursor, month: str, *, deleted: dict[str, int]) -> int:
+    """With a month's events detached: put back those whose alert or follow-up is still
+    open, delete the alerts and follow-ups of the rest; returns how many were kept.
+    Both look events up from the (few) alerts and follow-ups by the month's primary
+    key, never reading the month through. Names from the models; values parameters."""
+    alerts, follow_ups = Alert._meta.db_table, FollowUp._meta.db_table
+    open_work = (
+        f"SELECT event_id FROM {alerts} WHERE acknowledged_at IS NULL"  # noqa: S608
+        f" UNION SELECT event_id FROM {follow_ups} WHERE status = %s"
+    )
+    kept = f"SELECT * FROM {month} WHERE id IN ({open_work})"  # noqa: S608
+    cursor.execute(f"CREATE TEMP TABLE _kept ON COMMIT DROP AS {kept}", [FollowUp.Status.OPEN])
+    for name, table in (("alerts", alerts), ("follow_ups", follow_ups)):
+        of_month = f"SELECT 1 FROM {month} e WHERE e.id = c.event_id"  # noqa: S608
+        cursor.execute(
+            f"DELETE FROM {table} c WHERE EXISTS ({of_month})"  # noqa: S608
+            " AND NOT EXISTS (SELECT 1 FROM _kept k WHERE k.id = c.event_id)"
+        )
+        deleted[name] += cursor.rowcount
+    cursor.execute(f"INSERT INTO {AccessEvent._meta.db_table} SELECT * FROM _kept")  # noqa: S608
+    count = cursor.rowcount
+    cursor.execute("DROP TABLE _kept")
+    return count
+
+
 def _others(cutoff: datetime) -> dict[str, QuerySet]:
     """What goes beside the events, in deletion order (visitors before their passes)."""
     day = timezone.localdate(cutoff, timezone.get_default_timezone())
@@ -145,6 +177,11 @@ def purge_gate_data(
             result.deleted[name] = qs.count()
         return result
     result.deleted.update(alerts=0, follow_ups=0, events=0)
+    result.months = partitions.drop_months_before(
+        partitions.of("access.AccessEvent"),
+        cutoff,
+        keep=functools.partial(_keep_open_work, deleted=result.deleted),
+    )
     # Site by site, so each chunk is found through the (company, site, device_time)
     # index instead of a scan past the rows already deleted.
     for company_id, site_id in Site.all_tenants.order_by("pk").values_list("company_id", "pk"):

@@ -277,10 +277,9 @@ def test_a_batch_of_1000_is_stored_with_a_fixed_number_of_queries(
         )
         for n in range(1000)
     ]
-    # device; the policy stamps; the residents with their health status (those two in
-    # one round trip on PostgreSQL); savepoint; insert; release (a batch's uuids are
-    # looked up only when the insert finds one stored: a replay)
-    with django_assert_num_queries(6):
+    # device; the stored uuids, the policy stamps, the residents with their health
+    # status (those three in one round trip on PostgreSQL); savepoint; insert; release
+    with django_assert_num_queries(7):
         response = post(client, BATCH, {"site_id": world.a.site.pk, "events": items}, gate.auth)
     assert response.status_code == 200
     assert AccessEvent.all_tenants.count() == 1001

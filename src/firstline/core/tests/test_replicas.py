@@ -141,6 +141,27 @@ def test_a_read_only_page_reads_from_the_replica(world, replica, client):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_rollup_and_alert_feed_api_read_from_the_replica(world, replica, client):
+    """A device or a command-centre screen polls these: the caller is read from the
+    primary (ninja's auth runs first), the figures from the replica."""
+    client.force_login(world.users["authority_viewer"])
+    wait_replayed(replica)
+    for path, params, table in (
+        ("/api/v1/reports/rollup", {"day": DAY.isoformat(), "division": "420103"}, "daily"),
+        ("/api/v1/reports/alerts", {}, "alert"),
+    ):
+        with (
+            CaptureQueriesContext(connections[replica]) as on_replica,
+            CaptureQueriesContext(connections["default"]) as on_primary,
+        ):
+            response = client.get(path, params)
+        assert response.status_code == 200, (path, response.content[:300])
+        assert table in tables(on_replica), path
+        assert "django_session" in tables(on_primary)
+        assert "django_session" not in tables(on_replica)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_page_not_marked_read_only_stays_on_the_primary(world, replica, client):
     client.force_login(world.users["authority_viewer"])
     with CaptureQueriesContext(connections[replica]) as on_replica:

@@ -13,6 +13,7 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 
 from firstline.core.api import RowId, Schema, validation_errors_as_422
+from firstline.core.replicas import run_reading_replica
 from firstline.reports.selectors import feed
 from firstline.reports.services import command
 
@@ -79,7 +80,8 @@ def alert_feed(request, params: Query[FeedQuery]):
     _require(request, feed.COMMAND_PERM)
     with validation_errors_as_422(loc=("query",)):
         flt = feed.FeedFilter.parse(params.dict(exclude_none=True))
-    page = feed.feed_page(request.scope, flt)
+    # Polled by every command-centre screen: from a replica when there is one.
+    page = run_reading_replica(request, lambda: feed.feed_page(request.scope, flt))
     return {
         "items": page.rows,
         "has_more": page.has_more,

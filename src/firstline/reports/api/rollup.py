@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router
 
 from firstline.core.api import MAX_PAGE, RowId, Schema, perm_scope, unprocessable
+from firstline.core.replicas import run_reading_replica
 from firstline.reports.selectors import rollups
 
 router = Router(tags=["reports"])
@@ -50,7 +51,13 @@ class RollupOut(Schema):
     summary="Roll-up of one day (scoped)",
 )
 def rollup(request, params: Query[RollupQuery]):
+    """Read from a replica when there is one (core/replicas.py): the caller and its
+    scope were read from the primary by then, the figures are read-only."""
     scope = perm_scope(request, rollups.VIEW)
+    return run_reading_replica(request, lambda: _rollup(scope, params))
+
+
+def _rollup(scope, params: RollupQuery) -> dict:
     day = params.day or timezone.localdate()
     division = params.division or ""
     if division and (not division.isdigit() or len(division) not in rollups.LEVEL_BY_LENGTH):

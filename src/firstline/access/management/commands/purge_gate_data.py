@@ -16,3 +16,10 @@ class Command(PurgeCommand):
 
     def purge(self, *, days, dry_run):
         return purge_gate_data(days=days, dry_run=dry_run)
+
+    def report(self, result):
+        for month in result.months:
+            self.stdout.write(
+                f"  dropped partition {month.name} (about {month.rows:,} rows;"
+                f" {month.kept:,} kept for open alerts and follow-ups)"
+            )
