@@ -44,7 +44,6 @@ from firstline.access.models import (
     Visitor,
 )
 from firstline.core import partitions
-from firstline.estates.models import Site
 
 CHUNK = 20_000
 
@@ -99,7 +98,7 @@ def _any_of(subquery: QuerySet) -> tuple[str, tuple]:
     return f"IN ({sql})", params
 
 
-def _delete_chunk(events: QuerySet, deleted: dict[str, int]) -> int:
+def _delete_chunk(events: QuerySet, deleted: dict[str, int], cutoff: datetime) -> int:
     """One transaction: the alerts and follow-ups of the first CHUNK events, then the
     first CHUNK events left with none; returns how many events went.
 
@@ -110,17 +109,19 @@ def _delete_chunk(events: QuerySet, deleted: dict[str, int]) -> int:
     foreign key."""
     first = events.order_by("device_time").values("pk")[:CHUNK]
     childless = _without_children(events).order_by("device_time").values("pk")[:CHUNK]
+    # The events' own DELETE also bounds their time: on PostgreSQL it then probes
+    # only the partitions before the cutoff, not every month's index for each id.
     steps = (
-        ("alerts", Alert, "event_id", first),
-        ("follow_ups", FollowUp, "event_id", first),
-        ("events", AccessEvent, "id", childless),
+        ("alerts", Alert, "event_id", first, "", []),
+        ("follow_ups", FollowUp, "event_id", first, "", []),
+        ("events", AccessEvent, "id", childless, " AND device_time < %s", [cutoff]),
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        for name, model, column, subquery in steps:
+        for name, model, column, subquery, bound, bound_params in steps:
             condition, params = _any_of(subquery)
             # Table and column names from the models; values only as parameters.
-            sql = f"DELETE FROM {model._meta.db_table} WHERE {column} {condition}"  # noqa: S608
-            cursor.execute(sql, params)
+            sql = f"DELETE FROM {model._meta.db_table} WHERE {column} {condition}{bound}"  # noqa: S608
+            cursor.execute(sql, [*params, *bound_params])
             count = cursor.rowcount  # read before the cursor closes (psycopg: -1 after)
             deleted[name] += count
     return count  # the events'
@@ -183,10 +184,17 @@ def purge_gate_data(
         keep=functools.partial(_keep_open_work, deleted=result.deleted),
     )
     # Site by site, so each chunk is found through the (company, site, device_time)
-    # index instead of a scan past the rows already deleted.
-    for company_id, site_id in Site.all_tenants.order_by("pk").values_list("company_id", "pk"):
+    # index instead of a scan past the rows already deleted; only the sites with events
+    # left before the cutoff (after whole months went, few or none).
+    old_sites = (
+        AccessEvent.all_tenants.filter(device_time__lt=cutoff)
+        .order_by("company_id", "site_id")
+        .values_list("company_id", "site_id")
+        .distinct()
+    )
+    for company_id, site_id in list(old_sites):
         of_site = events.filter(company_id=company_id, site_id=site_id)
-        while _delete_chunk(of_site, result.deleted) == CHUNK:
+        while _delete_chunk(of_site, result.deleted, cutoff) == CHUNK:
             pass  # a short chunk was the site's last
     with transaction.atomic():
         for name, qs in _others(cutoff).items():

@@ -13,7 +13,11 @@ searchable piece becomes a `SearchEntry` whose `words` are segmented by jieba
   entry's id (migration 0002); it is kept in step here, in the same transaction as
   the entries (DESIGN.md: no database triggers). Ranked by bm25, the title column
   weighing `TITLE_WEIGHT` times the body. (bm25 written out in the query, not FTS5's
-  configured `rank` column, which measured twice as slow.)
+  configured `rank` column, which measured twice as slow.) bm25 costs about a
+  microsecond a match, so at most `RANK_CAP` matches are ranked (the newest, and for
+  one word the newest with it in their title), and a query matched with any of its
+  words ranks only the entries holding its rarer ones while that is exact
+  (`_fts_ranked`, `_fts_ranked_any`; docs/publishing.md has the figures).
 - PostgreSQL: a stored generated column `search_vector` on the entry's table, a
   tsvector of `words` under the 'simple' configuration (the words are already
   segmented, nothing to stem), the title's words at weight A, with a RUM index
@@ -367,7 +371,15 @@ def search_compact() -> bool:
     entries written in batches made a 146–224 MB index where a rebuilt one is 67 MB,
     and searches for common words ran three times slower on it. Concurrently (reads
     and writes go on) outside a transaction; inside one (`search_rebuild`) plainly.
-    Nothing to do on SQLite (FTS5 merges its own b-trees). True when it ran."""
+    SQLite: FTS5's index merged into one b-tree ('optimize'). Written batch by batch,
+    and with every entry deleted leaving a delete marker until a merge reaches it, it
+    is left in many pieces: after a few rewrites of the bench's 100,000 entries it was
+    131 MB where a merged one is 43 MB, and searches ran two to seven times slower on
+    it. True when it ran."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+        return True
     if connection.vendor != "postgresql":
         return False
     concurrently = "" if connection.in_atomic_block else "CONCURRENTLY "
@@ -439,13 +451,16 @@ def _ranked(words: list[str], operator: str, limit: int, offset: int) -> list[Se
     atomic = transaction.atomic(savepoint=False) if postgresql else nullcontext()
     with atomic, connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute(
-                f"SELECT {COLUMNS}, -m.rank FROM ("
-                f" SELECT rowid, bm25({FTS_TABLE}, %s, 1.0) AS rank FROM {FTS_TABLE}"
-                f" WHERE {FTS_TABLE} MATCH %s ORDER BY rank LIMIT %s OFFSET %s"
-                ") AS m JOIN publishing_searchentry e ON e.id = m.rowid ORDER BY m.rank, e.id",
-                [TITLE_WEIGHT, _fts_match(words, operator), limit, offset],
-            )
+            if operator == "OR" and len(words) > 1:
+                ranked = _fts_ranked_any(cursor, words, limit + offset)
+            else:
+                ranked = _fts_ranked(
+                    cursor,
+                    _fts_match(words, operator),
+                    limit + offset,
+                    tier=f"title : {_fts_match(words, 'AND')}" if len(words) == 1 else None,
+                )
+            return _fts_hits(cursor, ranked[offset:])
         else:
             # The RUM index hands the matches over in rank order (`<=>`, the distance
             # 1 / rank), ranking them from the positions it keeps: no matching row is
@@ -469,6 +484,125 @@ def _ranked(words: list[str], operator: str, limit: int, offset: int) -> list[Se
                 [*params, limit, offset],
             )
         return [SearchHit(*row) for row in cursor.fetchall()]
+
+
+# SQLite: FTS5 ranks a match with bm25 in about a microsecond, so a word in half of
+# 100,000 entries cost 50-150 ms to rank in full. What is ranked is bounded instead:
+#
+# - At most RANK_CAP entries are ranked for one query: when more match, the RANK_CAP
+#   newest matches (the highest ids: FTS5 walks its matches in id order, so finding
+#   the RANK_CAP-th newest costs a walk of RANK_CAP ids, not a ranking), and for a
+#   one-word query also the TITLE_CAP newest of those that have the word in their
+#   title (weighing TITLE_WEIGHT times the body, they are nearly always the best).
+#   Only a query whose every word is common matches that many (RANK_CAP is 5 % of the
+#   bench's 100,000 entries): its results are the best of those ranked, not of all.
+# - A query matched with any of its words (no entry has them all) ranks only the
+#   entries holding its rarer words while the commoner ones cannot lift another entry
+#   among the results (`_fts_ranked_any`): exact, as bm25 gives each word at most
+#   (K1 + 1) times its idf, and a word in half of the entries an idf of nearly 0.
+RANK_CAP = 5000
+TITLE_CAP = 1000
+K1 = 1.2  # FTS5's bm25 constants (fts5_aux.c)
+VOCAB_TABLE = "publishing_search_vocab"  # words and their entry counts (migration 0009)
+
+
+def _fts_floors(cursor, match: str, tier: str | None) -> tuple[int | None, int | None]:
+    """The id of the RANK_CAP-th newest entry matching `match` (None when fewer
+    match), and when there is one, that of the TITLE_CAP-th newest matching `tier`
+    (None when fewer match it)."""
+    newest = (
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        " ORDER BY rowid DESC LIMIT 1 OFFSET %s"
+    )
+    if tier is None:
+        cursor.execute(f"SELECT ({newest}), NULL", [match, RANK_CAP - 1])
+    else:  # (the tier's walk only when the matches are capped)
+        cursor.execute(
+            f"SELECT floor, CASE WHEN floor IS NULL THEN NULL ELSE ({newest}) END"
+            f" FROM (SELECT ({newest}) AS floor)",
+            [tier, TITLE_CAP - 1, match, RANK_CAP - 1],
+        )
+    return cursor.fetchone()
+
+
+def _fts_ranked(
+    cursor, match: str, k: int, *, within: str | None = None, tier: str | None = None
+) -> list[tuple[int, float]]:
+    """The best `k` (id, bm25) of the entries matching `match` (lowest bm25 first,
+    then by id), ranking only those that also match `within` when given, and at most
+    RANK_CAP of them (the newest) and TITLE_CAP of `tier`'s (the newest)."""
+    floor, tier_floor = _fts_floors(cursor, within or match, tier)
+    if floor is None:
+        candidates, params, lowest = "", [], 0
+    elif tier_floor is None and tier is not None:  # fewer than TITLE_CAP in the tier: all
+        candidates = (
+            f" AND (rowid >= %s OR +rowid IN (SELECT rowid FROM {FTS_TABLE}"
+            f" WHERE {FTS_TABLE} MATCH %s))"
+        )
+        params, lowest = [floor, tier], 0
+    elif tier is not None:
+        candidates = (
+            f" AND (rowid >= %s OR +rowid IN (SELECT rowid FROM {FTS_TABLE}"
+            f" WHERE {FTS_TABLE} MATCH %s AND rowid >= %s))"
+        )
+        params, lowest = [floor, tier, tier_floor], min(floor, tier_floor)
+    else:
+        candidates, params, lowest = "", [], floor
+    if within is not None:  # `+rowid`: a filter on the walk, not an id to look up each
+        candidates += (
+            f" AND +rowid IN (SELECT rowid FROM {FTS_TABLE}"
+            f" WHERE {FTS_TABLE} MATCH %s AND rowid >= %s)"
+        )
+        params += [within, floor or 0]
+    cursor.execute(
+        f"SELECT rowid, bm25({FTS_TABLE}, %s, 1.0) AS rank FROM {FTS_TABLE}"
+        f" WHERE {FTS_TABLE} MATCH %s AND rowid >= %s{candidates}"
+        " ORDER BY rank, rowid LIMIT %s",
+        [TITLE_WEIGHT, match, lowest, *params, k],
+    )
+    return cursor.fetchall()
+
+
+def _fts_ranked_any(cursor, words: list[str], k: int) -> list[tuple[int, float]]:
+    """The best `k` entries holding any of `words`, as `_fts_ranked` of them all would
+    rank them, ranking only those that hold the rarest few (MaxScore): an entry
+    holding none of those scores under the others' highest possible bm25, (K1 + 1) *
+    idf each, so when the k-th best ranked scores above that, no other can enter."""
+    cursor.execute(
+        f"SELECT term, doc FROM {VOCAB_TABLE} WHERE term IN ({', '.join(['%s'] * len(words))})",
+        words,
+    )
+    held = dict(cursor.fetchall())  # a word the vocabulary does not know is ranked: rarest
+    # bm25's N: the entries indexed, which are the entries (kept in step with them).
+    cursor.execute("SELECT count(*) FROM publishing_searchentry")
+    entries = max([cursor.fetchone()[0], *held.values()])
+
+    def highest(word: str) -> float:  # FTS5's idf, and its floor for a word in half or more
+        n = held.get(word, 0)
+        return (K1 + 1) * max(1e-6, math.log((entries - n + 0.5) / (n + 0.5)))
+
+    rarest = sorted(words, key=lambda word: held.get(word, 0))
+    everything = _fts_match(words, "OR")
+    first = 1  # as many of the rarest as hold RANK_CAP entries between them, at least one
+    while first < len(rarest) - 1 and sum(held.get(w, 0) for w in rarest[: first + 1]) <= RANK_CAP:
+        first += 1
+    for some in range(first, len(rarest)):
+        ranked = _fts_ranked(cursor, everything, k, within=_fts_match(rarest[:some], "OR"))
+        if len(ranked) >= k and -ranked[k - 1][1] > sum(highest(w) for w in rarest[some:]):
+            return ranked
+    return _fts_ranked(cursor, everything, k)
+
+
+def _fts_hits(cursor, ranked: list[tuple[int, float]]) -> list[SearchHit]:
+    if not ranked:
+        return []
+    cursor.execute(
+        f"SELECT {COLUMNS} FROM publishing_searchentry e"
+        f" WHERE e.id IN ({', '.join(['%s'] * len(ranked))})",
+        [entry for entry, _rank in ranked],
+    )
+    rows = {row[0]: row for row in cursor.fetchall()}
+    return [SearchHit(*rows[entry], -rank) for entry, rank in ranked if entry in rows]
 
 
 def _count(words: list[str], operator: str, cap: int) -> int:

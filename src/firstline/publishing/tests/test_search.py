@@ -27,6 +27,7 @@ from firstline.publishing.models import (
     PolicyPage,
     SearchEntry,
 )
+from firstline.publishing.services import search
 from firstline.publishing.services.search import (
     FTS_TABLE,
     RUM_INDEX,
@@ -42,8 +43,9 @@ from firstline.publishing.services.search import (
 from firstline.publishing.services.site import site_ensure
 
 pytestmark = pytest.mark.django_db
-# The ranked query's count of queries: on PostgreSQL its work_mem is set first.
-RANKING = 2 if connection.vendor == "postgresql" else 1
+# The ranked query's count of queries: on PostgreSQL its work_mem is set first; on
+# SQLite the cap's floor is found first and the ranked entries read after.
+RANKING = 2 if connection.vendor == "postgresql" else 3
 
 API = "/api/v1/site/search"
 HOSTILE = [
@@ -515,5 +517,59 @@ def test_postgresql_compacts_the_rum_index_grown_entry_by_entry(home):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 on SQLite")
-def test_sqlite_has_no_index_to_compact():
-    assert search_compact() is False
+def test_sqlite_merges_the_fts5_index_and_ranks_the_same(guide):
+    found = [(hit.anchor, hit.score) for hit in search_query("电梯 消毒", limit=1000)]
+    assert search_compact() is True
+    assert [(hit.anchor, hit.score) for hit in search_query("电梯 消毒", limit=1000)] == found
+    assert found
+
+
+def made_up(page, n: int, title: str, body: str) -> SearchRow:
+    """An entry whose words are given (made-up words no page holds)."""
+    return SearchRow(page.pk, f"x{n}", "news", title, body, words=f"{title}\n{body}")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5's ranking cap")
+def test_sqlite_ranks_the_newest_matches_and_title_matches_past_the_cap(home, monkeypatch):
+    search_entries_bulk(
+        [made_up(home, 1, "zqa", "zqa one"), made_up(home, 2, "zqa", "zqa two")]
+        + [made_up(home, n, "other", f"text zqa {n}") for n in range(3, 9)]
+    )
+    everything = [hit.anchor for hit in search_query("zqa", limit=20)]
+    assert sorted(everything) == [f"x{n}" for n in range(1, 9)]
+    assert set(everything[:2]) == {"x1", "x2"}  # the title weighs more
+
+    # Past the cap: the 3 newest matches and the newest that has the word in its title
+    monkeypatch.setattr(search, "RANK_CAP", 3)
+    monkeypatch.setattr(search, "TITLE_CAP", 1)
+    capped = [hit.anchor for hit in search_query("zqa", limit=20)]
+    assert capped[0] == "x2" and sorted(capped) == ["x2", "x6", "x7", "x8"]
+    # with more words than one, the newest matches alone
+    assert sorted(hit.anchor for hit in search_query("zqa text", limit=20)) == ["x6", "x7", "x8"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5's ranking of any word")
+def test_sqlite_any_word_ranks_as_ranking_every_match(home):
+    """No entry holds zqa and zqb both: every entry holding any of the words is a match,
+    and the ranking of only those holding the rare ones must be the ranking of all."""
+    rows = []
+    for n in range(40):
+        body = ["zqc"] * (1 + n % 3) + ["zqa"] * (n % 7 == 1) + ["zqb"] * (n % 11 == 2)
+        rows.append(made_up(home, n, "zqt", " ".join(body)))
+    search_entries_bulk(rows)
+
+    def ranked_in_full(limit: int, offset: int) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+                f" ORDER BY bm25({FTS_TABLE}, %s, 1.0), rowid LIMIT %s OFFSET %s",
+                ['"zqa" OR "zqb" OR "zqc"', search.TITLE_WEIGHT, limit, offset],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    for limit, offset in [(1, 0), (3, 0), (5, 0), (10, 0), (20, 0), (4, 3), (40, 0), (5, 38)]:
+        with CaptureQueriesContext(connection) as queries:
+            hits = search_query("zqa zqb zqc", limit=limit, offset=offset)
+        assert [hit.id for hit in hits] == ranked_in_full(limit, offset), (limit, offset)
+        if limit + offset <= 10:  # the ten entries with zqa or zqb: only those were ranked
+            assert any("+rowid IN" in query["sql"] for query in queries.captured_queries)
