@@ -21,7 +21,11 @@ from firstline.core.scheduler import Daily, Every, Job
 from firstline.core.tasks import partitions_ahead, purge_job_runs, purge_task_progress
 from firstline.health.tasks import health_tick
 from firstline.market.tasks import market_tick
-from firstline.publishing.tasks import publishing_reading_fold, publishing_scheduled
+from firstline.publishing.tasks import (
+    publishing_reading_fold,
+    publishing_scheduled,
+    publishing_search_compact,
+)
 from firstline.reports.tasks import reports_deliver, reports_tick
 from firstline.sanitation.tasks import sanitation_tick
 from firstline.supplies.tasks import supplies_verify
@@ -65,6 +69,12 @@ JOBS = [
         publishing_reading_fold,
         Daily(time(0, 30)),
         _("知识库阅读统计：前一天的读者标记计入日统计后删除"),
+    ),
+    Job(
+        "publishing_search_compact",
+        publishing_search_compact,
+        Daily(time(1, 30)),
+        _("知识库搜索索引夜间整理（逐条写入的索引会变得零散、变慢）"),
     ),
     Job(
         "partitions_ahead",

@@ -48,6 +48,7 @@ CORE_PRIMITIVES = {
     "scheduler.py",  # the worker's scheduler of periodic jobs (firstline/schedule.py)
     "replicas.py",  # the database router to read replicas and the read-only marker
     "ratelimit.py",  # rate limits on the shared cache (sign-in, public sign-up)
+    "partitions.py",  # monthly partitions on PostgreSQL: the migration operation, upkeep, drops
 }
 # Not an app with pages: the demo world generator, one module per app it fills.
 NOT_APPS = {"scenario"}

@@ -23,6 +23,7 @@ EXPECTED = {
     "reports_deliver": Every(minutes=1),
     "publishing_scheduled": Every(minutes=1),
     "publishing_reading_fold": Daily(time(0, 30)),
+    "publishing_search_compact": Daily(time(1, 30)),
     "partitions_ahead": Daily(time(2, 40)),
     "purge_health_data": Daily(time(3, 0)),
     "purge_gate_data": Daily(time(3, 20)),

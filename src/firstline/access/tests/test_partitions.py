@@ -6,6 +6,7 @@ index, constraint and the id sequence. SQLite has no partitions: skipped there."
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -139,3 +140,16 @@ def test_the_conversion_keeps_rows_indexes_constraints_and_ids_both_ways(db):
         assert cur.fetchone()[0] == 13
         cur.execute(f"INSERT INTO {table} (at, code) VALUES (now(), 'again') RETURNING id")  # noqa: S608
         assert cur.fetchone()[0] == 15  # 14 went to the refused row: sequences never roll back
+
+
+def test_the_command_makes_the_months_ahead_once(db, capsys):
+    today = timezone.localdate()
+    far = partitions.add_months(today, partitions.MONTHS_AHEAD + 2)
+    call_command("partitions_ahead", "--months", str(partitions.MONTHS_AHEAD + 2))
+    out = capsys.readouterr().out
+    assert partitions.child_name(EVENTS, far) in out
+    assert far in partitions.children(EVENTS)
+    call_command("partitions_ahead", "--months", str(partitions.MONTHS_AHEAD + 2))
+    assert "0 partition(s) made" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="between 0 and 120"):
+        call_command("partitions_ahead", "--months", "-1")
