@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -141,23 +142,10 @@ def active() -> bool:
 def is_partitioned(table: str, cursor=None) -> bool:
     if cursor is None and not active():
         return False
-    with connection.cursor() if cursor is None else _same(cursor) as cur:
+    with connection.cursor() if cursor is None else nullcontext(cursor) as cur:
         cur.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [table])
         row = cur.fetchone()
     return row is not None and row[0] == "p"
-
-
-class _same:
-    """A cursor passed in, used as a context manager without closing it."""
-
-    def __init__(self, cursor):
-        self.cursor = cursor
-
-    def __enter__(self):
-        return self.cursor
-
-    def __exit__(self, *exc):
-        return False
 
 
 _CHILD = re.compile(r"_y(\d{4})m(\d{2})$")
@@ -165,7 +153,7 @@ _CHILD = re.compile(r"_y(\d{4})m(\d{2})$")
 
 def children(table: str, cursor=None) -> dict[date, str]:
     """The month children of a partitioned table: {first day of month: name}."""
-    with connection.cursor() if cursor is None else _same(cursor) as cur:
+    with connection.cursor() if cursor is None else nullcontext(cursor) as cur:
         cur.execute(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
             " WHERE i.inhparent = to_regclass(%s)",
@@ -276,7 +264,8 @@ def drop_months_before(
 def _rebuild(cur, table: str, pk: str, column: str | None, dated: bool, today: date) -> None:
     """Rebuild `table` partitioned by month of `column` (or, column None, as a plain
     table again): same columns, rows, indexes and constraints; the primary key
-    (pk, column) when partitioned, (pk) when not."""
+    (pk, column) when partitioned, (pk) when not. (Rows are copied with SELECT *: a
+    table with a generated column would need its columns named.)"""
     cur.execute(
         "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE confrelid = %s::regclass",
         [table],
