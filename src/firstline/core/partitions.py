@@ -151,15 +151,20 @@ def is_partitioned(table: str, cursor=None) -> bool:
 _CHILD = re.compile(r"_y(\d{4})m(\d{2})$")
 
 
+def _child_names(cur, table: str) -> list[str]:
+    """Every child table of `table` (DEFAULT included)."""
+    cur.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+        " WHERE i.inhparent = to_regclass(%s)",
+        [table],
+    )
+    return [name for (name,) in cur.fetchall()]
+
+
 def children(table: str, cursor=None) -> dict[date, str]:
     """The month children of a partitioned table: {first day of month: name}."""
     with connection.cursor() if cursor is None else nullcontext(cursor) as cur:
-        cur.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-            " WHERE i.inhparent = to_regclass(%s)",
-            [table],
-        )
-        names = [name for (name,) in cur.fetchall()]
+        names = _child_names(cur, table)
     found = {}
     for name in names:
         match = _CHILD.search(name)
@@ -169,6 +174,14 @@ def children(table: str, cursor=None) -> dict[date, str]:
 
 
 # --- making months ------------------------------------------------------------------------------
+
+
+def _month_child(name: str, parent: str, month: date, dated: bool) -> str:
+    """The DDL of a month's child table."""
+    return (
+        f"CREATE TABLE {name} PARTITION OF {parent}"
+        f" FOR VALUES FROM ({_bound(month, dated)}) TO ({_bound(_next(month), dated)})"
+    )
 
 
 def _make_month(cur, table: str, column: str, month: date, dated: bool) -> None:
@@ -183,10 +196,7 @@ def _make_month(cur, table: str, column: str, month: date, dated: bool) -> None:
             f"CREATE TEMP TABLE _moving ON COMMIT DROP AS SELECT * FROM {default} WHERE {where}"
         )
         cur.execute(f"DELETE FROM {default} WHERE {where}")
-    cur.execute(
-        f"CREATE TABLE {child_name(table, month)} PARTITION OF {table}"
-        f" FOR VALUES FROM ({_bound(month, dated)}) TO ({_bound(_next(month), dated)})"
-    )
+    cur.execute(_month_child(child_name(table, month), table, month, dated))
     if waiting:
         cur.execute(f"INSERT INTO {table} SELECT * FROM _moving")
         cur.execute("DROP TABLE _moving")
@@ -305,19 +315,11 @@ def _rebuild(cur, table: str, pk: str, column: str | None, dated: bool, today: d
         first = _month_start(oldest) if oldest is not None else today.replace(day=1)
         floor, ahead = add_months(today, -MONTHS_BACK), add_months(today, MONTHS_AHEAD)
         for month in months(max(first, floor), ahead):
-            cur.execute(
-                f"CREATE TABLE {child_name(table, month)}__rebuilt PARTITION OF {new}"
-                f" FOR VALUES FROM ({_bound(month, dated)}) TO ({_bound(_next(month), dated)})"
-            )
+            cur.execute(_month_child(f"{child_name(table, month)}__rebuilt", new, month, dated))
     cur.execute(f"INSERT INTO {new} SELECT * FROM {table}")
     cur.execute(f"DROP TABLE {table}")
     cur.execute(f"ALTER TABLE {new} RENAME TO {table}")
-    cur.execute(
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-        " WHERE i.inhparent = %s::regclass",
-        [table],
-    )
-    for (child,) in cur.fetchall():
+    for child in _child_names(cur, table):
         cur.execute(f"ALTER TABLE {child} RENAME TO {child.removesuffix('__rebuilt')}")
     if sequence:
         cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
