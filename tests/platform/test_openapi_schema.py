@@ -20,12 +20,13 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from schemathesis.core.result import Ok
 
 from firstline.orgs.models import User
 from firstline.orgs.services.accounts import api_token_create
-from firstline.scenario.world import ScaleOverride, build_world
+from firstline.scenario.tests.shared_world import module_world
+from firstline.scenario.world import ScaleOverride
 
 OPENAPI = "/api/v1/openapi.json"
 TINY = ScaleOverride(companies=2, sites=3, residents=60, staff=20, batch=20)
@@ -111,14 +112,9 @@ def config(role: str) -> schemathesis.Config:
     )
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The tiny demo world, built once for the module in a transaction rolled back
-    after it; what each test writes rolls back with the test (`db`)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        build_world(scale="demo", seed=1, size=TINY)
-        yield
-        transaction.set_rollback(True)
+# The tiny demo world, built once for the module in a transaction rolled back after it;
+# what each test writes rolls back with the test (`db`).
+demo = module_world(TINY)
 
 
 @pytest.fixture(params=list(ROLES))

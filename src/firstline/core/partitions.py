@@ -173,6 +173,15 @@ def children(table: str, cursor=None) -> dict[date, str]:
     return found
 
 
+def holding(table: str, pk: int) -> str | None:
+    """The child that holds the row `pk` of a partitioned table (None: no such row),
+    for an operator checking where a row went, and for the tests."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [pk])
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
 # --- making months ------------------------------------------------------------------------------
 
 

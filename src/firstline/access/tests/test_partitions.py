@@ -23,13 +23,6 @@ EVENTS = AccessEvent._meta.db_table
 SPEC = partitions.of("access.AccessEvent")  # as the access app registers it
 
 
-def where(event_id: int) -> str:
-    """The partition holding an event."""
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT tableoid::regclass::text FROM {EVENTS} WHERE id = %s", [event_id])  # noqa: S608
-        return cur.fetchone()[0]
-
-
 def test_the_event_table_is_partitioned_with_the_coming_months_made(db):
     assert partitions.Monthly("access.AccessEvent", "device_time") == SPEC
     assert partitions.is_partitioned(EVENTS)
@@ -43,7 +36,7 @@ def test_a_days_gate_log_reads_only_that_days_month(world):
     publish(world.a.site)
     event = record(world.a.site, world.a.residents[0], ago=timedelta(minutes=5))
     day = timezone.localdate(event.device_time)
-    assert where(event.pk) == partitions.child_name(EVENTS, day)
+    assert partitions.holding(EVENTS, event.pk) == partitions.child_name(EVENTS, day)
     log = monitor.event_list(
         monitor.event_filter(AccessEvent.all_tenants.all(), site_id=world.a.site.pk, day=day)
     )
@@ -59,10 +52,10 @@ def test_a_month_made_late_takes_its_rows_out_of_default(world):
     later = partitions.add_months(timezone.localdate(), partitions.MONTHS_AHEAD + 2)
     ahead = timedelta(days=(later - timezone.localdate()).days + 3)  # into `later`'s month
     event = record(world.a.site, world.a.residents[0], ago=-ahead)
-    assert where(event.pk) == partitions.default_name(EVENTS)
+    assert partitions.holding(EVENTS, event.pk) == partitions.default_name(EVENTS)
     made = partitions.ensure_months(SPEC, later, later)
     assert made == [partitions.child_name(EVENTS, later)]
-    assert where(event.pk) == made[0]
+    assert partitions.holding(EVENTS, event.pk) == made[0]
     assert partitions.ensure_months(SPEC, later, later) == []  # once
 
 
@@ -81,7 +74,7 @@ def test_the_purge_drops_whole_months_and_keeps_open_work(world):
     still_open = record(site, first, ago=long_ago, temperature="38.9")  # alert open
     recent = record(site, second, ago=timedelta(days=1))
     month = partitions.child_name(EVENTS, timezone.localdate(plain.device_time))
-    assert where(plain.pk) == month
+    assert partitions.holding(EVENTS, plain.pk) == month
 
     result = retention.purge_gate_data(days=30)
 
@@ -90,7 +83,7 @@ def test_the_purge_drops_whole_months_and_keeps_open_work(world):
     assert month not in partitions.children(EVENTS).values()
     left = set(AccessEvent.all_tenants.values_list("pk", flat=True))
     assert left == {still_open.pk, recent.pk}
-    assert where(still_open.pk) == partitions.default_name(EVENTS)
+    assert partitions.holding(EVENTS, still_open.pk) == partitions.default_name(EVENTS)
     assert not Alert.all_tenants.filter(event_id=done.pk).exists()
     assert not FollowUp.all_tenants.filter(event_id=done.pk).exists()
     assert Alert.all_tenants.filter(event_id=still_open.pk).exists()

@@ -17,18 +17,15 @@ from firstline.consultations.models import (
     Session,
 )
 from firstline.publishing.models import FaqItem
-from firstline.scenario.world import DEMO_PASSWORD, ScaleOverride, build_world
+from firstline.scenario.tests.shared_world import module_world
+from firstline.scenario.world import DEMO_PASSWORD, ScaleOverride
 
 TINY = ScaleOverride(companies=3, sites=6, residents=120, staff=30, batch=60)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-@pytest.fixture
-def world(settings, tmp_path, django_capture_on_commit_callbacks):
-    settings.VAR_DIR = tmp_path
-    with django_capture_on_commit_callbacks(execute=True):
-        return build_world(scale="demo", seed=1, size=TINY)
+world = module_world(TINY, on_commit=True)  # one world for the module's tests
 
 
 def test_the_consultations_world(world):

@@ -28,7 +28,8 @@ from firstline.health.models import (
 )
 from firstline.orgs.models import RoleAssignment
 from firstline.scenario.health import DAYS
-from firstline.scenario.world import ScaleOverride, build_world
+from firstline.scenario.tests.shared_world import module_world
+from firstline.scenario.world import ScaleOverride
 
 # The figures of a HealthDailyCount row.
 COUNTS = [
@@ -39,10 +40,7 @@ TINY = ScaleOverride(companies=3, sites=10, residents=400, staff=60, batch=150)
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-@pytest.fixture
-def world(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    return build_world(scale="demo", seed=1, size=TINY)
+world = module_world(TINY)  # one world for the module's tests
 
 
 def check_the_health_step_runs_after_access_and_reports_its_rows(world):

@@ -10,18 +10,15 @@ from django.urls import reverse
 from firstline.access.models import AccessEvent, AccessPolicy, Pass
 from firstline.estates.models import Resident
 from firstline.resumption.models import Application, Tenant
-from firstline.scenario.world import DEMO_PASSWORD, ScaleOverride, build_world
+from firstline.scenario.tests.shared_world import module_world
+from firstline.scenario.world import DEMO_PASSWORD, ScaleOverride
 
 TINY = ScaleOverride(companies=3, sites=30, residents=600, staff=150, batch=300)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-@pytest.fixture
-def world(settings, tmp_path, django_capture_on_commit_callbacks):
-    settings.VAR_DIR = tmp_path
-    with django_capture_on_commit_callbacks(execute=True):
-        return build_world(scale="demo", seed=1, size=TINY)
+world = module_world(TINY, on_commit=True)  # one world for the module's tests
 
 
 def test_the_resumption_world(world):

@@ -5,6 +5,7 @@ import random
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -18,14 +19,13 @@ from firstline.estates.models import Household, Resident, Site, Staff
 from firstline.geo.models import Division
 from firstline.orgs.models import Association, Company, Membership, RoleAssignment, User
 from firstline.orgs.validators import validate_credit_code
-from firstline.resumption.models import Tenant
 from firstline.scenario.people import PeopleFactory, name_initials
+from firstline.scenario.tests.shared_world import home_residents, module_world, office_staff
 from firstline.scenario.world import (
     DEMO_PASSWORD,
     ScaleOverride,
     Sealer,
     apportion,
-    build_world,
     reset_world,
 )
 
@@ -34,32 +34,9 @@ TINY = ScaleOverride(companies=3, sites=10, residents=400, staff=60, batch=150)
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-@pytest.fixture
-def var_dir(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def tiny_world(var_dir):
-    return build_world(scale="demo", seed=1, size=TINY)
-
-
-def people_of_world() -> list[tuple[str, str, str]]:
-    return [
-        (r.name, get_personal(r, "phone"), get_personal(r, "id_number"))
-        for r in Resident.all_tenants.order_by("id")
-    ]
-
-
-def office_staff():
-    """Tenants' returning staff: residents of the units that office and commercial
-    tenants lease (the resumption step), beside the households the size counts."""
-    return Resident.all_tenants.filter(household_id__in=Tenant.all_tenants.values("household_id"))
-
-
-def home_residents():
-    return Resident.all_tenants.exclude(pk__in=office_staff().values("pk"))
+# One world for the module's tests (shared_world.py); test_scenario_builds.py has the
+# tests that build their own.
+tiny_world = module_world(TINY)
 
 
 # --- sizes and shape ---------------------------------------------------------------------
@@ -122,43 +99,6 @@ def test_households_are_rooms_of_residential_buildings(tiny_world):
     assert household.unit in {"1", "2", "3"}
     floor = int(household.room[:-2])
     assert 1 <= floor <= household.building.floors
-
-
-def test_the_real_demo_scale(var_dir):
-    report = build_world(scale="demo", seed=2020)
-
-    # 24 companies with sites; the job fair adds members without sites up to its 52 employers
-    assert Company.objects.filter(pk__in=Site.all_tenants.values("company_id")).count() == 24
-    jobs = next(s for s in report.steps if s.name == "jobs")
-    assert jobs.rows["employers"] == Company.objects.count() == 52
-    assert Site.all_tenants.count() == 100
-    assert home_residents().count() == 20_000
-    assert Staff.all_tenants.count() == 1_500
-    districts = {code[:6] for code in Site.all_tenants.values_list("community__code", flat=True)}
-    assert len(districts) == 15
-    alone = home_residents().filter(lives_alone_elderly=True).count() / 20_000
-    assert 0.06 <= alone <= 0.10
-
-
-# --- determinism ------------------------------------------------------------------------
-
-
-def test_same_seed_gives_the_same_people(var_dir):
-    build_world(scale="demo", seed=7, size=TINY)
-    first = people_of_world()
-    reset_world()
-    build_world(scale="demo", seed=7, size=TINY)
-
-    assert people_of_world() == first
-
-
-def test_another_seed_gives_other_people(var_dir):
-    build_world(scale="demo", seed=7, size=TINY)
-    first = people_of_world()
-    reset_world()
-    build_world(scale="demo", seed=8, size=TINY)
-
-    assert people_of_world() != first
 
 
 # --- well-formed identifiers ----------------------------------------------------------------
@@ -237,8 +177,8 @@ def test_sealer_writes_what_core_crypto_reads():
 # --- demo logins ----------------------------------------------------------------------------
 
 
-def test_demo_accounts_file_lists_every_role(tiny_world, var_dir):
-    accounts = json.loads((var_dir / "demo-accounts.json").read_text())
+def test_demo_accounts_file_lists_every_role(tiny_world):
+    accounts = json.loads((settings.VAR_DIR / "demo-accounts.json").read_text())
 
     assert {a["role"] for a in accounts} == set(Role.values)
     admins = [a for a in accounts if a["role"] == Role.COMPANY_ADMIN]

@@ -17,3 +17,8 @@ class Command(PurgeCommand):
 
     def report(self, result) -> None:
         self.stdout.write(f"daily count rows added before deleting: {result.days_counted}")
+        for month in result.months:
+            self.stdout.write(
+                f"  dropped partition {month.name} (about {month.rows:,} rows;"
+                f" {month.kept:,} kept for cases still open)"
+            )
