@@ -152,6 +152,9 @@ def purge_health_data(*, days: int | None = None, dry_run: bool = False, now=Non
             .values_list("proof_photo", flat=True)
             if name
         ]
+        # Inside the purge's transaction (after the roll-up above), so counts and drops
+        # commit together; the detach's lock on the checks table is held until then,
+        # which the nightly run at 03:00 can afford.
         result.deleted["isolation_checks"] = 0
         result.months = partitions.drop_months_before(
             partitions.of("health.IsolationCheck"),
